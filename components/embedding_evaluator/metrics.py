@@ -104,12 +104,14 @@ def _check_scores(scores, is_same):
     scores, is_same = np.asarray(scores, dtype=np.float64), np.asarray(is_same)
     if scores.ndim != 1 or scores.shape != is_same.shape:
         raise ValueError(
-            f"expected scores and is_same as 1-D arrays of one length, got {scores.shape} and {is_same.shape}"
+            "expected scores and is_same as 1-D arrays of one length, "
+            f"got {scores.shape} and {is_same.shape}"
         )
     if not np.isin(is_same, [0, 1]).all():
         raise ValueError(f"is_same: expected booleans or 0/1, got values {np.unique(is_same)[:5]}")
     if not np.isfinite(scores).all():
-        raise ValueError(f"scores: expected finite numbers, got {np.sum(~np.isfinite(scores))} NaN or inf")
+        num_bad = np.sum(~np.isfinite(scores))
+        raise ValueError(f"scores: expected finite numbers, got {num_bad} NaN or inf")
     return scores, is_same.astype(bool)
 
 
@@ -125,26 +127,30 @@ def best_threshold(scores, is_same):
         0.5
     """
     scores, is_same = _check_scores(scores, is_same)
-    order = np.argsort(scores, kind="stable")
-    sorted_scores, sorted_same = scores[order], is_same[order]
-    distinct = np.flatnonzero(np.r_[True, np.diff(sorted_scores) > 0])
-    # Accepting from distinct[k] on: positives at or above it are right, negatives below it are.
-    negatives_below = np.cumsum(~sorted_same)[distinct] - ~sorted_same[distinct]
-    positives_from = is_same.sum() - (np.cumsum(sorted_same)[distinct] - sorted_same[distinct])
-    correct = np.r_[negatives_below + positives_from, (~is_same).sum()]
+    order = np.argsort(scores)
+    return _best_threshold_of_sorted(scores[order], is_same[order])
+
+
+def _best_threshold_of_sorted(sorted_scores, sorted_same):
+    """best_threshold for scores sorted ascending, so that k-fold sorts once, not once a fold."""
+    # Cutting before position i accepts from i on: negatives before it, positives after it are right.
+    cuts = np.r_[np.flatnonzero(np.r_[True, np.diff(sorted_scores) > 0]), len(sorted_scores)]
+    negatives_before = np.r_[0, np.cumsum(~sorted_same)]
+    positives_before = np.r_[0, np.cumsum(sorted_same)]
+    correct = negatives_before[cuts] + positives_before[-1] - positives_before[cuts]
     best = int(np.argmax(correct))
-    if best == len(distinct):
+    if cuts[best] == len(sorted_scores):
         return float(np.nextafter(sorted_scores[-1], np.inf))
     if best == 0:
         return float(sorted_scores[0])
-    return float((sorted_scores[distinct[best]] + sorted_scores[distinct[best - 1]]) / 2)
+    return float((sorted_scores[cuts[best]] + sorted_scores[cuts[best - 1]]) / 2)
 
 
 def verification_accuracy_kfold(scores, is_same, num_folds=10, seed=0):
     """Verification accuracy by the LFW protocol: k folds, threshold fit on k-1, scored on the last.
 
-    Pairs are shuffled by `seed` and dealt round-robin into folds, same- and different-identity
-    pairs separately, so every fold keeps the overall balance. Each fold's accuracy uses the
+    Pairs are shuffled by `seed` and dealt round-robin into folds, same-identity pairs first, then
+    different-identity ones, so every fold keeps the overall balance. Each fold's accuracy uses the
     threshold that maximised accuracy on the other folds; `std` is over folds (ddof=0, as LFW
     results are usually reported). `best_threshold`, fit on all pairs, is the one to ship.
 
@@ -162,21 +168,166 @@ def verification_accuracy_kfold(scores, is_same, num_folds=10, seed=0):
         raise ValueError(f"expected at least num_folds={num_folds} pairs, got {len(scores)}")
     rng = np.random.default_rng(seed)
     # Negatives are dealt on from where positives stopped, so fold sizes differ by at most one.
-    positives, negatives = rng.permutation(np.flatnonzero(is_same)), rng.permutation(np.flatnonzero(~is_same))
+    dealing_order = np.concatenate(
+        [rng.permutation(np.flatnonzero(is_same)), rng.permutation(np.flatnonzero(~is_same))]
+    )
     fold = np.empty(len(scores), dtype=np.int64)
-    fold[np.concatenate([positives, negatives])] = np.arange(len(scores)) % num_folds
+    fold[dealing_order] = np.arange(len(scores)) % num_folds
 
+    order = np.argsort(scores)
+    sorted_scores, sorted_same, sorted_fold = scores[order], is_same[order], fold[order]
     accuracies, thresholds = [], []
     for test_fold in range(num_folds):
-        test = fold == test_fold
-        threshold = best_threshold(scores[~test], is_same[~test])
+        test = sorted_fold == test_fold
+        threshold = _best_threshold_of_sorted(sorted_scores[~test], sorted_same[~test])
         thresholds.append(threshold)
-        accuracies.append(np.mean((scores[test] >= threshold) == is_same[test]))
+        accuracies.append(np.mean((sorted_scores[test] >= threshold) == sorted_same[test]))
     accuracies = np.array(accuracies)
     return {
         "mean": float(accuracies.mean()),
         "std": float(accuracies.std()),
         "accuracies": accuracies,
         "thresholds": np.array(thresholds),
-        "best_threshold": best_threshold(scores, is_same),
+        "best_threshold": _best_threshold_of_sorted(sorted_scores, sorted_same),
     }
+
+
+def _accept_counts(scores, is_same):
+    """Accepted positives and negatives when accepting scores >= each distinct score, highest first.
+
+    Returns (true_accepts, false_accepts, thresholds), the counts sklearn's roc_curve builds on.
+    """
+    scores, is_same = _check_scores(scores, is_same)
+    if is_same.all() or not is_same.any():
+        raise ValueError(
+            "expected both same and different pairs, "
+            f"got {is_same.sum()} same and {(~is_same).sum()} different"
+        )
+    order = np.argsort(-scores)  # the order within tied scores never matters here
+    sorted_scores = scores[order]
+    last_of_each_score = np.r_[np.flatnonzero(np.diff(sorted_scores)), len(scores) - 1]
+    true_accepts = np.cumsum(is_same[order])[last_of_each_score]
+    return true_accepts, last_of_each_score + 1 - true_accepts, sorted_scores[last_of_each_score]
+
+
+def roc(scores, is_same, drop_intermediate=True):
+    """ROC curve of "same identity iff score >= threshold": (fpr, tpr, thresholds).
+
+    Equals sklearn.metrics.roc_curve, drop_intermediate included (points inside straight runs of
+    the curve are dropped; the curve itself is unchanged) and thresholds[0] = inf for the (0, 0)
+    point. Unlike sklearn, a set with only one class is an error rather than a warning and NaNs.
+
+    Example:
+        >>> fpr, tpr, thresholds = roc([0.9, 0.8, 0.3, 0.1], [1, 0, 1, 0])
+        >>> fpr.tolist(), tpr.tolist(), thresholds.tolist()
+        ([0.0, 0.0, 0.5, 0.5, 1.0], [0.0, 0.5, 0.5, 1.0, 1.0], [inf, 0.9, 0.8, 0.3, 0.1])
+    """
+    true_accepts, false_accepts, thresholds = _accept_counts(scores, is_same)
+    if drop_intermediate and len(thresholds) > 2:
+        # A point is kept where the curve bends: a non-zero second difference, as sklearn does.
+        bends = np.r_[True, (np.diff(false_accepts, 2) != 0) | (np.diff(true_accepts, 2) != 0), True]
+        true_accepts, false_accepts, thresholds = true_accepts[bends], false_accepts[bends], thresholds[bends]
+    fpr = np.r_[0, false_accepts] / false_accepts[-1]
+    tpr = np.r_[0, true_accepts] / true_accepts[-1]
+    return fpr, tpr, np.r_[np.inf, thresholds]
+
+
+def auc(scores, is_same):
+    """Area under the ROC curve (equals sklearn.metrics.roc_auc_score; tied scores count half).
+
+    Example:
+        >>> auc([0.9, 0.8, 0.3, 0.1], [1, 0, 1, 0])
+        0.75
+    """
+    fpr, tpr, _ = roc(scores, is_same)
+    return float(np.trapezoid(tpr, fpr))
+
+
+def equal_error_rate(scores, is_same):
+    """The rate at which false accepts equal false rejects, on the piecewise-linear ROC curve.
+
+    Where the crossing falls between two ROC points (pairs of both kinds share a score), the
+    rate is interpolated along the segment joining them.
+
+    Example:
+        >>> equal_error_rate([0.9, 0.5, 0.5, 0.1], [1, 1, 0, 0])
+        0.25
+    """
+    fpr, tpr, _ = roc(scores, is_same)
+    # false rejects minus false accepts falls from 1 at (0, 0) to -1 at (1, 1).
+    gap = (1 - tpr) - fpr
+    crossing = int(np.argmax(gap <= 0))
+    fraction = gap[crossing - 1] / (gap[crossing - 1] - gap[crossing])
+    return float(fpr[crossing - 1] + fraction * (fpr[crossing] - fpr[crossing - 1]))
+
+
+def tar_at_far(scores, is_same, fars=(1e-1, 1e-2, 1e-3, 1e-4)):
+    """True-accept rate at the strictest threshold whose false-accept rate is at most each FAR.
+
+    A FAR of f is only measurable with at least 1/f different-identity pairs (below that, one
+    false accept already exceeds it); such entries say so instead of holding a number.
+
+    Returns {far: tar or "not measurable: needs N negative pairs, have M"}.
+
+    Example:
+        >>> tar_at_far([0.9, 0.8, 0.7, 0.6] + [0.85, 0.75] + [0.1] * 8, [1] * 4 + [0] * 10, fars=(0.1, 0.01))
+        {0.1: 0.5, 0.01: 'not measurable: needs 100 negative pairs, have 10'}
+    """
+    true_accepts, false_accepts, _ = _accept_counts(scores, is_same)
+    num_positive, num_negative = true_accepts[-1], false_accepts[-1]
+    # Accepting nothing is the first operating point: no false accepts, no true ones.
+    fpr = np.r_[0, false_accepts] / num_negative
+    tpr = np.r_[0, true_accepts] / num_positive
+    results = {}
+    for far in fars:
+        needed = int(np.ceil(round(1 / far, 6)))  # round: 1 / 1e-3 may come out a hair over 1000
+        if num_negative < needed:
+            results[far] = f"not measurable: needs {needed} negative pairs, have {num_negative}"
+        else:
+            # fpr never falls as the threshold is lowered: the last point within the FAR is the best.
+            results[far] = float(tpr[np.searchsorted(fpr, far, side="right") - 1])
+    return results
+
+
+def identification_rank_k(embeddings, labels, ks=(1, 5), seed=0, batch_size=1024):
+    """Closed-set identification: how often a probe's identity ranks in the top k of the gallery.
+
+    The gallery holds one image per identity, picked by `seed`; every other image is a probe and
+    is ranked against the whole gallery by cosine similarity. Identities with one image serve as
+    distractors. A gallery image tying with the true one counts as ranked above it, so constant
+    embeddings score no better than chance. Probes go in batches to bound memory.
+
+    Returns {k: fraction of probes whose identity ranks k or better}.
+
+    Example:
+        >>> embeddings = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.2, 0.9]])
+        >>> identification_rank_k(embeddings, np.array([1, 1, 2, 2]), ks=(1,))
+        {1: 1.0}
+    """
+    embeddings, labels = np.asarray(embeddings), np.asarray(labels)
+    if embeddings.ndim != 2 or labels.shape != (len(embeddings),):
+        raise ValueError(
+            f"expected embeddings [N, dim] and labels [N], got {embeddings.shape} and {labels.shape}"
+        )
+    if not all(isinstance(k, (int, np.integer)) and k >= 1 for k in ks):
+        raise ValueError(f"ks: expected positive integers, got {ks}")
+    # Shuffling before a stable sort by label makes each identity's first image a random one.
+    shuffled = np.random.default_rng(seed).permutation(len(labels))
+    order = shuffled[np.argsort(labels[shuffled], kind="stable")]
+    identities, first = np.unique(labels[order], return_index=True)
+    gallery = order[first]
+    probes = np.setdiff1d(np.arange(len(labels)), gallery)
+    if len(probes) == 0:
+        raise ValueError(
+            f"identification needs an identity with at least 2 images; all {len(identities)} have one"
+        )
+    gallery_unit = _unit_rows(embeddings[gallery])
+    true_column = np.searchsorted(identities, labels[probes])
+    ranks = []
+    for start in range(0, len(probes), batch_size):
+        batch = slice(start, start + batch_size)
+        similarities = _unit_rows(embeddings[probes[batch]]) @ gallery_unit.T
+        true_similarity = similarities[np.arange(len(similarities)), true_column[batch]]
+        ranks.append(np.sum(similarities >= true_similarity[:, None], axis=1))
+    ranks = np.concatenate(ranks)
+    return {k: float(np.mean(ranks <= k)) for k in ks}
