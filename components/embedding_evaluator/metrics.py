@@ -2,7 +2,9 @@
 
 A face model is judged by whether embeddings of one person are closer to each other than to
 anybody else's. These functions form same/different pairs from the eval split's labels, score
-them by cosine similarity and measure verification accuracy with the LFW 10-fold protocol.
+them by cosine similarity and measure verification accuracy with the LFW 10-fold protocol, the
+ROC curve with its AUC, equal error rate and TAR at fixed FARs, and rank-k identification.
+A pair counts as the same identity iff its similarity >= the threshold, throughout.
 
 Example:
     >>> labels = np.array(["ann", "ann", "bob", "bob"])
@@ -89,11 +91,18 @@ def cosine_similarities(embeddings_a, embeddings_b):
             "expected two [num_pairs, dim] arrays of one shape, "
             f"got {embeddings_a.shape} and {embeddings_b.shape}"
         )
-    return np.einsum("ij,ij->i", _unit_rows(embeddings_a), _unit_rows(embeddings_b))
+    return np.einsum("ij,ij->i", unit_rows(embeddings_a), unit_rows(embeddings_b))
 
 
-def _unit_rows(matrix):
-    """Rows scaled to length 1; zero rows stay zero instead of becoming NaN."""
+def unit_rows(matrix):
+    """Rows scaled to length 1 (floats of at least 32 bits); zero rows stay zero, not NaN.
+
+    Example:
+        >>> unit_rows(np.array([[3.0, 4.0], [0.0, 0.0]]))
+        array([[0.6, 0.8],
+               [0. , 0. ]])
+    """
+    matrix = np.asarray(matrix)
     matrix = matrix.astype(np.result_type(matrix, np.float32), copy=False)
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     return np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
@@ -226,7 +235,8 @@ def roc(scores, is_same, drop_intermediate=True):
     if drop_intermediate and len(thresholds) > 2:
         # A point is kept where the curve bends: a non-zero second difference, as sklearn does.
         bends = np.r_[True, (np.diff(false_accepts, 2) != 0) | (np.diff(true_accepts, 2) != 0), True]
-        true_accepts, false_accepts, thresholds = true_accepts[bends], false_accepts[bends], thresholds[bends]
+        true_accepts, false_accepts = true_accepts[bends], false_accepts[bends]
+        thresholds = thresholds[bends]
     fpr = np.r_[0, false_accepts] / false_accepts[-1]
     tpr = np.r_[0, true_accepts] / true_accepts[-1]
     return fpr, tpr, np.r_[np.inf, thresholds]
@@ -270,7 +280,8 @@ def tar_at_far(scores, is_same, fars=(1e-1, 1e-2, 1e-3, 1e-4)):
     Returns {far: tar or "not measurable: needs N negative pairs, have M"}.
 
     Example:
-        >>> tar_at_far([0.9, 0.8, 0.7, 0.6] + [0.85, 0.75] + [0.1] * 8, [1] * 4 + [0] * 10, fars=(0.1, 0.01))
+        >>> scores = [0.9, 0.8, 0.7, 0.6] + [0.85, 0.75] + [0.1] * 8
+        >>> tar_at_far(scores, [1] * 4 + [0] * 10, fars=(0.1, 0.01))
         {0.1: 0.5, 0.01: 'not measurable: needs 100 negative pairs, have 10'}
     """
     true_accepts, false_accepts, _ = _accept_counts(scores, is_same)
@@ -321,12 +332,12 @@ def identification_rank_k(embeddings, labels, ks=(1, 5), seed=0, batch_size=1024
         raise ValueError(
             f"identification needs an identity with at least 2 images; all {len(identities)} have one"
         )
-    gallery_unit = _unit_rows(embeddings[gallery])
+    gallery_unit = unit_rows(embeddings[gallery])
     true_column = np.searchsorted(identities, labels[probes])
     ranks = []
     for start in range(0, len(probes), batch_size):
         batch = slice(start, start + batch_size)
-        similarities = _unit_rows(embeddings[probes[batch]]) @ gallery_unit.T
+        similarities = unit_rows(embeddings[probes[batch]]) @ gallery_unit.T
         true_similarity = similarities[np.arange(len(similarities)), true_column[batch]]
         ranks.append(np.sum(similarities >= true_similarity[:, None], axis=1))
     ranks = np.concatenate(ranks)

@@ -18,13 +18,15 @@ def test_hand_computed_ranks_whichever_image_is_in_the_gallery():
     embeddings = _at_degrees(0, 60, 30, 210, 270, 270)
     labels = np.array(["a", "a", "b", "c", "e", "e"])
     for seed in range(4):
-        assert identification_rank_k(embeddings, labels, ks=(1, 2, 5), seed=seed) == {1: 0.5, 2: 1.0, 5: 1.0}
+        result = identification_rank_k(embeddings, labels, ks=(1, 2, 5), seed=seed)
+        assert result == {1: 0.5, 2: 1.0, 5: 1.0}
 
 
 def test_ties_count_against_the_probe():
     # Zero embeddings score 0 against everything: the true identity ties with all 3 gallery images.
     embeddings = np.zeros((4, 8))
-    assert identification_rank_k(embeddings, np.array([1, 1, 2, 3]), ks=(1, 2, 3)) == {1: 0.0, 2: 0.0, 3: 1.0}
+    result = identification_rank_k(embeddings, np.array([1, 1, 2, 3]), ks=(1, 2, 3))
+    assert result == {1: 0.0, 2: 0.0, 3: 1.0}
 
 
 def test_clustered_embeddings_identify_well_and_batches_do_not_change_the_result():

@@ -68,14 +68,17 @@ def test_tar_at_far_keeps_points_inside_straight_runs_of_the_curve():
     assert tar_at_far(scores, is_same, fars=(0.1,)) == {0.1: 0.1}
 
 
-def test_tar_at_far_is_zero_when_even_the_top_score_is_a_false_accept():
+def test_tar_at_far_with_one_false_accept_allowed():
+    # 1000 negatives at FAR 1e-3 allow one false accept: the top negative, then every positive.
     scores = np.r_[[0.99], np.full(999, 0.1), [0.5, 0.4]]
     is_same = np.r_[np.zeros(1000, bool), [True, True]]
     assert tar_at_far(scores, is_same, fars=(1e-3, 1e-4)) == {
         1e-3: 1.0,
         1e-4: "not measurable: needs 10000 negative pairs, have 1000",
     }
-    assert tar_at_far(np.r_[[0.99, 0.98], scores[1:]], np.r_[[False], is_same], fars=(1e-3,)) == {1e-3: 0.0}
+    # A second negative above the positives leaves no threshold that accepts any of them.
+    two_top_negatives = np.r_[[0.99, 0.98], scores[1:]], np.r_[[False], is_same]
+    assert tar_at_far(*two_top_negatives, fars=(1e-3,)) == {1e-3: 0.0}
 
 
 @pytest.mark.parametrize("function", [roc, auc, equal_error_rate, tar_at_far])
