@@ -1,0 +1,60 @@
+"""MobileFaceNet, InsightFace's "mbf" (arcface_torch backbones/mobilefacenet.py, scale 2)."""
+
+import keras
+
+from arcface_module.backbones.blocks import batch_norm, conv, prelu
+
+# Kaiming normal with fan-out, as InsightFace initialises MobileFaceNet's convolutions.
+_CONV_INIT = keras.initializers.VarianceScaling(2.0, mode="fan_out", distribution="untruncated_normal")
+
+
+def _conv_block(
+    x, filters, kernel_size, name, strides=1, groups=1, pad=True, activation=True, dtype=None
+):
+    """Conv-BN-PReLU (InsightFace's ConvBlock), or Conv-BN without activation (LinearBlock)."""
+    x = conv(x, filters, kernel_size, f"{name}_conv", strides, groups, pad, _CONV_INIT, dtype)
+    x = batch_norm(f"{name}_bn", dtype)(x)
+    return prelu(f"{name}_prelu", dtype)(x) if activation else x
+
+
+def _depthwise(x, filters, expansion, name, strides=1, residual=False):
+    """InsightFace's DepthWise: 1x1 expand, 3x3 depthwise, 1x1 linear projection."""
+    y = _conv_block(x, expansion, 1, f"{name}_expand")
+    y = _conv_block(y, expansion, 3, f"{name}_depthwise", strides, groups=expansion)
+    y = _conv_block(y, filters, 1, f"{name}_project", activation=False)
+    return keras.layers.Add(name=f"{name}_add")([x, y]) if residual else y
+
+
+def _residual(x, blocks, expansion, name):
+    for block in range(blocks):
+        x = _depthwise(x, x.shape[-1], expansion, f"{name}_{block}", residual=True)
+    return x
+
+
+def mobilefacenet(num_features, input_shape):
+    """Builds MobileFaceNet ("mbf"): images -> `num_features` embedding.
+
+    The global depthwise convolution (GDC) is 7x7, so inputs need at least 97x97 pixels (a 7x7
+    map after four stride-2 stages). Under a mixed-precision policy the layers after the last
+    stage run in float32, as in InsightFace's `fp16` mode.
+    """
+    images = keras.Input(input_shape, name="images")
+    x = _conv_block(images, 128, 3, "stem", strides=2)
+    x = _conv_block(x, 128, 3, "stem_grouped", groups=64)
+    x = _depthwise(x, 128, 128, "down1", strides=2)
+    x = _residual(x, 4, 128, "stage1")
+    x = _depthwise(x, 256, 256, "down2", strides=2)
+    x = _residual(x, 6, 256, "stage2")
+    x = _depthwise(x, 256, 512, "down3", strides=2)
+    x = _residual(x, 2, 256, "stage3")
+    if x.shape[1] < 7 or x.shape[2] < 7:
+        raise ValueError(
+            "mbf needs inputs of at least 97x97 pixels (its 7x7 global depthwise convolution "
+            f"runs at 1/16 of the input size); received input_shape={tuple(input_shape)}."
+        )
+    x = _conv_block(x, 512, 1, "conv_sep", dtype="float32")
+    x = _conv_block(x, 512, 7, "gdc", groups=512, pad=False, activation=False, dtype="float32")
+    x = keras.layers.Flatten(name="flatten", dtype="float32")(x)
+    x = keras.layers.Dense(num_features, use_bias=False, name="fc", dtype="float32")(x)
+    embeddings = batch_norm("features", "float32")(x)
+    return keras.Model(images, embeddings, name="mobilefacenet")

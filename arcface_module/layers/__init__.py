@@ -1,0 +1,6 @@
+from arcface_module.layers.adaface_margin import AdaFaceMargin
+from arcface_module.layers.arcface_layer import ArcFaceLayer
+from arcface_module.layers.combined_margin import CombinedMargin
+from arcface_module.layers.margin_head import MarginHead
+from arcface_module.layers.margins import get_margin
+from arcface_module.layers.partial_fc import sample_classes

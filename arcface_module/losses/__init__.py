@@ -1,0 +1,2 @@
+from arcface_module.losses.margin_loss import ArcFaceLoss, MarginLoss
+from arcface_module.losses.margin_softmax import margin_softmax_cross_entropy, one_hot_targets
