@@ -1,0 +1,29 @@
+# One entry point. Every target runs inside the project's environment through ./dev, which builds
+# that environment on first use (README.md, "Environment").
+.PHONY: demo test lock shell clean clean-env
+
+# Real faces for tests: the ORL set beside the checkout (never copied into it).
+export ARCFACE_ORL_DIR ?= $(abspath ../shared/faces/orl)
+CONFIG ?= configs/local.yaml
+PYTEST_ARGS ?=
+
+demo:  ## train, evaluate and push a model on the built-in synthetic faces
+	./dev python -m pipeline.local_runner --config $(CONFIG)
+
+test:  ## the whole test suite
+	./dev python -m pytest $(PYTEST_ARGS)
+
+lock:  ## re-pin requirements.lock from pyproject.toml (fresh resolution, Python 3.13)
+	./dev bash -euo pipefail -c 'rm -rf /tmp/arcface-lock && python3 -m venv /tmp/arcface-lock \
+	  && /tmp/arcface-lock/bin/pip install -q ".[test]" \
+	  && { sed -n "1,2p" requirements.lock; /tmp/arcface-lock/bin/pip freeze --all --exclude pip --exclude arcface-tfx; } > requirements.lock.new \
+	  && mv requirements.lock.new requirements.lock && rm -rf /tmp/arcface-lock'
+
+shell:  ## a shell inside the environment
+	./dev bash
+
+clean:  ## remove pipeline runs
+	rm -rf runs
+
+clean-env:  ## remove the environment (rebuilt on next use)
+	rm -rf .venv $${ARCFACE_ENV_CACHE:-/var/cache/arcface-tfx}

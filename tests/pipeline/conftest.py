@@ -1,0 +1,71 @@
+"""Shared helpers for tests that run the whole pipeline on tiny data (seconds per component)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from configs import load_config
+
+REPO = Path(__file__).resolve().parents[2]
+
+# Small enough for 2 CPU cores, large enough that the model learns something measurable.
+TINY = {
+    "data": {"synthetic": {"num_identities": 24, "images_per_identity": 8, "image_size": 48, "seed": 1}},
+    "transform": {"image_size": 32},
+    "trainer": {
+        "backbone": "tiny",
+        "embedding_size": 32,
+        "scale": 16.0,
+        "margin": 0.3,
+        "batch_size": 32,
+        "train_steps": 100,
+    },
+    "evaluator": {"min_verification_accuracy": 0.55},
+}
+
+
+def write_config(run_root: Path, overrides: dict) -> Path:
+    """A config file for a run under `run_root`, the demo config with `overrides` merged in."""
+    base = yaml.safe_load((REPO / "configs" / "local.yaml").read_text())
+    base.update(
+        pipeline_name="arcface-test",
+        run_root=str(run_root),
+        data={**base["data"], "input_base": str(run_root / "data")},
+        pusher={"serving_dir": str(run_root / "serving")},
+    )
+    path = run_root / "config.yaml"
+    run_root.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(_merge(base, overrides)))
+    return path
+
+
+def _merge(base, overrides):
+    merged = dict(base)
+    for key, value in overrides.items():
+        merged[key] = _merge(merged[key], value) if isinstance(value, dict) and key in merged else value
+    return merged
+
+
+def run_pipeline(config_path: Path, runner: str = "pipeline.local_runner") -> subprocess.CompletedProcess:
+    """Runs a runner module as a user would, in its own process; fails the test with its log."""
+    result = subprocess.run(
+        [sys.executable, "-m", runner, "--config", str(config_path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    if result.returncode != 0:
+        pytest.fail(f"{runner} failed ({result.returncode}):\n{result.stdout[-5000:]}\n{result.stderr[-15000:]}")
+    return result
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory):
+    """One finished local Beam run on tiny synthetic data: (config, runner output)."""
+    config_path = write_config(tmp_path_factory.mktemp("tiny") / "run", TINY)
+    result = run_pipeline(config_path)
+    return load_config(config_path), result
