@@ -1,103 +1,33 @@
 """The pipeline configuration: one YAML file, checked in full before any component runs.
 
+The sections live beside this file, one module per area (data, model, evaluation, orchestration).
+
 Every section is a pydantic model that forbids unknown keys, so a typo or a wrong type is an error
 that names the key (`trainer.batch_size: Input should be greater than 0`) instead of a setting that
 is silently ignored hours into a run. Relative paths are resolved against the directory the
 pipeline is started from, because TFX records absolute URIs in ML Metadata.
 """
 
-import math
 import os
 from pathlib import Path
-from typing import Any, Literal, Mapping, Optional
+from typing import Any, Mapping, Optional
 
 import pydantic
 import yaml
-from pydantic import ConfigDict, Field
+from pydantic import Field
+
+from configs.base import Section
+from configs.data import DataConfig
+from configs.evaluation import EvaluatorConfig, PusherConfig
+from configs.model import TrainerConfig, TransformConfig
+from configs.orchestration import BeamConfig
 
 
 class ConfigError(ValueError):
     """A configuration file that cannot be read or does not validate."""
 
 
-class _Section(pydantic.BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class SyntheticDataConfig(_Section):
-    """Parameters of the built-in synthetic face set, generated when `data.input_base` is missing."""
-
-    num_identities: int = Field(60, ge=4)
-    images_per_identity: int = Field(10, ge=2)
-    image_size: int = Field(112, ge=16)
-    seed: int = 0
-
-
-class DataConfig(_Section):
-    """Where the face TFRecords are and how they are split by identity."""
-
-    input_base: Path
-    file_pattern: str = "*.tfrecord*"
-    synthetic: Optional[SyntheticDataConfig] = None
-    image_feature: str = "image"
-    label_feature: str = "label"
-    # Splits hash the label, so an identity lands wholly in one split: eval people are never trained on.
-    train_buckets: int = Field(3, ge=1)
-    eval_buckets: int = Field(1, ge=1)
-
-
-class TransformConfig(_Section):
-    """Image preprocessing, identical at training and at serving (it is part of the exported graph)."""
-
-    image_size: int = Field(112, ge=16, le=1024)
-    # insightface normalisation: (x / 255 - mean) / std.
-    normalize_mean: float = 0.5
-    normalize_std: float = Field(0.5, gt=0)
-
-
-class TrainerConfig(_Section):
-    """The model and how it is trained."""
-
-    backbone: str = "tiny"
-    embedding_size: int = Field(128, ge=2)
-    margin: float = Field(0.5, ge=0, lt=math.pi)
-    scale: float = Field(64.0, gt=0)
-    batch_size: int = Field(32, gt=0)
-    train_steps: int = Field(200, gt=0)
-    learning_rate: float = Field(1e-3, gt=0)
-    seed: int = 0
-
-
-class EvaluatorConfig(_Section):
-    """Pair verification on the eval identities, and the blessing policy."""
-
-    min_verification_accuracy: float = Field(0.7, ge=0, le=1)
-    max_positive_pairs: int = Field(3000, gt=0)
-    seed: int = 0
-
-
-class PusherConfig(_Section):
-    """Where blessed models are published."""
-
-    serving_dir: Path
-
-
-class BeamConfig(_Section):
-    """How Beam runs the data-parallel steps locally."""
-
-    running_mode: Literal["in_memory", "multi_threading", "multi_processing"] = "in_memory"
-    num_workers: int = Field(1, ge=1)
-
-    def pipeline_args(self) -> list:
-        # SwitchingDirectRunner: the plain DirectRunner first tries to download a Prism binary.
-        return [
-            "--runner=SwitchingDirectRunner",
-            f"--direct_running_mode={self.running_mode}",
-            f"--direct_num_workers={self.num_workers}",
-        ]
-
-
-class PipelineConfig(_Section):
+class PipelineConfig(Section):
     """The whole pipeline: one per YAML file in `configs/`."""
 
     pipeline_name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
