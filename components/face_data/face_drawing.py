@@ -25,6 +25,8 @@ from types import SimpleNamespace
 import numpy as np
 from PIL import Image, ImageFilter
 
+from components.face_data.outcomes import Converted
+
 # Anchor colours (RGB in [0, 1]); an identity mixes two neighbours and adds a little jitter.
 SKIN_TONES = np.array([[0.98, 0.87, 0.78], [0.93, 0.77, 0.64], [0.86, 0.66, 0.51], [0.74, 0.55, 0.40],
                        [0.58, 0.42, 0.29], [0.44, 0.30, 0.20], [0.30, 0.20, 0.14]])
@@ -461,21 +463,19 @@ def draw_faces(face: FaceIdentity, variations, size: int = 112) -> np.ndarray:
     return np.stack(images)
 
 
-def draw_png_faces(identities, seed: int, images_per_identity: int, size: int = 112) -> list:
-    """PNG-encoded images of each identity: [(identity, [png bytes, ...]), ...]. Runs in worker processes.
+def draw_face_records(identities, seed: int, images_per_identity: int, size: int = 112) -> list:
+    """Worker: every image of each identity as a PNG face, labelled with the identity number.
 
     Example:
-        >>> [(identity, len(images)) for identity, images in draw_png_faces([4, 5], 0, 3)]
-        [(4, 3), (5, 3)]
+        >>> [(face.source, face.label) for face in draw_face_records([4], seed=0, images_per_identity=2)]
+        [('synthetic identity 4 image 0', 4), ('synthetic identity 4 image 1', 4)]
     """
-    encoded = []
+    faces = []
     for identity in identities:
         variations = [image_variation(seed, identity, index) for index in range(images_per_identity)]
-        images = []
-        for pixels in draw_faces(face_identity(seed, identity), variations, size):
+        for index, pixels in enumerate(draw_faces(face_identity(seed, identity), variations, size)):
             buffer = io.BytesIO()
             # Level 1: noisy images barely compress further, and level 6 takes twice as long.
             Image.fromarray(pixels).save(buffer, format="PNG", compress_level=1)
-            images.append(buffer.getvalue())
-        encoded.append((identity, images))
-    return encoded
+            faces.append(Converted(f"synthetic identity {identity} image {index}", buffer.getvalue(), identity))
+    return faces

@@ -32,6 +32,7 @@ class ConversionSummary:
     skipped: List[Skipped] = dataclasses.field(default_factory=list)
     notes: Dict[str, int] = dataclasses.field(default_factory=collections.Counter)
     identities: Optional[int] = None
+    label_names: Optional[List[str]] = None  # identity name of each int label, when labels are indices
     seconds: float = 0.0
 
     def skip(self, source: str, reason: str, detail: str = "") -> None:
@@ -56,6 +57,10 @@ class ConversionSummary:
             lines.append(f"  skipped, {reason}: {len(items)} (e.g. {first.source}: {first.detail})")
         for what, count in sorted(self.notes.items()):
             lines.append(f"  {what}: {count}")
+        if self.label_names:
+            shown = ", ".join(f"{label}={name}" for label, name in enumerate(self.label_names[:5]))
+            more = f", ... ({len(self.label_names)} in all)" if len(self.label_names) > 5 else ""
+            lines.append(f"  labels: {shown}{more}")
         return "\n".join(lines)
 
     def to_dict(self) -> dict:

@@ -1,0 +1,117 @@
+"""Checks encoded images with Pillow and normalises them to what face records hold.
+
+A face record holds a PNG or JPEG of 8-bit grayscale or RGB pixels: every decoder (tf.io.decode_image,
+Pillow, OpenCV) reads those the same way. Such files are stored byte for byte. Anything else that
+Pillow can decode (PGM, BMP, TIFF, 16-bit PNG, palette, RGBA, CMYK...) is converted to 8 bits
+(16-bit samples keep their high byte, alpha is dropped) and re-encoded as PNG; the result says so.
+Files that do not decode completely, and files whose header claims more than `max_pixels`
+pixels (decompression bombs, uncropped photos), are rejected before their pixels are decoded.
+This module imports no TensorFlow: worker processes use it.
+
+Example:
+    >>> checked = check_image(open("orl/s1/1.pgm", "rb").read())
+    >>> checked.change, checked.size
+    ('re-encoded PPM L 8-bit as PNG L', (92, 112))
+"""
+
+import dataclasses
+import io
+import warnings
+from typing import Optional, Tuple
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+# 16 megapixels: far above any face crop, far below what exhausts memory when decoded.
+MAX_PIXELS = 4096 * 4096
+KEPT_FORMATS = ("PNG", "JPEG")
+KEPT_MODES = ("L", "RGB")
+_PNG_BIT_DEPTH_OFFSET = 24  # signature (8) + IHDR length (4) + "IHDR" (4) + width (4) + height (4)
+
+
+class ImageRejected(ValueError):
+    """An image that cannot go into a face record; `reason` is a short category for summaries."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(f"{reason}: {detail}")
+        self.reason, self.detail = reason, detail
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckedImage:
+    """Image bytes ready for a face record; `change` describes a conversion, None if stored as given."""
+
+    data: bytes
+    size: Tuple[int, int]
+    mode: str
+    change: Optional[str] = None
+
+
+def _bit_depth(image: Image.Image, data: bytes) -> int:
+    if image.format == "PNG" and len(data) > _PNG_BIT_DEPTH_OFFSET:
+        return data[_PNG_BIT_DEPTH_OFFSET]
+    return 16 if image.mode.startswith("I;16") else 8
+
+
+def _to_8bit(image: Image.Image) -> Image.Image:
+    """L or RGB pixels of any Pillow mode."""
+    if image.mode.startswith("I;16") or image.mode == "I":
+        # 16-bit samples (PNG, PGM with maxval > 255): keep the high byte.
+        samples = np.clip(np.asarray(image, dtype=np.int64), 0, 65535) >> 8
+        return Image.fromarray(samples.astype(np.uint8), mode="L")
+    if image.mode in ("1", "L", "LA", "La"):
+        return image.convert("L")
+    if image.mode == "F":
+        raise ImageRejected("unsupported image", "floating-point pixels (mode F) have no 8-bit meaning")
+    return image.convert("RGB")
+
+
+def check_image(data: bytes, max_pixels: int = MAX_PIXELS) -> CheckedImage:
+    """Decodes `data` fully and returns what a face record should store; raises ImageRejected if unfit.
+
+    Example:
+        >>> check_image(png_bytes).change is None
+        True
+        >>> check_image(b"GIF89a...truncated")
+        ImageRejected: corrupt image: ...
+    """
+    if not data:
+        raise ImageRejected("empty image", "the file holds 0 bytes")
+    with warnings.catch_warnings():
+        # Pillow only warns between its own limit and twice it; refuse those as well.
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(data))
+        except UnidentifiedImageError as error:
+            raise ImageRejected("not an image", f"Pillow cannot identify {len(data)} bytes "
+                                f"starting {data[:8]!r}") from error
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+            raise ImageRejected("too many pixels", f"decompression bomb refused: {error}") from error
+        except (OSError, SyntaxError, ValueError) as error:
+            raise ImageRejected("corrupt image", f"unreadable header: {error}") from error
+    width, height = image.size
+    if width * height > max_pixels:
+        raise ImageRejected("too many pixels", f"the header claims {width}x{height} = {width * height} pixels, "
+                            f"more than the limit of {max_pixels} (a decompression bomb or an uncropped photo)")
+    if width == 0 or height == 0:
+        raise ImageRejected("corrupt image", f"the header claims an empty {width}x{height} image")
+    try:
+        image.load()
+    except (OSError, SyntaxError, ValueError, EOFError) as error:  # Pillow's truncation and decoder errors
+        raise ImageRejected("corrupt image", f"{image.format} does not decode: {error}") from error
+    depth = _bit_depth(image, data)
+    if image.format in KEPT_FORMATS and image.mode in KEPT_MODES and depth == 8:
+        return CheckedImage(data, image.size, image.mode)
+    converted = _to_8bit(image)
+    buffer = io.BytesIO()
+    converted.save(buffer, format="PNG")
+    change = f"re-encoded {image.format} {image.mode} {depth}-bit as PNG {converted.mode}"
+    return CheckedImage(buffer.getvalue(), converted.size, converted.mode, change)
+
+
+def check_pair_image(data: bytes, which: str, max_pixels: int = MAX_PIXELS) -> CheckedImage:
+    """`check_image` for image `which` ("a" or "b") of a pair: the error's detail names it."""
+    try:
+        return check_image(data, max_pixels)
+    except ImageRejected as error:
+        raise ImageRejected(error.reason, f"image {which}: {error.detail}") from error
