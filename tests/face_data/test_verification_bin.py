@@ -1,0 +1,92 @@
+"""insightface .bin verification sets -> pair records, and the unpickler that cannot run code."""
+
+import codecs
+import os
+import pickle
+
+import pytest
+
+import face_fixtures as fx
+from components.face_data.convert import OutputOptions
+from components.face_data.converters import convert_verification_bin
+from components.face_data.reading import read_pair_records
+from components.face_data.verification_bin import UnsafePickleError, load_verification_bin
+
+IMAGES = [fx.png(1), fx.jpeg(2), fx.png(3), fx.png(4), fx.jpeg(5), fx.png(6)]
+FLAGS = [True, False, True]
+
+
+def _pairs(summary):
+    return [(r.image_a, r.image_b, r.is_same, r.label_a, r.label_b) for _, r in read_pair_records(summary.shards)]
+
+
+EXPECTED = [(IMAGES[2 * i], IMAGES[2 * i + 1], flag, None, None) for i, flag in enumerate(FLAGS)]
+
+
+@pytest.mark.parametrize("pickled", [
+    fx.python2_pickle(IMAGES, FLAGS),
+    pickle.dumps((IMAGES, FLAGS), protocol=2),  # Python 3 at protocol 2: bytes via _codecs.encode
+    pickle.dumps((IMAGES, FLAGS), protocol=pickle.HIGHEST_PROTOCOL),
+], ids=["python2", "python3-protocol2", "python3-highest"])
+def test_bin_converts_consecutive_images_to_pairs_bit_exact(tmp_path, pickled):
+    (tmp_path / "lfw.bin").write_bytes(pickled)
+    summary = convert_verification_bin(str(tmp_path / "lfw.bin"), OutputOptions(tmp_path / "out", show_progress=False))
+    assert _pairs(summary) == EXPECTED and summary.written == 3 and summary.kind == "pairs"
+    assert [os.path.basename(path) for path in summary.shards] == ["pairs-00000-of-00001.tfrecord"]
+
+
+class _Payload:
+    """Unpickling this calls os.mkdir(marker): proof of code execution if the marker appears."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.mkdir, (self.marker,)
+
+
+def test_a_pickle_that_would_run_code_is_refused_and_does_not_run(tmp_path):
+    marker = tmp_path / "code-ran"
+    hostile = pickle.dumps(([fx.png(1), _Payload(str(marker))], [True]))
+    pickle.loads(hostile)  # the payload is live: a plain unpickler runs it
+    assert marker.is_dir()
+    os.rmdir(marker)
+    (tmp_path / "evil.bin").write_bytes(hostile)
+    with pytest.raises(UnsafePickleError, match=r"evil.bin: refused to load posix.mkdir"):
+        convert_verification_bin(str(tmp_path / "evil.bin"), OutputOptions(tmp_path / "out"))
+    assert not marker.exists() and not (tmp_path / "out").exists()
+
+
+class _Encoded:
+    def __reduce__(self):
+        return codecs.encode, ("abc", "zlib_codec")
+
+
+def test_codecs_encode_is_narrowed_to_latin1_text(tmp_path):
+    (tmp_path / "odd.bin").write_bytes(pickle.dumps(([_Encoded(), b"x"], [True])))
+    with pytest.raises(UnsafePickleError, match=r"refused _codecs.encode\(str, 'zlib_codec'\)"):
+        load_verification_bin(str(tmp_path / "odd.bin"))
+
+
+@pytest.mark.parametrize("content, expected", [
+    (pickle.dumps({"bins": []}), "expected a pickled \\(bins, issame_list\\) pair, got dict"),
+    (pickle.dumps(([b"a", b"b", b"c"], [True])), "expected 2 images per pair, got 3 images for 1 pairs"),
+    (pickle.dumps(([b"a", "text"], [True])), "image 1: expected encoded image bytes, got str"),
+    (pickle.dumps(([b"a", b"b"], [2])), "pair 0: expected a boolean same/different flag, got 2"),
+    (pickle.dumps((IMAGES, FLAGS))[:-20], "not a readable pickle"),
+])
+def test_malformed_bin_files_are_refused_with_the_file_named(tmp_path, content, expected):
+    (tmp_path / "bad.bin").write_bytes(content)
+    with pytest.raises(ValueError, match=f"bad.bin.*{expected}"):
+        convert_verification_bin(str(tmp_path / "bad.bin"), OutputOptions(tmp_path / "out"))
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_pair_with_a_corrupt_image_is_skipped_and_named(tmp_path):
+    images = list(IMAGES)
+    images[3] = images[3][:-40]
+    (tmp_path / "cfp.bin").write_bytes(pickle.dumps((images, FLAGS)))
+    summary = convert_verification_bin(str(tmp_path / "cfp.bin"), OutputOptions(tmp_path / "out", show_progress=False))
+    assert [(s.source, s.reason) for s in summary.skipped] == [("cfp.bin pair 1", "corrupt image")]
+    assert summary.skipped[0].detail.startswith("image b: PNG does not decode")
+    assert _pairs(summary) == [EXPECTED[0], EXPECTED[2]]
