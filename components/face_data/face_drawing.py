@@ -157,16 +157,16 @@ def face_identity(seed: int, identity: int) -> FaceIdentity:
 def image_variation(seed: int, identity: int, image: int) -> ImageVariation:
     """The variation of image number `image` of `identity`; independent of how many images there are."""
     rng = np.random.default_rng([seed, identity, 1, image])
-    occlusion = int(rng.choice(5, p=[0.6, 0.12, 0.1, 0.1, 0.08]))
+    occlusion = int(rng.choice(5, p=[0.72, 0.08, 0.07, 0.07, 0.06]))
     return ImageVariation(
-        angle=np.deg2rad(rng.normal(0, 9)),
+        angle=np.deg2rad(rng.normal(0, 7)),
         scale=rng.uniform(0.95, 1.25),
         shift=rng.normal(0, 0.07, 2),
-        yaw=rng.uniform(-0.8, 0.8),
-        brightness=rng.uniform(0.55, 1.3),
+        yaw=rng.uniform(-0.6, 0.6),
+        brightness=rng.uniform(0.7, 1.2),
         light_direction=rng.uniform(0, 2 * np.pi),
-        light_strength=rng.uniform(0.0, 0.55),
-        colour_cast=rng.uniform(0.85, 1.15, 3),
+        light_strength=rng.uniform(0.0, 0.45),
+        colour_cast=rng.uniform(0.92, 1.08, 3),
         smile=rng.uniform(-0.4, 1.0),
         mouth_open=max(0.0, rng.uniform(-0.6, 1.0)),
         eye_open=1.0 if rng.uniform() < 0.85 else rng.uniform(0.0, 0.5),
@@ -180,8 +180,8 @@ def image_variation(seed: int, identity: int, image: int) -> ImageVariation:
                                 rng.uniform(0.15, 0.35), rng.uniform(0.12, 0.3)]),
         occlusion_colour=rng.uniform(0, 1, 3),
         hand_skin=_mix(SKIN_TONES, rng, 0.03),
-        blur_radius=rng.uniform(0, 1.6) if rng.uniform() < 0.6 else 0.0,
-        noise_sigma=rng.uniform(0.0, 0.07),
+        blur_radius=rng.uniform(0, 1.4) if rng.uniform() < 0.4 else 0.0,
+        noise_sigma=rng.uniform(0.0, 0.05),
         noise_seed=int(rng.integers(2**31)),
     )
 

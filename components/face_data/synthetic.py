@@ -8,7 +8,7 @@ disjoint label ranges hold disjoint people (e.g. train on 0..59, evaluate on 100
 bigger set extends a smaller one.
 
 Difficulty is calibrated (tests/face_data/test_synthetic_calibration.py): raw-pixel cosine
-similarity verifies pairs of these faces at 55% accuracy (chance is 50%; 50 identities x 8 images).
+similarity verifies pairs of these faces at 56% accuracy (chance is 50%; 50 identities x 8 images).
 
 Example:
     >>> summary = write_synthetic_faces("data/synthetic", num_identities=40, images_per_identity=10)
