@@ -6,6 +6,8 @@ Formats:
   recordio  TRAIN.rec OUTPUT [--idx TRAIN.idx]           insightface RecordIO -> face records
   bin       LFW.bin OUTPUT                               insightface verification pickle -> pair records
   lfw-pairs PAIRS.txt IMAGE_ROOT OUTPUT [--image-pattern "{name}/{name}_{number:04d}.jpg"] -> pair records
+  split     INPUT_DIR OUTPUT --eval-fraction F [--holdout-per-identity K] [--seed 0]
+            face records -> OUTPUT/train, OUTPUT/eval (identity-disjoint), OUTPUT/holdout
 
 Every format takes --prefix, --shards, --workers, --overwrite, --max-pixels, --quiet and
 --summary-json PATH. The summary goes to stdout, progress to stderr. Exit status: 0 when records
@@ -17,6 +19,7 @@ Example:
 """
 
 import argparse
+import glob
 import json
 import os
 import sys
@@ -26,6 +29,7 @@ from components.face_data import converters, lfw_pairs
 from components.face_data.convert import OutputOptions
 from components.face_data.images import MAX_PIXELS
 from components.face_data.records import FaceFeatures, IMAGE_FEATURE, LABEL_FEATURE
+from components.face_data.splits import split_face_records
 from components.face_data.synthetic import write_synthetic_faces
 
 
@@ -87,15 +91,36 @@ def build_parser() -> argparse.ArgumentParser:
     pairs.add_argument("--image-pattern", default=lfw_pairs.DEFAULT_IMAGE_PATTERN)
     _common(pairs, faces=False)
 
+    split = formats.add_parser("split", help="face records -> identity-disjoint train/eval (+ holdout)")
+    split.add_argument("input_dir")
+    split.add_argument("output_dir")
+    split.add_argument("--pattern", default="*.tfrecord*", help="input files in INPUT_DIR (default: *.tfrecord*)")
+    split.add_argument("--eval-fraction", type=float, required=True, help="share of identities for eval")
+    split.add_argument("--holdout-per-identity", type=int, default=0,
+                       help="images of each train identity set aside in holdout/ for closed-set checks")
+    split.add_argument("--seed", type=int, default=0)
+    _common(split, faces=True)
+
     for subparser in formats.choices.values():
-        if subparser is not synthetic:
+        if subparser not in (synthetic, split):
             subparser.add_argument("--max-pixels", type=_positive, default=MAX_PIXELS,
                                    help="refuse images whose header claims more pixels (default: 4096*4096)")
     return parser
 
 
-def _run(args) -> "ConversionSummary":
+def _run(args) -> dict:
+    """{name: summary} of what the command wrote: one entry, or one per split."""
     faces = FaceFeatures(args.image_feature, args.label_feature) if hasattr(args, "image_feature") else FaceFeatures()
+    if args.format == "split":
+        paths = sorted(glob.glob(os.path.join(glob.escape(args.input_dir), args.pattern)))
+        if not paths:
+            raise ValueError(f"{args.input_dir}: no file matches {args.pattern!r}")
+        return split_face_records(paths, args.output_dir, args.eval_fraction, args.holdout_per_identity,
+                                  args.seed, faces, args.prefix or "faces", args.overwrite, not args.quiet)
+    return {args.format: _convert(args, faces)}
+
+
+def _convert(args, faces: FaceFeatures):
     if args.format == "synthetic":
         return write_synthetic_faces(args.output_dir, args.identities, args.images_per_identity, args.image_size,
                                      args.seed, args.shards, args.first_identity, args.workers,
@@ -121,11 +146,13 @@ def _write_json(path: str, content: dict) -> None:
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        summary = _run(args)
-    except (ValueError, OSError) as error:  # FileExistsError is an OSError
+        summaries = _run(args)
+    except (ValueError, OSError) as error:  # FileExistsError is an OSError; RecordError a ValueError
         print(f"error: {error}", file=sys.stderr)
         return 1
-    print(summary.format())
+    for name, summary in summaries.items():
+        print(f"{name}: {summary.format()}" if args.format == "split" else summary.format())
     if args.summary_json:
-        _write_json(args.summary_json, summary.to_dict())
+        _write_json(args.summary_json, {name: summary.to_dict() for name, summary in summaries.items()}
+                    if args.format == "split" else summaries[args.format].to_dict())
     return 0
