@@ -238,9 +238,16 @@ class _Canvas:
 
     def paint(self, alpha: np.ndarray, colour, window=EVERYWHERE) -> None:
         """Blends `colour` (RGB, or one RGB per image) in by coverage `alpha` (in [0, 1]) inside `window`."""
-        region = self.pixels[window]
+        alpha = np.broadcast_to(alpha, self.pixels[window].shape[:3])
+        covered = alpha > 0
+        rows, columns = np.flatnonzero(covered.any(axis=(0, 2))), np.flatnonzero(covered.any(axis=(0, 1)))
+        if not len(rows):
+            return
+        # Blend only inside the bounding box of what is covered: most shapes are small.
+        box = slice(None), slice(rows[0], rows[-1] + 1), slice(columns[0], columns[-1] + 1)
+        region = self.pixels[window][box]
         change = np.asarray(colour, dtype=np.float32) - region
-        change *= alpha[..., None]
+        change *= alpha[box][..., None]
         region += change
 
 
