@@ -7,8 +7,9 @@ shards, reports progress and returns the summary. If nothing at all converts, it
 writes nothing.
 
 Example:
-    >>> summary = write_outcomes(tasks, functools.partial(read_folder_images, max_pixels=MAX_PIXELS),
-    ...                          total=len(items), kind="faces", output_dir="out", prefix="faces")
+    >>> worker = functools.partial(image_folder.read_folder_images, max_pixels=MAX_PIXELS)
+    >>> summary = write_outcomes(parallel.chunked(images, 64), worker, total=len(images), kind="faces",
+    ...                          options=OutputOptions("out"))
 """
 
 import collections
@@ -23,6 +24,8 @@ from components.face_data.progress import Progress
 from components.face_data.shards import ShardedRecordWriter, default_num_shards
 from components.face_data.summary import ConversionSummary
 
+# Below this many inputs a worker pool costs more to start than it saves.
+PARALLEL_FROM_INPUTS = 1000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,10 +49,6 @@ def _example(outcome, options: OutputOptions):
     return records.make_face_example(outcome.image, outcome.label, options.face_features, outcome.source)
 
 
-# Below this many inputs a worker pool costs more to start than it saves.
-PARALLEL_FROM_INPUTS = 1000
-
-
 def write_outcomes(tasks: Iterable, worker: Callable, total: int, kind: str, options: OutputOptions,
                    skipped_before: Iterable[Skipped] = ()) -> ConversionSummary:
     """Runs `worker` on every task and writes its outcomes; `skipped_before` are inputs already left out.
@@ -61,12 +60,12 @@ def write_outcomes(tasks: Iterable, worker: Callable, total: int, kind: str, opt
     summary = ConversionSummary(kind=kind, skipped=list(skipped_before))
     labels = collections.Counter()
     progress = Progress(total, kind, enabled=options.show_progress)
-    progress.skipped = len(summary.skipped)
     writer = ShardedRecordWriter(options.output_dir, options.prefix or kind,
                                  options.num_shards or default_num_shards(total), options.overwrite)
     workers = options.workers or (available_cores() if total >= PARALLEL_FROM_INPUTS else 1)
     with writer:
         for outcomes in map_in_order(worker, tasks, workers):
+            written_before, skipped_before_task = writer.written, len(summary.skipped)
             for outcome in outcomes:
                 if isinstance(outcome, Skipped):
                     summary.skipped.append(outcome)
@@ -81,8 +80,7 @@ def write_outcomes(tasks: Iterable, worker: Callable, total: int, kind: str, opt
                     summary.note(change)
                 if isinstance(outcome, Converted):
                     labels[records.normalize_label(outcome.label)] += 1
-            progress.advance(sum(not isinstance(o, Skipped) for o in outcomes),
-                             sum(isinstance(o, Skipped) for o in outcomes))
+            progress.advance(writer.written - written_before, len(summary.skipped) - skipped_before_task)
         summary.written, summary.seconds = writer.written, time.monotonic() - start
         if writer.written == 0:
             # Raising inside the writer discards its temporary shards: nothing is left behind.
