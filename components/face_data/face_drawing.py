@@ -36,7 +36,7 @@ IRIS_COLOURS = np.array([[0.30, 0.18, 0.08], [0.12, 0.07, 0.04], [0.25, 0.45, 0.
                          [0.50, 0.55, 0.58], [0.50, 0.38, 0.15]])
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)  # holds arrays: compare fields with np.array_equal
 class FaceIdentity:
     """Face parameters of one person. Lengths are in face units: the head is about 1.3 tall."""
 
@@ -70,7 +70,7 @@ class FaceIdentity:
     mole: np.ndarray        # (x, y, radius); radius 0 means no mole
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)
 class ImageVariation:
     """What changes from one photo of a person to the next."""
 
@@ -111,8 +111,10 @@ def face_identity(seed: int, identity: int) -> FaceIdentity:
     """The face parameters of identity number `identity`, the same for every image and every run.
 
     Example:
-        >>> face_identity(0, 5) == face_identity(0, 5), face_identity(0, 5) == face_identity(1, 5)
-        (True, False)
+        >>> face_identity(0, 5).skin.tolist() == face_identity(0, 5).skin.tolist()
+        True
+        >>> face_identity(0, 5).eye_spacing == face_identity(1, 5).eye_spacing
+        False
     """
     rng = np.random.default_rng([seed, identity, 0])
     face_height = rng.uniform(0.62, 0.76)
