@@ -40,10 +40,11 @@ def _positive(text: str) -> int:
     return value
 
 
-def _common(parser: argparse.ArgumentParser, faces: bool) -> None:
+def _common(parser: argparse.ArgumentParser, faces: bool, workers: bool = True) -> None:
     parser.add_argument("--prefix", help="shard file prefix (default: faces or pairs)")
     parser.add_argument("--shards", type=_positive, help="number of shards (default: one per 5000 records)")
-    parser.add_argument("--workers", type=_positive, help="worker processes (default: every core for big inputs)")
+    if workers:
+        parser.add_argument("--workers", type=_positive, help="worker processes (default: every core for big inputs)")
     parser.add_argument("--overwrite", action="store_true", help="replace shards of the same prefix once done")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
     parser.add_argument("--summary-json", metavar="PATH", help="also write the summary as JSON")
@@ -99,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     split.add_argument("--holdout-per-identity", type=int, default=0,
                        help="images of each train identity set aside in holdout/ for closed-set checks")
     split.add_argument("--seed", type=int, default=0)
-    _common(split, faces=True)
+    _common(split, faces=True, workers=False)  # splitting only copies records: no CPU work to share
 
     for subparser in formats.choices.values():
         if subparser not in (synthetic, split):
@@ -116,7 +117,8 @@ def _run(args) -> dict:
         if not paths:
             raise ValueError(f"{args.input_dir}: no file matches {args.pattern!r}")
         return split_face_records(paths, args.output_dir, args.eval_fraction, args.holdout_per_identity,
-                                  args.seed, faces, args.prefix or "faces", args.overwrite, not args.quiet)
+                                  args.seed, faces, args.prefix or "faces", args.shards, args.overwrite,
+                                  not args.quiet)
     return {args.format: _convert(args, faces)}
 
 

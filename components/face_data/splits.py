@@ -16,7 +16,7 @@ Example:
 import contextlib
 import os
 import time
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -65,9 +65,11 @@ def assign_identity_splits(labels: Sequence[records.Label], eval_fraction: float
 
 def split_face_records(paths: Sequence[str], output_dir: str, eval_fraction: float, holdout_per_identity: int = 0,
                        seed: int = 0, features: records.FaceFeatures = records.FaceFeatures(),
-                       prefix: str = "faces", overwrite: bool = False,
+                       prefix: str = "faces", num_shards: Optional[int] = None, overwrite: bool = False,
                        show_progress: bool = True) -> Dict[str, ConversionSummary]:
     """Writes the records of `paths` into `output_dir/{train,eval[,holdout]}`; returns a summary per split.
+
+    Each split gets `num_shards` shards (default: one per 5000 of its records).
 
     Every record is read and checked before anything is written: a truncated file or a record
     without a label raises RecordError naming the file and record, and the output stays as it was.
@@ -79,7 +81,8 @@ def split_face_records(paths: Sequence[str], output_dir: str, eval_fraction: flo
     splits = assign_identity_splits(labels, eval_fraction, holdout_per_identity, seed)
     names = [name for name in SPLITS if name in splits]
     writers = {name: ShardedRecordWriter(os.path.join(output_dir, name), prefix,
-                                         default_num_shards(splits.count(name)), overwrite) for name in names}
+                                         num_shards or default_num_shards(splits.count(name)), overwrite)
+               for name in names}
     progress = Progress(len(labels), "split", enabled=show_progress)
     with contextlib.ExitStack() as stack:  # on any error every writer discards its temporary shards
         for writer in writers.values():

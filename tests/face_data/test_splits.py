@@ -62,6 +62,8 @@ def test_a_truncated_input_file_is_refused_by_file_and_record_before_writing(tmp
 
 def test_split_command_writes_the_splits(tmp_path, capsys):
     _write_faces(tmp_path / "in", LABELS)
-    assert main(["split", str(tmp_path / "in"), str(tmp_path / "out"), "--eval-fraction", "0.2", "--quiet"]) == 0
+    assert main(["split", str(tmp_path / "in"), str(tmp_path / "out"), "--eval-fraction", "0.2", "--quiet",
+                 "--shards", "2"]) == 0
     printed = capsys.readouterr().out
-    assert "train: faces: 33 written of 9 identities" in printed and "eval: faces: 8 written of 2 identities" in printed
+    assert "train: faces: 33 written of 9 identities to 2 shard(s)" in printed
+    assert "eval: faces: 8 written of 2 identities to 2 shard(s)" in printed
