@@ -128,10 +128,10 @@ def _label_feature(label: Label) -> tf.train.Feature:
 
 
 def _image_bytes(image, source: str) -> bytes:
-    if not isinstance(image, (bytes, bytearray)) or not image:
-        raise RecordError(f"{source}: expected non-empty encoded image bytes, got {image[:16]!r}"
-                          if isinstance(image, (bytes, bytearray)) else
-                          f"{source}: expected encoded image bytes, got {type(image).__name__}")
+    if not isinstance(image, (bytes, bytearray)):
+        raise RecordError(f"{source}: expected encoded image bytes, got {type(image).__name__}")
+    if not image:
+        raise RecordError(f"{source}: expected non-empty encoded image bytes, got 0 bytes")
     return bytes(image)
 
 
