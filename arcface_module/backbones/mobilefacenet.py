@@ -38,6 +38,11 @@ def mobilefacenet(num_features, input_shape):
     map after four stride-2 stages). Under a mixed-precision policy the layers after the last
     stage run in float32, as in InsightFace's `fp16` mode.
     """
+    if min(input_shape[:2]) < 97:
+        raise ValueError(
+            "mbf needs inputs of at least 97x97 pixels (its 7x7 global depthwise convolution "
+            f"runs at 1/16 of the input size); received input_shape={tuple(input_shape)}."
+        )
     images = keras.Input(input_shape, name="images")
     x = _conv_block(images, 128, 3, "stem", strides=2)
     x = _conv_block(x, 128, 3, "stem_grouped", groups=64)
@@ -47,11 +52,6 @@ def mobilefacenet(num_features, input_shape):
     x = _residual(x, 6, 256, "stage2")
     x = _depthwise(x, 256, 512, "down3", strides=2)
     x = _residual(x, 2, 256, "stage3")
-    if x.shape[1] < 7 or x.shape[2] < 7:
-        raise ValueError(
-            "mbf needs inputs of at least 97x97 pixels (its 7x7 global depthwise convolution "
-            f"runs at 1/16 of the input size); received input_shape={tuple(input_shape)}."
-        )
     x = _conv_block(x, 512, 1, "conv_sep", dtype="float32")
     x = _conv_block(x, 512, 7, "gdc", groups=512, pad=False, activation=False, dtype="float32")
     x = keras.layers.Flatten(name="flatten", dtype="float32")(x)

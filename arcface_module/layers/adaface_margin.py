@@ -35,7 +35,7 @@ class AdaFaceMargin(keras.layers.Layer):
     >>> adaface = AdaFaceMargin(margin=0.4)
     >>> cosines = np.array([0.9, 0.5], "float32")
     >>> norms = np.array([30.0, 10.0], "float32")
-    >>> adaface(cosines, feature_norms=norms, training=True).shape
+    >>> tuple(adaface(cosines, feature_norms=norms, training=True).shape)
     (2,)
     """
 

@@ -46,7 +46,7 @@ class MarginHead(keras.layers.Layer):
     >>> head = MarginHead(num_classes=10, margin="adaface", sub_centers=3, sample_rate=0.5)
     >>> embeddings = np.random.normal(size=(4, 8)).astype("float32")
     >>> per_sample_loss = head([embeddings, np.array([0, 3, 3, 9])], training=True)
-    >>> per_sample_loss.shape
+    >>> tuple(per_sample_loss.shape)
     (4,)
     """
 
@@ -84,7 +84,8 @@ class MarginHead(keras.layers.Layer):
     def build(self, input_shape):
         embeddings_shape, _ = input_shape
         self.classifier.build(embeddings_shape)
-        self.margin.build(embeddings_shape[:1])
+        if not self.margin.built:  # a deserialized or shared margin may come built
+            self.margin.build(embeddings_shape[:1])
 
     def call(self, inputs, training=None):
         embeddings, labels = inputs

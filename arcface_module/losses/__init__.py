@@ -1,2 +1,6 @@
 from arcface_module.losses.margin_loss import ArcFaceLoss, MarginLoss
-from arcface_module.losses.margin_softmax import margin_softmax_cross_entropy, one_hot_targets
+from arcface_module.losses.margin_softmax import (
+    margin_logits,
+    margin_softmax_cross_entropy,
+    one_hot_targets,
+)

@@ -7,6 +7,7 @@ def one_hot_targets(labels, num_classes):
     Sparse labels have shape `(batch,)` or `(batch, 1)` and any numeric dtype (Keras losses
     receive them as floats); one-hot labels have shape `(batch, num_classes)`.
     """
+    labels = ops.convert_to_tensor(labels)
     shape = tuple(labels.shape)
     if len(shape) == 2 and shape[-1] == num_classes and num_classes > 1:
         return ops.cast(labels, "float32")
@@ -19,8 +20,8 @@ def one_hot_targets(labels, num_classes):
     )
 
 
-def margin_softmax_cross_entropy(cosine, targets, margin, scale, feature_norms=None):
-    """Per-sample softmax cross-entropy of `scale * cosine` with a margin on the target class.
+def margin_logits(cosine, targets, margin, scale, feature_norms=None):
+    """`scale * cosine`, with the margin applied to each sample's target class.
 
     Args:
         cosine: float32 `(batch, classes)` cosines between embeddings and class centers.
@@ -32,5 +33,10 @@ def margin_softmax_cross_entropy(cosine, targets, margin, scale, feature_norms=N
     """
     target_cosine = ops.sum(cosine * targets, axis=-1)
     penalised = margin(target_cosine, feature_norms=feature_norms)
-    logits = scale * ops.where(targets > 0.0, ops.expand_dims(penalised, -1), cosine)
+    return scale * ops.where(targets > 0.0, ops.expand_dims(penalised, -1), cosine)
+
+
+def margin_softmax_cross_entropy(cosine, targets, margin, scale, feature_norms=None):
+    """Per-sample softmax cross-entropy of the `margin_logits` (same arguments)."""
+    logits = margin_logits(cosine, targets, margin, scale, feature_norms)
     return ops.categorical_crossentropy(targets, logits, from_logits=True)
