@@ -2,6 +2,8 @@
 
 import shutil
 
+from components.face_data.records import FaceFeatures
+from components.face_data.synthetic import write_synthetic_faces
 from configs import PipelineConfig
 
 
@@ -19,8 +21,6 @@ def ensure_input_data(config: PipelineConfig) -> None:
             f"data.input_base: {data.input_base} does not exist; convert your faces there "
             "(README.md, 'Bring your own faces') or configure data.synthetic"
         )
-    from components.face_data.synthetic import write_synthetic_faces
-
     partial = data.input_base.with_name(data.input_base.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     write_synthetic_faces(
@@ -29,5 +29,6 @@ def ensure_input_data(config: PipelineConfig) -> None:
         images_per_identity=data.synthetic.images_per_identity,
         image_size=data.synthetic.image_size,
         seed=data.synthetic.seed,
+        features=FaceFeatures(image=data.image_feature, label=data.label_feature),
     )
     partial.rename(data.input_base)
