@@ -1,6 +1,6 @@
 # One entry point. Every target runs inside the project's environment through ./dev, which builds
 # that environment on first use (README.md, "Environment").
-.PHONY: demo test lock shell clean clean-env
+.PHONY: demo test bench lock shell clean clean-env
 
 # Real faces for tests: the ORL set beside the checkout (never copied into it).
 export ARCFACE_ORL_DIR ?= $(abspath ../shared/faces/orl)
@@ -12,6 +12,9 @@ demo:  ## train, evaluate and push a model on the built-in synthetic faces
 
 test:  ## the whole test suite
 	./dev python -m pytest $(PYTEST_ARGS)
+
+bench:  ## measure every stage (minutes; writes bench/results.json and bench/results.md)
+	./dev python -m bench
 
 lock:  ## re-pin requirements.lock from pyproject.toml (fresh resolution, Python 3.13)
 	./dev bash -euo pipefail -c 'rm -rf /tmp/arcface-lock && python3 -m venv /tmp/arcface-lock \
