@@ -1,4 +1,8 @@
-"""Shared helpers for tests that run the whole pipeline on tiny data (seconds per component)."""
+"""Fixtures for tests that run the whole pipeline on tiny data.
+
+`pipeline_config(name, overrides)` writes a config for a fresh run folder; `run_pipeline(path)` runs
+a runner in its own process as a user would; `tiny_run` is one finished run shared by the session.
+"""
 
 import subprocess
 import sys
@@ -9,7 +13,7 @@ import yaml
 
 from configs import load_config
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 
 # Small enough for 2 CPU cores, large enough that the model learns something measurable.
 TINY = {
@@ -49,10 +53,10 @@ def _merge(base, overrides):
     return merged
 
 
-def run_pipeline(config_path: Path, runner: str = "pipeline.local_runner") -> subprocess.CompletedProcess:
+def run_pipeline(config_path: Path, runner: str = "pipeline.local_runner", extra_args=()) -> subprocess.CompletedProcess:
     """Runs a runner module as a user would, in its own process; fails the test with its log."""
     result = subprocess.run(
-        [sys.executable, "-m", runner, "--config", str(config_path)],
+        [sys.executable, "-m", runner, "--config", str(config_path), *extra_args],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -64,8 +68,22 @@ def run_pipeline(config_path: Path, runner: str = "pipeline.local_runner") -> su
 
 
 @pytest.fixture(scope="session")
-def tiny_run(tmp_path_factory):
+def pipeline_config(tmp_path_factory):
+    """`pipeline_config(name, overrides=None)` -> path of a TINY config (plus overrides) in a fresh folder."""
+    return lambda name, overrides=None: write_config(
+        tmp_path_factory.mktemp(name) / "run", _merge(TINY, overrides or {})
+    )
+
+
+@pytest.fixture(name="run_pipeline", scope="session")
+def run_pipeline_fixture():
+    """`run_pipeline(config_path, runner="pipeline.local_runner", extra_args=())` -> CompletedProcess."""
+    return run_pipeline
+
+
+@pytest.fixture(scope="session")
+def tiny_run(pipeline_config):
     """One finished local Beam run on tiny synthetic data: (config, runner output)."""
-    config_path = write_config(tmp_path_factory.mktemp("tiny") / "run", TINY)
+    config_path = pipeline_config("tiny")
     result = run_pipeline(config_path)
     return load_config(config_path), result
