@@ -1,29 +1,145 @@
-"""Config sections for preprocessing and training."""
+"""Config sections for preprocessing and training.
+
+Everything the Trainer builds is chosen here: backbone, margin head, optimizer and schedule,
+input augmentation, checkpoints, distribution and the exported signatures. Example (YAML):
+
+    trainer:
+      backbone: r50
+      embedding_size: 512
+      margin_type: arcface
+      margin: 0.5
+      scale: 64.0
+      partial_fc_rate: 0.3
+      optimizer: sgd
+      learning_rate: 0.1
+      warmup_steps: 2000
+      batch_size: 512          # global: split over every replica
+      epochs: 20
+      mixed_precision: true
+      distribution: {strategy: multi_worker_mirrored}
+"""
 
 import math
+from typing import Annotated, List, Literal, Optional, Tuple
 
+import pydantic
 from pydantic import Field
 
 from configs.base import Section
+
+
+class CropBox(Section):
+    """A box in fractions of each image's height and width, cropped before resizing.
+
+    Example: `{top: 0.1, left: 0.1, height: 0.8, width: 0.8}` keeps the central 80%.
+    """
+
+    top: float = Field(0.0, ge=0, lt=1)
+    left: float = Field(0.0, ge=0, lt=1)
+    height: float = Field(1.0, gt=0, le=1)
+    width: float = Field(1.0, gt=0, le=1)
+
+    @pydantic.model_validator(mode="after")
+    def _inside_the_image(self):
+        if self.top + self.height > 1 or self.left + self.width > 1:
+            raise ValueError(
+                "expected a box inside the image (top + height <= 1, left + width <= 1); got "
+                f"top={self.top}, height={self.height}, left={self.left}, width={self.width}"
+            )
+        return self
 
 
 class TransformConfig(Section):
     """Image preprocessing, identical at training and at serving (it is part of the exported graph)."""
 
     image_size: int = Field(112, ge=16, le=1024)
+    # Faces are often not tightly cropped; None keeps the whole image.
+    crop: Optional[CropBox] = None
     # insightface normalisation: (x / 255 - mean) / std.
     normalize_mean: float = 0.5
     normalize_std: float = Field(0.5, gt=0)
 
 
+class AugmentationConfig(Section):
+    """Random changes to each training image, drawn afresh at every step (never at serving)."""
+
+    flip: bool = True  # mirror left-right with probability 1/2
+    crop_jitter: float = Field(0.05, ge=0, lt=0.5)  # largest shift, in fractions of the image size
+    brightness: float = Field(0.1, ge=0)  # largest shift added to the normalised pixels
+    contrast: float = Field(0.1, ge=0, lt=1)  # contrast is scaled by a factor in [1 - c, 1 + c]
+
+
+class DistributionConfig(Section):
+    """How training is spread over devices and machines."""
+
+    # one_device: the first GPU, else the CPU. mirrored: several devices of this machine.
+    # multi_worker_mirrored: the workers listed in TF_CONFIG (Vertex AI Training, Kubeflow TFJob).
+    strategy: Literal["one_device", "mirrored", "multi_worker_mirrored"] = "one_device"
+    # mirrored only: e.g. ["/gpu:0", "/gpu:1"]; None takes every GPU (or the CPU if there is none).
+    devices: Optional[List[str]] = None
+    # Batch-norm statistics over the global batch, not each replica's share, so that N replicas
+    # train the model one device would (one all-reduce per batch-norm layer and step).
+    sync_batch_norm: bool = True
+
+
+_Angle = Annotated[float, Field(ge=0, lt=math.pi)]
+
+
 class TrainerConfig(Section):
     """The model and how it is trained."""
 
-    backbone: str = "tiny"
+    backbone: Literal["tiny", "mbf", "r18", "r34", "r50", "r100"] = "tiny"
     embedding_size: int = Field(128, ge=2)
+    # The margin on each sample's own class: "arcface" cos(theta + margin), "cosface"
+    # cos(theta) - margin, "sphereface" cos(margin * theta), "adaface" (margin adapted to image
+    # quality), "combined" cos(m1 * theta + m2) - m3 with (m1, m2, m3) = combined_margins.
+    margin_type: Literal["arcface", "cosface", "sphereface", "adaface", "combined"] = "arcface"
     margin: float = Field(0.5, ge=0, lt=math.pi)
+    combined_margins: Tuple[Annotated[float, Field(gt=0)], _Angle, Annotated[float, Field(ge=0)]] = (
+        1.0,
+        0.3,
+        0.2,
+    )
     scale: float = Field(64.0, gt=0)
-    batch_size: int = Field(32, gt=0)
+    sub_centers: int = Field(1, ge=1)
+    # Partial FC: the fraction of class centers each step uses (1 is the full head).
+    partial_fc_rate: float = Field(1.0, gt=0, le=1)
+
+    optimizer: Literal["sgd", "adamw"] = "adamw"
+    learning_rate: float = Field(1e-3, gt=0)  # peak, for the global batch
+    momentum: float = Field(0.9, ge=0, lt=1)  # sgd only
+    weight_decay: float = Field(5e-4, ge=0)  # decoupled: w -= learning_rate * weight_decay * w
+    # After a linear warmup from 0: constant, cosine to 0, or (1 - progress)^2 as insightface.
+    lr_schedule: Literal["constant", "cosine", "polynomial"] = "cosine"
+    warmup_steps: int = Field(0, ge=0)
+
+    batch_size: int = Field(32, gt=0)  # global: each of N replicas takes batch_size / N
     train_steps: int = Field(200, gt=0)
-    learning_rate: float = Field(1e-3, gt=0)
+    # Passes over the training split instead of train_steps (its size comes from Transform).
+    epochs: Optional[int] = Field(None, gt=0)
+    shuffle_buffer: int = Field(1000, gt=0)
+    augmentation: AugmentationConfig = AugmentationConfig()
+    mixed_precision: bool = False
     seed: int = 0
+
+    checkpoint_every_steps: int = Field(100, gt=0)
+    log_every_steps: int = Field(10, gt=0)
+    distribution: DistributionConfig = DistributionConfig()
+    # Serve the embedding of image + mirrored image (insightface's flip test): steadier, 2x compute.
+    flip_test_time_augmentation: bool = False
+
+    @pydantic.model_validator(mode="after")
+    def _consistent(self):
+        if self.epochs is not None and "train_steps" in self.model_fields_set:
+            raise ValueError(
+                f"expected train_steps or epochs, not both; got train_steps={self.train_steps}, "
+                f"epochs={self.epochs}"
+            )
+        if self.epochs is None and self.warmup_steps >= self.train_steps:
+            raise ValueError(
+                f"expected warmup_steps < train_steps; got warmup_steps={self.warmup_steps}, "
+                f"train_steps={self.train_steps}"
+            )
+        if self.margin_type in ("sphereface", "adaface") and self.margin <= 0:
+            raise ValueError(f"expected margin > 0 for {self.margin_type}; got {self.margin}")
+        return self
