@@ -1,105 +1,146 @@
-"""TFX Trainer module: trains backbone + ArcFace head and exports the embedding SavedModel.
+"""TFX Trainer module: trains the backbone + margin head the config names, exports the embedding model.
 
-The exported model takes what serving has, encoded image bytes (or serialized tf.Examples), runs
-the Transform graph on them and returns L2-normalised embeddings. The ArcFace head and the label
-exist only during training.
+`run_fn` reads everything from the pipeline config's `trainer` and `data` sections (in
+`fn_args.custom_config`): it builds the model under the configured distribution strategy,
+resumes from the training's last checkpoint if a previous attempt was killed, trains on the
+transformed examples, and exports a SavedModel that holds the Transform graph and the backbone +
+L2 normalisation: `serving_default` (image bytes -> `embedding`) and `embed_examples` (serialized
+tf.Examples -> `embedding`). The head and the label exist only in training. The trained backbone
+is also saved in Keras format, `backbone.keras` in `fn_args.model_run_dir`, beside the
+TensorBoard scalars. The pieces are in `arcface_module/trainer/`.
 """
 
+import contextlib
+import logging
+import math
 import os
 
 import keras
 import tensorflow as tf
 import tensorflow_transform as tft
 from tfx import v1 as tfx
-from tfx_bsl.public import tfxio
 
-import arcface_module
-from arcface_module.preprocessing import IDENTITY_VOCABULARY, IMAGE_KEY, LABEL_KEY
+from arcface_module.preprocessing import IDENTITY_COUNTS, IDENTITY_VOCABULARY, IMAGE_KEY
+from arcface_module.trainer import distribution
+from arcface_module.trainer.checkpoints import SaveCheckpoints, checkpoint_dir, restore_latest
+from arcface_module.trainer.export import (
+    EMBEDDING_KEY,
+    EXAMPLES_SIGNATURE,
+    SERVING_SIGNATURE,
+    export_embedding_model,
+)
+from arcface_module.trainer.inputs import training_dataset
+from arcface_module.trainer.model import build_training_model
+from arcface_module.trainer.monitoring import StopOnNonFiniteLoss, TrainingLog
+from arcface_module.trainer.optimization import build_optimizer
 
-SERVING_SIGNATURE = "serving_default"
-EXAMPLES_SIGNATURE = "embed_examples"
-EMBEDDING_KEY = "embedding"
+__all__ = ["BACKBONE_FILE", "EMBEDDING_KEY", "EXAMPLES_SIGNATURE", "SERVING_SIGNATURE", "run_fn"]
 
-
-def _dataset(fn_args, tft_output, batch_size, seed):
-    dataset = fn_args.data_accessor.tf_dataset_factory(
-        fn_args.train_files,
-        tfxio.TensorFlowDatasetOptions(batch_size=batch_size, shuffle_seed=seed),
-        tft_output.transformed_metadata.schema,
-    )
-
-    def to_pair(features):
-        images = tf.image.random_flip_left_right(features[IMAGE_KEY], seed=seed)
-        return images, tf.reshape(features[LABEL_KEY], [-1])
-
-    return dataset.map(to_pair, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+BACKBONE_FILE = "backbone.keras"
+logger = logging.getLogger(__name__)
 
 
-class EmbeddingExport(tf.Module):
-    """What is saved: the Transform graph + the embedding model, behind two signatures."""
+def count_training_images(tft_output):
+    """Images in the training split, summed from the Transform's per-identity counts."""
+    lines = tft_output.vocabulary_by_name(IDENTITY_COUNTS)
+    return sum(int(line.split(b" ", 1)[0]) for line in lines)
 
-    def __init__(self, embedder, tft_output, image_feature, label_feature):
-        super().__init__()
-        self.embedder = embedder
-        self.tft_layer = tft_output.transform_features_layer()
-        spec = tft_output.raw_feature_spec()
-        spec.pop(label_feature)  # serving has no label
-        self._image_feature = image_feature
-        self._image_shape = list(spec[image_feature].shape)
-        self._feature_spec = spec
 
-    def _embed(self, raw_features):
-        transformed = self.tft_layer(raw_features)
-        return {EMBEDDING_KEY: self.embedder(transformed[IMAGE_KEY])}
+def total_steps(trainer, tft_output):
+    """`trainer.train_steps`, or `trainer.epochs` passes over the training split in batches."""
+    if trainer["epochs"] is None:
+        return trainer["train_steps"]
+    return trainer["epochs"] * math.ceil(count_training_images(tft_output) / trainer["batch_size"])
 
-    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="images")])
-    def embed_images(self, images):
-        return self._embed({self._image_feature: tf.reshape(images, [-1] + self._image_shape)})
 
-    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="examples")])
-    def embed_examples(self, examples):
-        return self._embed(tf.io.parse_example(examples, self._feature_spec))
+@contextlib.contextmanager
+def dtype_policy(name):
+    """Sets Keras' global dtype policy ("float32", "mixed_float16") for the block, then restores it."""
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(name)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
 
 
 def run_fn(fn_args: tfx.components.FnArgs):
     """`fn_args.custom_config` holds the pipeline config's `trainer` and `data` sections."""
     trainer, data = fn_args.custom_config["trainer"], fn_args.custom_config["data"]
+    # Progress lines are INFO, and runners often leave logging at WARNING: show them unless the
+    # application chose a level for this package.
+    package_logger = logging.getLogger("arcface_module")
+    if package_logger.level == logging.NOTSET:
+        package_logger.setLevel(logging.INFO)
+    # First of all: a multi-worker strategy must be created before any other TensorFlow op.
+    strategy = distribution.make_strategy(trainer["distribution"])
+    replicas = strategy.num_replicas_in_sync
+    if trainer["batch_size"] % replicas:
+        raise ValueError(
+            f"trainer.batch_size: expected a multiple of the {replicas} replicas, so that each "
+            f"takes an equal share of the global batch; got {trainer['batch_size']}"
+        )
     keras.utils.set_random_seed(trainer["seed"])
-    tft_output = tft.TFTransformOutput(fn_args.transform_output)
+    tft_output = tft.TFTransformOutput(fn_args.transform_graph_path)
     num_classes = tft_output.vocabulary_size_by_name(IDENTITY_VOCABULARY)
     image_size = tft_output.transformed_feature_spec()[IMAGE_KEY].shape[0]
+    steps = total_steps(trainer, tft_output)
+    checkpoints = checkpoint_dir(
+        fn_args.model_run_dir, fn_args.train_files, fn_args.transform_graph_path, trainer, data
+    )
+    chief = distribution.is_chief(strategy)
 
-    backbone = arcface_module.get_backbone(
-        trainer["backbone"],
-        num_features=trainer["embedding_size"],
-        input_shape=(image_size, image_size, 3),
-    )
-    model = keras.Sequential([backbone, arcface_module.ArcFaceLayer(num_classes)])
-    model.compile(
-        optimizer=keras.optimizers.Adam(trainer["learning_rate"]),
-        loss=arcface_module.ArcFaceLoss(margin=trainer["margin"], scale=trainer["scale"]),
-    )
-    model.fit(
-        _dataset(fn_args, tft_output, trainer["batch_size"], trainer["seed"]),
-        steps_per_epoch=fn_args.train_steps,
-        epochs=1,
-        callbacks=[
-            keras.callbacks.TerminateOnNaN(),
-            keras.callbacks.TensorBoard(fn_args.model_run_dir, update_freq="epoch"),
-        ],
-        verbose=2,
-    )
-    export = EmbeddingExport(
-        arcface_module.embedding_model(backbone),
-        tft_output,
-        data["image_feature"],
-        data["label_feature"],
-    )
-    tf.saved_model.save(
-        export,
-        fn_args.serving_model_dir,
-        signatures={
-            SERVING_SIGNATURE: export.embed_images,
-            EXAMPLES_SIGNATURE: export.embed_examples,
-        },
-    )
+    with dtype_policy("mixed_float16" if trainer["mixed_precision"] else "float32"):
+        with strategy.scope():
+            model = build_training_model(
+                trainer,
+                image_size,
+                num_classes,
+                sync_batch_norm=trainer["distribution"]["sync_batch_norm"] and replicas > 1,
+            )
+            model.compile(optimizer=build_optimizer(trainer, steps))
+            model.optimizer.build(model.trainable_variables)
+        checkpoint = tf.train.Checkpoint(model=model, optimizer=model.optimizer)
+        restored = restore_latest(checkpoint, checkpoints)
+        first_step = int(model.optimizer.iterations)
+        if restored:
+            logger.info("resumed from %s at step %d of %d", restored, first_step, steps)
+        else:
+            logger.info(
+                "training %d steps on %d identities, %d replica(s); checkpoints in %s",
+                steps, num_classes, replicas, checkpoints,
+            )
+        if first_step < steps:
+            dataset = training_dataset(
+                fn_args.data_accessor,
+                fn_args.train_files,
+                tft_output.transformed_metadata.schema,
+                trainer["batch_size"],
+                trainer["augmentation"],
+                trainer["shuffle_buffer"],
+                trainer["seed"],
+                first_step,
+            )
+            with distribution.writable_dir(checkpoints, strategy) as checkpoint_writes:
+                manager = tf.train.CheckpointManager(checkpoint, checkpoint_writes, max_to_keep=3)
+                model.fit(
+                    dataset,
+                    steps_per_epoch=steps - first_step,
+                    epochs=1,
+                    shuffle=False,  # the dataset shuffles itself
+                    verbose=0,
+                    callbacks=[
+                        StopOnNonFiniteLoss(),  # before the checkpoints: a diverged step is never saved
+                        TrainingLog(fn_args.model_run_dir if chief else None, trainer["log_every_steps"], steps),
+                        SaveCheckpoints(manager, trainer["checkpoint_every_steps"]),
+                    ],
+                )
+
+    with distribution.writable_dir(fn_args.serving_model_dir, strategy) as export_dir:
+        export_embedding_model(
+            model.backbone, tft_output, data, export_dir, trainer["flip_test_time_augmentation"]
+        )
+    if chief:
+        tf.io.gfile.makedirs(fn_args.model_run_dir)
+        model.backbone.save(os.path.join(fn_args.model_run_dir, BACKBONE_FILE))
+    logger.info("exported the embedding model to %s", fn_args.serving_model_dir)

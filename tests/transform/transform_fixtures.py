@@ -40,13 +40,18 @@ def raw_schema(label_dtype=tf.int64):
 
 @dataclasses.dataclass(frozen=True)
 class TransformedData:
-    """Where `transform_splits` wrote: the transform graph and `Split-<name>/` example folders."""
+    """Where `transform_splits` wrote: the transform graph, the transformed `Split-<name>/` example
+    folders, and the raw records it was given (`<raw>/<name>.tfrecord`)."""
 
     transform_graph: str
     examples: str
+    raw: str
 
     def files(self, split):
         return os.path.join(self.examples, f"Split-{split}", "*")
+
+    def raw_records(self, split):
+        return list(tf.data.TFRecordDataset(os.path.join(self.raw, f"{split}.tfrecord")).as_numpy_iterator())
 
 
 def transform_splits(splits, output_dir, transform=None, label_dtype=tf.int64):
@@ -59,12 +64,12 @@ def transform_splits(splits, output_dir, transform=None, label_dtype=tf.int64):
         "data": DATA,
     }
     output_dir = str(output_dir)
-    data = TransformedData(os.path.join(output_dir, "transform_graph"), os.path.join(output_dir, "transformed_examples"))
+    data = TransformedData(*(os.path.join(output_dir, name) for name in ("transform_graph", "transformed_examples", "raw")))
     schema = raw_schema(label_dtype)
     sources = {}
+    os.makedirs(data.raw, exist_ok=True)
     for split, records in splits.items():
-        path = os.path.join(output_dir, "raw", f"{split}.tfrecord")
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+        path = os.path.join(data.raw, f"{split}.tfrecord")
         with tf.io.TFRecordWriter(path) as writer:
             for record in records:
                 writer.write(record)

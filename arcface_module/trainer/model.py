@@ -1,0 +1,106 @@
+"""The training model from the trainer config: a backbone and a margin head, and its train step."""
+
+import keras
+import tensorflow as tf
+
+import arcface_module
+
+
+class MarginTrainer(keras.Model):
+    """A backbone and a `MarginHead`, trained on `(images, class_ids)` batches.
+
+    The loss is averaged over the global batch and the replicas' gradients are summed, so N
+    replicas take the step one device takes on the whole batch, with the same learning rate.
+    Each step logs, over the global batch: `loss`, `accuracy` (how often the nearest class
+    center, without margin, is the sample's own class) and the `learning_rate` it used.
+
+    Example:
+
+    >>> backbone = arcface_module.get_backbone("tiny", num_features=16, input_shape=(32, 32, 3))
+    >>> model = MarginTrainer(backbone, arcface_module.MarginHead(10, scale=16.0))
+    >>> model.compile(optimizer="adamw")
+    >>> history = model.fit(tf.data.Dataset.from_tensors((tf.zeros([4, 32, 32, 3]), tf.range(4))))
+    """
+
+    def __init__(self, backbone, head, **kwargs):
+        super().__init__(**kwargs)
+        self.backbone = backbone
+        self.head = head
+
+    def call(self, inputs, training=False):
+        """`(images, class_ids)` -> per-sample loss."""
+        images, class_ids = inputs
+        return self.head([self.backbone(images, training=training), class_ids], training=training)
+
+    def train_step(self, data):
+        images, class_ids = data
+        learning_rate = self.optimizer.learning_rate
+        with tf.GradientTape() as tape:
+            embeddings = self.backbone(images, training=True)
+            per_sample_loss = self.head([embeddings, class_ids], training=True)
+            loss = tf.nn.compute_average_loss(per_sample_loss)
+            scaled_loss = self.optimizer.scale_loss(loss)
+        gradients = tape.gradient(scaled_loss, self.trainable_variables)
+        self.optimizer.apply(gradients, self.trainable_variables)
+
+        nearest = tf.argmax(self.head.classifier(embeddings), axis=-1)
+        correct = tf.cast(nearest == tf.cast(class_ids, nearest.dtype), tf.float32)
+        accuracy = tf.nn.compute_average_loss(correct)
+        # Each replica holds its share of the global means: their sum is the global figure.
+        loss, accuracy = tf.distribute.get_replica_context().all_reduce("sum", [loss, accuracy])
+        return {"loss": loss, "accuracy": accuracy, "learning_rate": learning_rate}
+
+
+def build_margin(trainer):
+    """The margin layer named by the trainer config (`margin_type`, `margin`, `combined_margins`)."""
+    if trainer["margin_type"] == "combined":
+        m1, m2, m3 = trainer["combined_margins"]
+        return arcface_module.get_margin("combined", m1=m1, m2=m2, m3=m3)
+    return arcface_module.get_margin(trainer["margin_type"], margin=trainer["margin"])
+
+
+def synchronize_batch_norm(model):
+    """A copy of `model` whose BatchNormalization layers use the statistics of the global batch.
+
+    The copy starts from `model`'s weights. Synchronised batch norm needs a distribution
+    strategy's replica context (any strategy, or none, works outside training).
+    """
+
+    def clone(layer):
+        config = layer.get_config()
+        if isinstance(layer, keras.layers.BatchNormalization):
+            config["synchronized"] = True
+        return layer.__class__.from_config(config)
+
+    synchronized = keras.models.clone_model(model, clone_function=clone)
+    synchronized.set_weights(model.get_weights())
+    return synchronized
+
+
+def build_training_model(trainer, image_size, num_classes, sync_batch_norm=False):
+    """The backbone and head the trainer config (a dict) names, as a `MarginTrainer`.
+
+    Args:
+        trainer: the pipeline config's `trainer` section.
+        image_size: side of the square transformed images.
+        num_classes: identities in the training split.
+        sync_batch_norm: synchronise batch norm over the replicas (`synchronize_batch_norm`).
+    """
+    backbone = arcface_module.get_backbone(
+        trainer["backbone"],
+        num_features=trainer["embedding_size"],
+        input_shape=(image_size, image_size, 3),
+    )
+    head = arcface_module.MarginHead(
+        num_classes,
+        margin=build_margin(trainer),
+        scale=trainer["scale"],
+        sub_centers=trainer["sub_centers"],
+        sample_rate=trainer["partial_fc_rate"],
+        seed=trainer["seed"],
+    )
+    head.build([(None, trainer["embedding_size"]), (None,)])
+    # After the head, so that the head's initial weights do not depend on this choice.
+    if sync_batch_norm:
+        backbone = synchronize_batch_norm(backbone)
+    return MarginTrainer(backbone, head)

@@ -1,0 +1,106 @@
+"""The exported SavedModel: no training/serving skew, every input format serves, no label, no head.
+
+Faces of the ORL database are read in place from $ARCFACE_ORL_DIR (default ../shared/faces/orl
+next to the repository), never copied: courtesy of the Olivetti Research Laboratory (AT&T
+Laboratories Cambridge), F. Samaria and A. Harter, 1994.
+"""
+
+import io
+import os
+
+import keras
+import numpy as np
+import tensorflow as tf
+from PIL import Image
+
+from arcface_module.training import BACKBONE_FILE, EMBEDDING_KEY, EXAMPLES_SIGNATURE, SERVING_SIGNATURE
+from components.face_data.images import check_image
+from components.face_data.records import parse_face_example
+from tests.training.trainer_fixtures import TRAINER
+from tests.transform.transform_fixtures import read_transformed
+
+ORL_DIR = os.environ.get(
+    "ARCFACE_ORL_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "faces", "orl")
+)
+
+
+def serve(model_dir, images):
+    """Embeddings of encoded images through the exported `serving_default`."""
+    signature = tf.saved_model.load(model_dir).signatures[SERVING_SIGNATURE]
+    return signature(images=tf.constant(images))[EMBEDDING_KEY].numpy()
+
+
+def png(pixels):
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_serving_gives_the_embedding_of_transform_then_backbone_in_python(trained, transformed_faces):
+    fn_args, _ = trained
+    records = transformed_faces.raw_records("eval")
+    served = serve(fn_args.serving_model_dir, [parse_face_example(r).image for r in records])
+    assert served.dtype == np.float32 and served.shape == (len(records), TRAINER["embedding_size"])
+    np.testing.assert_allclose(np.linalg.norm(served, axis=1), 1.0, atol=1e-6)
+
+    # The training side: images as Transform wrote them on Beam, then the trained Keras backbone.
+    backbone = keras.saving.load_model(os.path.join(fn_args.model_run_dir, BACKBONE_FILE))
+    features = keras.ops.convert_to_numpy(backbone(read_transformed(transformed_faces, "eval")["image"]))
+    in_python = features / np.linalg.norm(features, axis=1, keepdims=True)
+
+    # Beam writes records in any order: pair each served embedding with its nearest in Python.
+    distance = np.abs(served[:, None, :] - in_python[None, :, :]).max(axis=-1)
+    nearest = distance.argmin(axis=1)
+    print(f"\nlargest served-vs-Python difference over {len(records)} images: {distance.min(axis=1).max():.2e}")
+    assert sorted(nearest) == list(range(len(records)))  # one-to-one
+    assert distance.min(axis=1).max() <= 1e-5
+
+
+def test_examples_signature_embeds_records_like_serving_default(trained, transformed_faces):
+    fn_args, _ = trained
+    records = transformed_faces.raw_records("eval")
+    model = tf.saved_model.load(fn_args.serving_model_dir)
+    from_examples = model.signatures[EXAMPLES_SIGNATURE](examples=tf.constant(records))[EMBEDDING_KEY]
+    np.testing.assert_allclose(
+        from_examples.numpy(), serve(fn_args.serving_model_dir, [parse_face_example(r).image for r in records]),
+        atol=1e-6,
+    )
+
+
+def test_signatures_take_no_label_and_the_export_holds_no_margin_head(trained):
+    fn_args, _ = trained
+    model = tf.saved_model.load(fn_args.serving_model_dir)
+    assert set(model.signatures) == {SERVING_SIGNATURE, EXAMPLES_SIGNATURE}
+    for name, input_name in ((SERVING_SIGNATURE, "images"), (EXAMPLES_SIGNATURE, "examples")):
+        signature = model.signatures[name]
+        assert signature.structured_input_signature == ((), {input_name: tf.TensorSpec([None], tf.string, input_name)})
+        assert signature.structured_outputs == {
+            EMBEDDING_KEY: tf.TensorSpec([None, TRAINER["embedding_size"]], tf.float32, EMBEDDING_KEY)
+        }
+    backbone = keras.saving.load_model(os.path.join(fn_args.model_run_dir, BACKBONE_FILE))
+    saved = tf.train.load_checkpoint(os.path.join(fn_args.serving_model_dir, "variables", "variables"))
+    shapes = saved.get_variable_to_shape_map()
+    exported_values = sum(int(np.prod(shape)) for name, shape in shapes.items() if name.endswith("VARIABLE_VALUE"))
+    # The backbone's weights, nothing more: the class centers stayed in training.
+    assert exported_values == backbone.count_params()
+
+
+def test_orl_pgm_rgba_png_and_jpeg_all_serve(trained):
+    fn_args, _ = trained
+    pgm_path = os.path.join(ORL_DIR, "s1", "1.pgm")
+    assert os.path.isfile(pgm_path), f"ORL faces expected at {ORL_DIR} (set ARCFACE_ORL_DIR)"
+    # A user's PGM, converted as the data CLI converts it (tf.io.decode_image reads no PGM).
+    with open(pgm_path, "rb") as pgm:
+        orl_png = check_image(pgm.read()).data
+    gray = np.asarray(Image.open(io.BytesIO(orl_png)))
+    rgb = np.repeat(gray[..., None], 3, axis=-1)
+    alpha = np.random.default_rng(0).integers(0, 256, gray.shape + (1,), dtype=np.uint8)
+    jpeg = io.BytesIO()
+    Image.fromarray(rgb).save(jpeg, format="JPEG", quality=95)
+    orl, as_rgb, as_rgba, as_jpeg = serve(
+        fn_args.serving_model_dir, [orl_png, png(rgb), png(np.concatenate([rgb, alpha], -1)), jpeg.getvalue()]
+    )
+    np.testing.assert_allclose(np.linalg.norm([orl, as_rgb, as_rgba, as_jpeg], axis=1), 1.0, atol=1e-6)
+    np.testing.assert_allclose(orl, as_rgb, atol=1e-6)  # grayscale serves as its RGB repetition
+    np.testing.assert_allclose(as_rgba, as_rgb, atol=1e-6)  # alpha is dropped
+    assert float(as_jpeg @ as_rgb) > 0.99  # JPEG's loss moves the embedding a little
