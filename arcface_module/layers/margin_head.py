@@ -22,10 +22,10 @@ class MarginHead(keras.layers.Layer):
 
     With `sample_rate < 1` each call uses Partial FC (An et al., CVPR 2022): all classes
     present in the batch plus random others, `max(int(sample_rate * num_classes), batch size)`
-    centers in all. Only these centers take part in the step and get a gradient; the others
-    are untouched (by any optimizer with no weight decay, on its first step; momentum carries
-    earlier updates on, as in InsightFace's Partial FC v2). The loss of a call with
-    `sample_rate < 1` is over the sampled classes, in training and in evaluation alike.
+    centers in all. Only these centers enter the matrix product and get a gradient: plain SGD
+    leaves the others unchanged, while optimizers with momentum keep moving centers sampled in
+    earlier steps (as in InsightFace's Partial FC v2) and weight decay shrinks every center.
+    With `sample_rate < 1` the loss is over the sampled classes, in evaluation too.
 
     Args:
         num_classes: number of classes.
@@ -88,6 +88,7 @@ class MarginHead(keras.layers.Layer):
             self.margin.build(embeddings_shape[:1])
 
     def call(self, inputs, training=None):
+        # `training` reaches the margin (AdaFace's statistics) through Keras' call context.
         embeddings, labels = inputs
         labels = ops.reshape(ops.cast(labels, "int32"), (-1,))
         if self.num_sampled < self.num_classes:

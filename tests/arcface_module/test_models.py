@@ -1,9 +1,7 @@
-"""embedding_model: unit-norm float32 embeddings without any label input, exportable with
-tf.saved_model.save and an explicit signature; training_model's inputs."""
+"""embedding_model: unit-norm float32 embeddings without any label input; training_model's inputs."""
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 import arcface_module
 
@@ -36,22 +34,6 @@ def test_embedding_model_is_float32_under_mixed_float16(mixed_float16):
     embeddings = arcface_module.embedding_model(backbone)(_images(2), training=False)
     assert keras.backend.standardize_dtype(embeddings.dtype) == "float32"
     np.testing.assert_allclose(np.linalg.norm(keras.ops.convert_to_numpy(embeddings), axis=1), 1.0, atol=1e-5)
-
-
-def test_embedding_model_exports_as_a_saved_model(tmp_path):
-    backbone = arcface_module.get_backbone("tiny", num_features=16, input_shape=(32, 32, 3))
-    embedder = arcface_module.embedding_model(backbone)
-    serve = tf.function(
-        lambda images: {"embedding": embedder(images, training=False)},
-        input_signature=[tf.TensorSpec((None, 32, 32, 3), tf.float32, name="images")],
-    )
-    module = tf.Module()
-    module.embedder = embedder
-    tf.saved_model.save(module, str(tmp_path), signatures={"serving_default": serve})
-    signature = tf.saved_model.load(str(tmp_path)).signatures["serving_default"]
-    assert list(signature.structured_input_signature[1]) == ["images"]
-    exported = signature(images=tf.constant(_images(3)))["embedding"].numpy()
-    np.testing.assert_allclose(exported, keras.ops.convert_to_numpy(embedder(_images(3), training=False)), atol=1e-6)
 
 
 def test_training_model_takes_images_and_labels_and_outputs_the_loss():
