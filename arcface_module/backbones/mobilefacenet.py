@@ -5,7 +5,9 @@ import keras
 from arcface_module.backbones.blocks import batch_norm, conv, prelu
 
 # Kaiming normal with fan-out, as InsightFace initialises MobileFaceNet's convolutions.
-_CONV_INIT = keras.initializers.VarianceScaling(2.0, mode="fan_out", distribution="untruncated_normal")
+_CONV_INIT = keras.initializers.VarianceScaling(
+    2.0, mode="fan_out", distribution="untruncated_normal"
+)
 
 
 def _conv_block(

@@ -13,7 +13,8 @@ def tiny(num_features, input_shape):
     """
     if min(input_shape[:2]) < 16:
         raise ValueError(
-            f"tiny needs inputs of at least 16x16 pixels; received input_shape={tuple(input_shape)}."
+            "tiny needs inputs of at least 16x16 pixels; "
+            f"received input_shape={tuple(input_shape)}."
         )
     images = keras.Input(input_shape, name="images")
     x = images

@@ -45,7 +45,9 @@ class AdaFaceMargin(keras.layers.Layer):
         if not margin > 0:
             raise ValueError(f"`margin` must be > 0; received margin={margin}.")
         if not concentration > 0:
-            raise ValueError(f"`concentration` must be > 0; received concentration={concentration}.")
+            raise ValueError(
+                f"`concentration` must be > 0; received concentration={concentration}."
+            )
         if not 0 <= momentum < 1:
             raise ValueError(f"`momentum` must be in [0, 1); received momentum={momentum}.")
         self.margin = float(margin)

@@ -70,7 +70,9 @@ class MarginHead(keras.layers.Layer):
         if not scale > 0:
             raise ValueError(f"`scale` must be > 0; received scale={scale}.")
         if not 0 < sample_rate <= 1:
-            raise ValueError(f"`sample_rate` must be in (0, 1]; received sample_rate={sample_rate}.")
+            raise ValueError(
+                f"`sample_rate` must be in (0, 1]; received sample_rate={sample_rate}."
+            )
         self.classifier = ArcFaceLayer(num_classes, sub_centers=sub_centers, name="classifier")
         self.margin = margin
         self.num_classes = num_classes

@@ -56,6 +56,7 @@ def get_margin(name, **params):
     unknown = sorted(set(params) - set(accepted))
     if unknown:
         raise ValueError(
-            f"Unknown parameter(s) {unknown} for margin {name!r}; expected some of {list(accepted)}."
+            f"Unknown parameter(s) {unknown} for margin {name!r}; "
+            f"expected some of {list(accepted)}."
         )
     return _MARGINS[name](**params)

@@ -75,5 +75,6 @@ def test_bad_arguments_are_named(kwargs, message):
 
 
 def test_unknown_embedding_size_is_reported():
-    with pytest.raises(ValueError, match=r"known embedding size; received input shape \(None, None\)"):
+    message = r"known embedding size; received input shape \(None, None\)"
+    with pytest.raises(ValueError, match=message):
         ArcFaceLayer(3).build((None, None))

@@ -57,9 +57,18 @@ def test_pytorch_style_padding_halves_odd_sizes_upwards():
     [
         ({"name": "r200"}, r"Unknown backbone 'r200'; expected one of \['mbf', 'r100', 'r18'"),
         ({"name": "tiny", "num_features": 0}, "`num_features` must be an int >= 1; received 0"),
-        ({"name": "tiny", "input_shape": (32, 32)}, r"`input_shape` must be \(height, width, channels\)"),
-        ({"name": "mbf", "input_shape": (96, 96, 3)}, r"at least 97x97 pixels.*received input_shape=\(96, 96, 3\)"),
-        ({"name": "tiny", "input_shape": (8, 8, 3)}, r"at least 16x16 pixels; received input_shape=\(8, 8, 3\)"),
+        (
+            {"name": "tiny", "input_shape": (32, 32)},
+            r"`input_shape` must be \(height, width, channels\)",
+        ),
+        (
+            {"name": "mbf", "input_shape": (96, 96, 3)},
+            r"at least 97x97 pixels.*received input_shape=\(96, 96, 3\)",
+        ),
+        (
+            {"name": "tiny", "input_shape": (8, 8, 3)},
+            r"at least 16x16 pixels; received input_shape=\(8, 8, 3\)",
+        ),
     ],
 )
 def test_bad_arguments_are_named(kwargs, message):

@@ -14,9 +14,10 @@ PUBLIC = [getattr(arcface_module, name) for name in arcface_module.__all__]
 
 @pytest.mark.parametrize("obj", PUBLIC, ids=lambda obj: obj.__name__)
 def test_example_runs_and_prints_what_it_shows(obj):
-    examples = doctest.DocTestFinder(recurse=False).find(
-        obj, globs={"np": np, "keras": keras, "arcface_module": arcface_module, **vars(inspect.getmodule(obj))}
-    )
+    # The example sees its own module's names, plus np, keras and arcface_module.
+    globs = {**vars(inspect.getmodule(obj)), "np": np, "keras": keras}
+    globs["arcface_module"] = arcface_module
+    examples = doctest.DocTestFinder(recurse=False).find(obj, globs=globs)
     assert examples and examples[0].examples, f"{obj.__name__} has no docstring example"
     runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
     for example in examples:

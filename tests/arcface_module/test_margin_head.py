@@ -56,7 +56,9 @@ def test_sampled_classes_always_hold_the_positives(num_sampled, batch):
     for _ in range(20):
         labels = rng.integers(0, 200, batch).astype("int32")
         size = max(num_sampled, batch)
-        indices, sampled_labels = sample_classes(keras.ops.convert_to_tensor(labels), 200, size, seed)
+        indices, sampled_labels = sample_classes(
+            keras.ops.convert_to_tensor(labels), 200, size, seed
+        )
         indices = keras.ops.convert_to_numpy(indices)
         assert len(indices) == size and len(set(indices)) == size
         np.testing.assert_array_equal(indices[keras.ops.convert_to_numpy(sampled_labels)], labels)
@@ -101,7 +103,8 @@ def test_adaface_statistics_move_only_in_training():
     assert float(head.margin.norm_mean) == 20.0
     _head_loss(head, embeddings, labels, training=True)
     mean_norm = np.linalg.norm(embeddings, axis=1).mean()
-    np.testing.assert_allclose(float(head.margin.norm_mean), 0.99 * 20 + 0.01 * mean_norm, rtol=1e-6)
+    expected = 0.99 * 20 + 0.01 * mean_norm
+    np.testing.assert_allclose(float(head.margin.norm_mean), expected, rtol=1e-6)
 
 
 def test_the_mean_loss_is_added_with_add_loss():

@@ -14,6 +14,10 @@ from arcface_module.losses import margin_logits, margin_softmax_cross_entropy, o
 NUM_CLASSES = 7
 
 
+def _target_cosines(cosine, labels):
+    return cosine[np.arange(len(labels)), labels].astype(np.float64)
+
+
 def _cosines_and_labels(seed, batch=32):
     """Random cosines, with target angles that include 0, near pi and past pi - 0.5."""
     rng = np.random.default_rng(seed)
@@ -36,22 +40,24 @@ def _cosines_and_labels(seed, batch=32):
 @pytest.mark.parametrize("scale", [64.0, 30.0])
 def test_logits_and_loss_match_reference(margin, combined, scale):
     cosine, labels = _cosines_and_labels(0)
-    target = ref.combined_margin(cosine[np.arange(len(labels)), labels].astype(np.float64), *combined)
+    target = ref.combined_margin(_target_cosines(cosine, labels), *combined)
     want_logits, want_loss = ref.margin_softmax(cosine, labels, target, scale)
 
     targets = one_hot_targets(labels, NUM_CLASSES)
     got_logits = margin_logits(cosine, targets, get_margin(margin), scale)
     # 1e-6 in cosine units: float32 rounding of the scaled logits alone is up to 4e-6 at s=64.
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(got_logits), want_logits, rtol=0, atol=1e-6 * scale)
+    got_logits = keras.ops.convert_to_numpy(got_logits)
+    np.testing.assert_allclose(got_logits, want_logits, rtol=0, atol=1e-6 * scale)
     got_loss = margin_softmax_cross_entropy(cosine, targets, get_margin(margin), scale)
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(got_loss), want_loss, rtol=1e-5, atol=1e-5)
+    got_loss = keras.ops.convert_to_numpy(got_loss)
+    np.testing.assert_allclose(got_loss, want_loss, rtol=1e-5, atol=1e-5)
     loss = MarginLoss(margin, scale=scale)
     np.testing.assert_allclose(float(loss(labels, cosine)), want_loss.mean(), rtol=1e-5)
 
 
 def test_arcface_loss_is_the_arcface_margin_loss():
     cosine, labels = _cosines_and_labels(1)
-    target = ref.insightface_arcface(cosine[np.arange(len(labels)), labels].astype(np.float64), 0.45)
+    target = ref.insightface_arcface(_target_cosines(cosine, labels), 0.45)
     _, want = ref.margin_softmax(cosine, labels, target, 32.0)
     got = ArcFaceLoss(margin=0.45, scale=32.0)(labels, cosine)
     np.testing.assert_allclose(float(got), want.mean(), rtol=1e-5)
@@ -68,7 +74,8 @@ def test_sparse_and_one_hot_labels_give_the_same_loss():
 
 def test_bad_label_shape_is_named():
     cosine, _ = _cosines_and_labels(3, batch=8)
-    with pytest.raises(ValueError, match=r"one-hot labels of shape \(batch, 7\); received labels of shape \(8, 3\)"):
+    message = r"one-hot labels of shape \(batch, 7\); received labels of shape \(8, 3\)"
+    with pytest.raises(ValueError, match=message):
         ArcFaceLoss()(np.zeros((8, 3)), cosine)
 
 
@@ -111,6 +118,6 @@ def test_usable_in_a_custom_training_loop(value_and_gradient):
 def test_margin_loss_accepts_a_margin_layer():
     cosine, labels = _cosines_and_labels(6)
     by_layer = MarginLoss(CombinedMargin(m1=0.9, m2=0.4, m3=0.15), scale=64.0)(labels, cosine)
-    target = ref.combined_margin(cosine[np.arange(len(labels)), labels].astype(np.float64), 0.9, 0.4, 0.15)
+    target = ref.combined_margin(_target_cosines(cosine, labels), 0.9, 0.4, 0.15)
     _, want = ref.margin_softmax(cosine, labels, target, 64.0)
     np.testing.assert_allclose(float(by_layer), want.mean(), rtol=1e-5)

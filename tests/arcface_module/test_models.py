@@ -1,4 +1,4 @@
-"""embedding_model: unit-norm float32 embeddings without any label input; training_model's inputs."""
+"""embedding_model: unit-norm float32 embeddings, no label input; training_model's inputs."""
 
 import keras
 import numpy as np
@@ -15,7 +15,8 @@ def test_embedding_model_normalises_the_backbone_output():
     embedder = arcface_module.embedding_model(backbone)
     raw = keras.ops.convert_to_numpy(backbone(_images(4), training=False))
     embeddings = keras.ops.convert_to_numpy(embedder(_images(4), training=False))
-    np.testing.assert_allclose(embeddings, raw / np.linalg.norm(raw, axis=1, keepdims=True), atol=1e-6)
+    expected = raw / np.linalg.norm(raw, axis=1, keepdims=True)
+    np.testing.assert_allclose(embeddings, expected, atol=1e-6)
     assert len(embedder.inputs) == 1 and embedder.input_shape == (None, 32, 32, 3)
     # The backbone is shared, not copied.
     assert {id(w) for w in backbone.weights} == {id(w) for w in embedder.weights}
@@ -33,7 +34,8 @@ def test_embedding_model_is_float32_under_mixed_float16(mixed_float16):
     backbone = arcface_module.get_backbone("tiny", num_features=16, input_shape=(32, 32, 3))
     embeddings = arcface_module.embedding_model(backbone)(_images(2), training=False)
     assert keras.backend.standardize_dtype(embeddings.dtype) == "float32"
-    np.testing.assert_allclose(np.linalg.norm(keras.ops.convert_to_numpy(embeddings), axis=1), 1.0, atol=1e-5)
+    norms = np.linalg.norm(keras.ops.convert_to_numpy(embeddings), axis=1)
+    np.testing.assert_allclose(norms, 1.0, atol=1e-5)
 
 
 def test_training_model_takes_images_and_labels_and_outputs_the_loss():

@@ -29,7 +29,9 @@ def _as_json(config):
         CombinedMargin(m2=0.3, easy_margin=True),
         AdaFaceMargin(margin=0.5, concentration=0.2, momentum=0.9),
         ArcFaceLayer(7, sub_centers=3, centers_regularizer="l2"),
-        MarginHead(9, margin=CombinedMargin(m3=0.35), scale=30.0, sub_centers=2, sample_rate=0.5, seed=4),
+        MarginHead(
+            9, margin=CombinedMargin(m3=0.35), scale=30.0, sub_centers=2, sample_rate=0.5, seed=4
+        ),
         MarginHead(9, margin="adaface"),
     ],
     ids=lambda layer: type(layer).__name__,
@@ -66,9 +68,12 @@ def test_seed_style_model_keras_file_round_trip(tmp_path):
     labels = np.arange(10) % 5
     model.save(tmp_path / "model.keras")
     restored = keras.saving.load_model(tmp_path / "model.keras")
-    np.testing.assert_allclose(restored.predict(images, verbose=0), model.predict(images, verbose=0), atol=1e-6)
+    np.testing.assert_allclose(
+        restored.predict(images, verbose=0), model.predict(images, verbose=0), atol=1e-6
+    )
     assert restored.loss.get_config() == model.loss.get_config()
-    assert restored.evaluate(images, labels, verbose=0) == pytest.approx(model.evaluate(images, labels, verbose=0), rel=1e-5)
+    expected_loss = model.evaluate(images, labels, verbose=0)
+    assert restored.evaluate(images, labels, verbose=0) == pytest.approx(expected_loss, rel=1e-5)
 
 
 def test_training_model_keras_file_round_trip_keeps_head_state(tmp_path):
@@ -76,7 +81,8 @@ def test_training_model_keras_file_round_trip_keeps_head_state(tmp_path):
     head = MarginHead(6, margin="adaface", sub_centers=2, sample_rate=0.5, seed=1)
     model = arcface_module.training_model(backbone, head)
     model.compile(optimizer="adam")
-    data = {"images": np.random.default_rng(0).normal(size=(8, 32, 32, 3)), "labels": np.arange(8) % 6}
+    images = np.random.default_rng(0).normal(size=(8, 32, 32, 3))
+    data = {"images": images, "labels": np.arange(8) % 6}
     model.fit(data, epochs=1, verbose=0)
     model.save(tmp_path / "training.keras")
     restored = keras.saving.load_model(tmp_path / "training.keras")
