@@ -1,11 +1,10 @@
 """Config sections for the input data."""
 
-from pathlib import Path
 from typing import Optional
 
 from pydantic import Field
 
-from configs.base import Section
+from configs.base import Location, Section
 
 
 class SyntheticDataConfig(Section):
@@ -20,7 +19,7 @@ class SyntheticDataConfig(Section):
 class DataConfig(Section):
     """Where the face TFRecords are and how they are split by identity."""
 
-    input_base: Path
+    input_base: Location
     file_pattern: str = "*.tfrecord*"
     synthetic: Optional[SyntheticDataConfig] = None
     image_feature: str = "image"
