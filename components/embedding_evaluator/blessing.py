@@ -1,0 +1,100 @@
+"""The blessing policy, the verdict it gives on a model, and the ModelBlessing artifact that records it.
+
+A model is blessed when every check passes: absolute thresholds on its own metrics, and, when a
+baseline (the latest blessed model) was scored on the same pairs, a bounded loss against it. As
+with TFX's Evaluator, change thresholds are not checked when there is no baseline yet. The artifact
+follows the Evaluator's conventions (`blessed`, `current_model[_id]`, `baseline_model[_id]`, a
+BLESSED or NOT_BLESSED file), so the stock Pusher and `LatestBlessedModelStrategy` understand it,
+and it holds `verification.json`, the similarity threshold the Pusher ships beside the model.
+
+Example:
+    >>> policy = BlessingPolicy(min_verification_accuracy=0.7, max_regression_from_blessed={"eer": 0.0})
+    >>> verdict = judge(policy, {"verification_accuracy": 0.8, "eer": 0.21}, baseline={"eer": 0.2})
+    >>> verdict.blessed, verdict.checks[-1]
+    (False, 'FAIL eer 0.2100 vs blessed 0.2000: worse by 0.0100, more than the 0.0000 tolerated')
+"""
+
+import dataclasses
+import os
+from typing import List, Mapping, Optional
+
+from tfx.components.evaluator import constants
+from tfx.types import Artifact
+from tfx.utils import io_utils
+
+from components.embedding_evaluator import verification_file
+from components.embedding_evaluator.model_metrics import LOWER_IS_BETTER, tar_key
+
+
+@dataclasses.dataclass(frozen=True)
+class BlessingPolicy:
+    """What a model must achieve to be blessed; see configs/evaluation.py, EvaluatorConfig."""
+
+    min_verification_accuracy: float = 0.0
+    min_tar_at_far: Mapping[str, float] = dataclasses.field(default_factory=dict)
+    max_regression_from_blessed: Mapping[str, float] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class Verdict:
+    """Whether the model is blessed, and one line per check ("PASS ..." or "FAIL ...")."""
+
+    blessed: bool
+    checks: List[str]
+
+    @property
+    def message(self) -> str:
+        return "; ".join(self.checks)
+
+
+def _at_least(name: str, value, minimum: float) -> str:
+    if isinstance(value, str):  # a metric the pairs cannot measure says why instead of a number
+        return f"FAIL {name} {value}, required >= {minimum:.4f}"
+    return f"{'PASS' if value >= minimum else 'FAIL'} {name} {value:.4f}, required >= {minimum:.4f}"
+
+
+def _no_worse(name: str, value, baseline_value, tolerance: float) -> str:
+    if isinstance(value, str) or isinstance(baseline_value, str):
+        return f"FAIL {name} cannot be compared: candidate {value}, blessed {baseline_value}"
+    loss = value - baseline_value if name in LOWER_IS_BETTER else baseline_value - value
+    if loss > tolerance:
+        return (f"FAIL {name} {value:.4f} vs blessed {baseline_value:.4f}: worse by {loss:.4f}, "
+                f"more than the {tolerance:.4f} tolerated")
+    return f"PASS {name} {value:.4f} vs blessed {baseline_value:.4f} (tolerated loss {tolerance:.4f})"
+
+
+def judge(policy: BlessingPolicy, candidate: Mapping, baseline: Optional[Mapping] = None) -> Verdict:
+    """Checks the candidate's metrics (and its change against the baseline's) against the policy."""
+    checks = [_at_least("verification_accuracy", candidate["verification_accuracy"],
+                        policy.min_verification_accuracy)]
+    checks += [_at_least(tar_key(far), candidate[tar_key(far)], minimum)
+               for far, minimum in sorted(policy.min_tar_at_far.items())]
+    if policy.max_regression_from_blessed:
+        if baseline is None:
+            checks.append("PASS no blessed model yet: change thresholds not checked")
+        else:
+            checks += [_no_worse(name, candidate[name], baseline[name], tolerance)
+                       for name, tolerance in sorted(policy.max_regression_from_blessed.items())]
+    return Verdict(all(check.startswith("PASS") for check in checks), checks)
+
+
+def write_blessing(blessing: Artifact, model: Artifact, baseline_model: Optional[Artifact],
+                   verdict: Verdict, threshold: float) -> None:
+    """Records the verdict in `blessing` the way TFX's Evaluator does, plus the threshold to ship.
+
+    `threshold` is the cosine similarity at and above which two faces are the same person.
+    """
+    name = constants.BLESSED_FILE_NAME if verdict.blessed else constants.NOT_BLESSED_FILE_NAME
+    io_utils.write_string_file(os.path.join(blessing.uri, name), "\n".join(verdict.checks) + "\n")
+    blessing.set_int_custom_property(
+        constants.ARTIFACT_PROPERTY_BLESSED_KEY,
+        constants.BLESSED_VALUE if verdict.blessed else constants.NOT_BLESSED_VALUE,
+    )
+    blessing.set_string_custom_property(constants.ARTIFACT_PROPERTY_CURRENT_MODEL_URI_KEY, model.uri)
+    blessing.set_int_custom_property(constants.ARTIFACT_PROPERTY_CURRENT_MODEL_ID_KEY, model.id)
+    if baseline_model is not None:
+        blessing.set_string_custom_property(constants.ARTIFACT_PROPERTY_BASELINE_MODEL_URI_KEY,
+                                            baseline_model.uri)
+        blessing.set_int_custom_property(constants.ARTIFACT_PROPERTY_BASELINE_MODEL_ID_KEY, baseline_model.id)
+    blessing.set_string_custom_property(constants.ARTIFACT_PROPERTY_BLESSING_MESSAGE_KEY, verdict.message)
+    verification_file.write(blessing.uri, threshold, model.uri, verdict.checks)

@@ -1,0 +1,54 @@
+"""Every number reported for one model, from its embeddings: verification on pairs, identification.
+
+Verification uses pairs (two embeddings and whether they show one person), whatever their
+source; identification uses the labelled eval split. The result is a flat dict of JSON values,
+the same keys for the candidate and for the baseline model, so the two can be compared key by key.
+
+Example:
+    >>> scores = np.r_[np.linspace(0.3, 0.9, 20), np.linspace(0.0, 0.6, 20)]
+    >>> is_same = np.r_[np.ones(20, bool), np.zeros(20, bool)]
+    >>> result = verification_metrics(scores, is_same, seed=0)
+    >>> result["tar_at_far_1e-1"], result["tar_at_far_1e-2"]
+    (0.6, 'not measurable: needs 100 negative pairs, have 20')
+"""
+
+import numpy as np
+
+from components.embedding_evaluator import metrics
+
+# Report keys of the false-accept rates where the true-accept rate is measured.
+FARS = {"1e-1": 1e-1, "1e-2": 1e-2, "1e-3": 1e-3, "1e-4": 1e-4}
+RANKS = (1, 5)
+# For these metrics lower is better; for every other number reported higher is better.
+LOWER_IS_BETTER = frozenset({"eer"})
+
+
+def tar_key(far: str) -> str:
+    """The report key of the TAR at a FAR key: `tar_key("1e-3") == "tar_at_far_1e-3"`."""
+    return f"tar_at_far_{far}"
+
+
+def verification_metrics(scores, is_same, seed: int) -> dict:
+    """LFW 10-fold accuracy, ROC AUC, EER, TAR at each FAR and the threshold to ship, for pair scores.
+
+    A TAR whose FAR needs more negative pairs than there are is a string saying so, not a number.
+    """
+    scores, is_same = np.asarray(scores), np.asarray(is_same, dtype=bool)
+    accuracy = metrics.verification_accuracy_kfold(scores, is_same, seed=seed)
+    tars = metrics.tar_at_far(scores, is_same, fars=tuple(FARS.values()))
+    return {
+        "verification_accuracy": accuracy["mean"],
+        "verification_accuracy_std": accuracy["std"],
+        "best_threshold": accuracy["best_threshold"],
+        "auc": metrics.auc(scores, is_same),
+        "eer": metrics.equal_error_rate(scores, is_same),
+        **{tar_key(name): tars[far] for name, far in FARS.items()},
+        "mean_similarity_same": float(np.mean(scores[is_same])),
+        "mean_similarity_different": float(np.mean(scores[~is_same])),
+    }
+
+
+def identification_metrics(embeddings, labels, seed: int) -> dict:
+    """Closed-set rank-1 and rank-5: one gallery image per eval identity, every other image a probe."""
+    ranks = metrics.identification_rank_k(embeddings, labels, ks=RANKS, seed=seed)
+    return {f"rank_{k}": ranks[k] for k in RANKS}

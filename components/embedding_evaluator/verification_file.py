@@ -1,0 +1,45 @@
+"""`verification.json`: the decision rule that travels with a model, so serving decides as evaluation did.
+
+The EmbeddingEvaluator writes it into the ModelBlessing, the VersionedPusher copies it beside the
+pushed SavedModel, and `python -m components.serving` reads it there. It is a file rather than an
+artifact property because ML Metadata keeps floats to 6 decimals; the threshold must stay exact.
+
+Example:
+    >>> write("/pipeline/EmbeddingEvaluator/blessing/9", threshold=0.4183, model_uri="...", checks=["PASS ..."])
+    >>> read_threshold("/srv/models/arcface/1760000000")
+    0.4183
+"""
+
+import json
+import os
+from typing import List
+
+import tensorflow as tf
+
+FILE_NAME = "verification.json"
+DECISION = "same person if the cosine similarity of the two embeddings >= threshold"
+SIGNATURE = "serving_default: images (encoded image bytes) -> embedding (L2-normalised)"
+
+
+def write(folder: str, threshold: float, model_uri: str, checks: List[str]) -> None:
+    """Writes the threshold, how to apply it, the model it was chosen for and the blessing checks."""
+    content = {"threshold": threshold, "decision": DECISION, "signature": SIGNATURE, "model": model_uri,
+               "checks": checks}
+    tf.io.gfile.makedirs(folder)
+    with tf.io.gfile.GFile(os.path.join(folder, FILE_NAME), "w") as file:
+        file.write(json.dumps(content, indent=2))
+
+
+def read_text(folder: str) -> str:
+    """The file's text; FileNotFoundError naming the folder when it has none."""
+    path = os.path.join(folder, FILE_NAME)
+    if not tf.io.gfile.exists(path):
+        raise FileNotFoundError(f"{folder}: expected {FILE_NAME}, written by the EmbeddingEvaluator with the "
+                                "blessing and copied beside the model by the Pusher; found none")
+    with tf.io.gfile.GFile(path) as file:
+        return file.read()
+
+
+def read_threshold(folder: str) -> float:
+    """The similarity threshold at and above which two faces are the same person."""
+    return float(json.loads(read_text(folder))["threshold"])
