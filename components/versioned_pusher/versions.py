@@ -1,0 +1,104 @@
+"""Numbered model versions in TF Serving's layout: `<model_dir>/<version>/saved_model.pb`.
+
+On a local filesystem a version is copied under a hidden name (`.partial-<version>-<random>`,
+which TF Serving and `list_versions` ignore) and renamed into place, so a reader sees either no
+version or a complete one; versions beyond the newest `keep` are renamed out of sight before they
+are deleted, for the same reason. Object stores (gs://, s3://) have no atomic rename: there the
+version is copied in place with `saved_model.pb` last, as TFX's own Pusher does (TF Serving and
+`latest_version_dir` take a folder without it for an incomplete one), and deleted with
+`saved_model.pb` first.
+
+Example:
+    >>> version_dir = publish("/pipeline/Trainer/model/7/Format-Serving", "/srv/models/arcface",
+    ...                       extra_files={"verification.json": "{...}"}, keep=3)
+    >>> version_dir, list_versions("/srv/models/arcface")
+    ('/srv/models/arcface/1760000000', [1759990000, 1759995000, 1760000000])
+"""
+
+import os
+import time
+import uuid
+from typing import List, Mapping
+
+from tfx.dsl.io import fileio
+from tfx.utils import io_utils
+
+SAVED_MODEL_FILE = "saved_model.pb"
+
+
+def _is_remote(path: str) -> bool:
+    return "://" in path
+
+
+def list_versions(model_dir: str) -> List[int]:
+    """The complete versions in `model_dir`, oldest first: numbered folders holding saved_model.pb."""
+    if not fileio.isdir(model_dir):
+        return []
+    return sorted(int(name.rstrip("/")) for name in fileio.listdir(model_dir)
+                  if name.rstrip("/").isdigit()
+                  and fileio.exists(os.path.join(model_dir, name.rstrip("/"), SAVED_MODEL_FILE)))
+
+
+def latest_version_dir(model_dir: str) -> str:
+    """The folder of the newest version, the one TF Serving serves by default."""
+    versions = list_versions(model_dir)
+    if not versions:
+        raise FileNotFoundError(f"{model_dir}: expected version folders <model_dir>/<number>/ holding "
+                                f"{SAVED_MODEL_FILE}, found none")
+    return os.path.join(model_dir, str(versions[-1]))
+
+
+def next_version(model_dir: str) -> int:
+    """The Unix time in seconds, as TFX's Pusher numbers versions, but always above every existing one."""
+    existing = [int(name.rstrip("/")) for name in (fileio.listdir(model_dir) if fileio.isdir(model_dir) else [])
+                if name.rstrip("/").isdigit()]
+    return max([int(time.time())] + [version + 1 for version in existing])
+
+
+def _write_extra_files(folder: str, extra_files: Mapping[str, str]) -> None:
+    for name, text in extra_files.items():
+        io_utils.write_string_file(os.path.join(folder, name), text)
+
+
+def publish(source_dir: str, model_dir: str, extra_files: Mapping[str, str], keep: int) -> str:
+    """Copies a SavedModel folder, plus `extra_files` (name -> text), in as a new version; returns its folder.
+
+    Then deletes all but the newest `keep` versions.
+    """
+    if keep < 1:
+        raise ValueError(f"keep: expected at least 1 version to keep, got {keep}")
+    if not fileio.exists(os.path.join(source_dir, SAVED_MODEL_FILE)):
+        raise FileNotFoundError(f"{source_dir}: expected a SavedModel folder with {SAVED_MODEL_FILE}")
+    fileio.makedirs(model_dir)
+    version = next_version(model_dir)
+    version_dir = os.path.join(model_dir, str(version))
+    if _is_remote(model_dir):
+        io_utils.copy_dir(source_dir, version_dir, deny_regex_patterns=[r"saved_model\.pb"])
+        _write_extra_files(version_dir, extra_files)
+        io_utils.copy_file(os.path.join(source_dir, SAVED_MODEL_FILE), os.path.join(version_dir, SAVED_MODEL_FILE))
+    else:
+        partial = os.path.join(model_dir, f".partial-{version}-{uuid.uuid4().hex}")
+        try:
+            io_utils.copy_dir(source_dir, partial)
+            _write_extra_files(partial, extra_files)
+            os.rename(partial, version_dir)  # fails rather than merge if another push took this number
+        finally:
+            if fileio.exists(partial):
+                fileio.rmtree(partial)
+    prune(model_dir, keep)
+    return version_dir
+
+
+def prune(model_dir: str, keep: int) -> List[int]:
+    """Deletes every version but the newest `keep`; returns the deleted version numbers."""
+    deleted = list_versions(model_dir)[:-keep]
+    for version in deleted:
+        version_dir = os.path.join(model_dir, str(version))
+        if _is_remote(model_dir):
+            fileio.remove(os.path.join(version_dir, SAVED_MODEL_FILE))
+            fileio.rmtree(version_dir)
+        else:
+            hidden = os.path.join(model_dir, f".deleting-{version}-{uuid.uuid4().hex}")
+            os.rename(version_dir, hidden)
+            fileio.rmtree(hidden)
+    return deleted
