@@ -1,98 +1,107 @@
-"""EmbeddingEvaluator: verification metrics on identities the model never saw, and the blessing.
+"""EmbeddingEvaluator: face-verification metrics on people the model never saw, and the blessing.
 
-TFX's Evaluator knows classification and regression; a face model is judged instead by whether
-embeddings of the same person are closer than those of different people. This component embeds
-the eval split with the exported model's `embed_examples` signature (the same graph serving runs),
-forms same/different pairs, measures verification accuracy with the LFW 10-fold protocol, and
-writes a ModelBlessing that follows the Evaluator's conventions, so the stock Pusher understands it.
+A custom component rather than TFX's Evaluator with TFMA metrics: TFMA computes metrics example by
+example (predictions against labels, sliced), whereas every number here compares examples with
+each other (pairs, a gallery against probes), and a face model has no label to predict. The
+component embeds the eval split (and an external pairs set, if given) with the trained model, and
+with the latest blessed model when the Resolver found one, in Beam; scores both on the same pairs;
+writes a ModelEvaluation (`metrics.json` and figures, see executor.py) and a ModelBlessing that the
+stock Pusher, `LatestBlessedModelStrategy` and the VersionedPusher understand.
+
+Example:
+    evaluator = EmbeddingEvaluator(
+        examples=example_gen.outputs["examples"],
+        model=trainer.outputs["model"],
+        baseline_model=latest_blessed.outputs["model"],
+        blessing_policy=BlessingPolicy(min_verification_accuracy=0.7),
+    )
 """
 
-import json
-import os
+import dataclasses
+from typing import Optional
 
-import numpy as np
-import tensorflow as tf
-from tfx import v1 as tfx
-from tfx.components.evaluator import constants
-from tfx.types import artifact_utils
-from tfx.utils import io_utils, path_utils
+from tfx import types
+from tfx.dsl.components.base import base_beam_component, executor_spec
+from tfx.types import standard_artifacts
+from tfx.types.component_spec import ChannelParameter, ExecutionParameter
+from tfx.utils import json_utils
 
-from arcface_module.training import EMBEDDING_KEY, EXAMPLES_SIGNATURE
-from components.embedding_evaluator import metrics
-
-METRICS_FILE = "metrics.json"
+from components.embedding_evaluator import executor
+from components.embedding_evaluator.blessing import BlessingPolicy
+from components.face_data import records
 
 
-def embed_split(model_dir: str, split_dir: str, label_feature: str, batch_size: int = 256):
-    """Embeds every example of a split folder: returns (embeddings [N, D], labels [N] as str)."""
-    embed = tf.saved_model.load(model_dir).signatures[EXAMPLES_SIGNATURE]
-    files = tf.io.gfile.glob(os.path.join(split_dir, "*"))
-    if not files:
-        raise ValueError(f"no examples in {split_dir}: expected TFRecord files")
-    embeddings, labels = [], []
-    for batch in tf.data.TFRecordDataset(files, compression_type="GZIP").batch(batch_size):
-        embeddings.append(embed(examples=batch)[EMBEDDING_KEY].numpy())
-        for record in batch.numpy():
-            feature = tf.train.Example.FromString(record).features.feature.get(label_feature)
-            values = feature and (feature.int64_list.value or feature.bytes_list.value)
-            if not values:
-                raise ValueError(f"{split_dir}: a record has no '{label_feature}' label")
-            labels.append(values[0].decode() if isinstance(values[0], bytes) else str(values[0]))
-    return np.concatenate(embeddings), np.asarray(labels)
+class EmbeddingEvaluatorSpec(types.ComponentSpec):
+    """Inputs, outputs and parameters of the EmbeddingEvaluator; keys are in executor.py."""
 
-
-def _write_blessing(blessing, model, blessed: bool, message: str):
-    name = constants.BLESSED_FILE_NAME if blessed else constants.NOT_BLESSED_FILE_NAME
-    io_utils.write_string_file(os.path.join(blessing.uri, name), message)
-    blessing.set_int_custom_property(
-        constants.ARTIFACT_PROPERTY_BLESSED_KEY,
-        constants.BLESSED_VALUE if blessed else constants.NOT_BLESSED_VALUE,
-    )
-    blessing.set_string_custom_property(constants.ARTIFACT_PROPERTY_CURRENT_MODEL_URI_KEY, model.uri)
-    blessing.set_int_custom_property(constants.ARTIFACT_PROPERTY_CURRENT_MODEL_ID_KEY, model.id)
-    blessing.set_string_custom_property(constants.ARTIFACT_PROPERTY_BLESSING_MESSAGE_KEY, message)
-
-
-@tfx.dsl.components.component
-def EmbeddingEvaluator(
-    examples: tfx.dsl.components.InputArtifact[tfx.types.standard_artifacts.Examples],
-    model: tfx.dsl.components.InputArtifact[tfx.types.standard_artifacts.Model],
-    evaluation: tfx.dsl.components.OutputArtifact[tfx.types.standard_artifacts.ModelEvaluation],
-    blessing: tfx.dsl.components.OutputArtifact[tfx.types.standard_artifacts.ModelBlessing],
-    label_feature: tfx.dsl.components.Parameter[str],
-    min_verification_accuracy: tfx.dsl.components.Parameter[float],
-    max_positive_pairs: tfx.dsl.components.Parameter[int],
-    seed: tfx.dsl.components.Parameter[int],
-    split: tfx.dsl.components.Parameter[str] = "eval",
-):
-    """Embeds the eval split, scores same/different pairs and blesses the model above the bar."""
-    split_dir = artifact_utils.get_split_uri([examples], split)
-    embeddings, labels = embed_split(path_utils.serving_model_path(model.uri), split_dir, label_feature)
-    index_a, index_b, is_same = metrics.make_pairs(labels, max_positive_pairs=max_positive_pairs, seed=seed)
-    scores = metrics.cosine_similarities(embeddings[index_a], embeddings[index_b])
-    accuracy = metrics.verification_accuracy_kfold(scores, is_same, seed=seed)
-    results = {
-        "num_images": int(len(labels)),
-        "num_identities": int(len(np.unique(labels))),
-        "num_pairs": int(len(is_same)),
-        "num_positive_pairs": int(np.sum(is_same)),
-        "verification_accuracy": float(accuracy["mean"]),
-        "verification_accuracy_std": float(accuracy["std"]),
-        "best_threshold": float(accuracy["best_threshold"]),
-        "mean_similarity_same": float(np.mean(scores[is_same])),
-        "mean_similarity_different": float(np.mean(scores[~is_same])),
+    PARAMETERS = {
+        executor.SPLIT_KEY: ExecutionParameter(type=str),
+        executor.IMAGE_FEATURE_KEY: ExecutionParameter(type=str),
+        executor.LABEL_FEATURE_KEY: ExecutionParameter(type=str),
+        executor.PAIRS_SPLIT_KEY: ExecutionParameter(type=str),
+        executor.MAX_POSITIVE_PAIRS_KEY: ExecutionParameter(type=int),
+        executor.SEED_KEY: ExecutionParameter(type=int),
+        # JSON of a BlessingPolicy: execution parameters hold primitives, as TFX's custom_config does.
+        executor.BLESSING_POLICY_KEY: ExecutionParameter(type=str),
     }
-    io_utils.write_string_file(
-        os.path.join(evaluation.uri, METRICS_FILE), json.dumps(results, indent=2, sort_keys=True)
-    )
-    for key, value in results.items():
-        evaluation.set_float_custom_property(key, value)
+    INPUTS = {
+        executor.EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples),
+        executor.MODEL_KEY: ChannelParameter(type=standard_artifacts.Model),
+        executor.BASELINE_MODEL_KEY: ChannelParameter(type=standard_artifacts.Model, optional=True),
+        executor.PAIRS_KEY: ChannelParameter(type=standard_artifacts.Examples, optional=True),
+    }
+    OUTPUTS = {
+        executor.EVALUATION_KEY: ChannelParameter(type=standard_artifacts.ModelEvaluation),
+        executor.BLESSING_KEY: ChannelParameter(type=standard_artifacts.ModelBlessing),
+    }
 
-    blessed = results["verification_accuracy"] >= min_verification_accuracy
-    _write_blessing(
-        blessing,
-        model,
-        blessed,
-        f"verification accuracy {results['verification_accuracy']:.4f} "
-        f"{'>=' if blessed else '<'} required {min_verification_accuracy:.4f}",
-    )
+
+class EmbeddingEvaluator(base_beam_component.BaseBeamComponent):
+    """Embeds unseen faces with the trained model, measures verification and identification, blesses."""
+
+    SPEC_CLASS = EmbeddingEvaluatorSpec
+    EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(executor.Executor)
+
+    def __init__(
+        self,
+        examples: types.BaseChannel,
+        model: types.BaseChannel,
+        blessing_policy: BlessingPolicy,
+        baseline_model: Optional[types.BaseChannel] = None,
+        pairs: Optional[types.BaseChannel] = None,
+        split: str = "eval",
+        pairs_split: str = "pairs",
+        image_feature: str = records.IMAGE_FEATURE,
+        label_feature: str = records.LABEL_FEATURE,
+        max_positive_pairs: int = 3000,
+        seed: int = 0,
+    ):
+        """Builds the component.
+
+        Args:
+          examples: face records (image + label); `split` of them holds identities never trained on.
+          model: the trained model (a SavedModel with `embed_examples` and `serving_default`).
+          blessing_policy: the thresholds the model must meet to be blessed.
+          baseline_model: the latest blessed model, from a Resolver with LatestBlessedModelStrategy;
+            scored on the same pairs for the policy's change thresholds.
+          pairs: verification-pair records (ImportExampleGen output, split `pairs_split`); when
+            given, verification is measured on them instead of on pairs drawn from `split`.
+          max_positive_pairs, seed: how pairs are drawn from `split` (metrics.make_pairs), and the
+            seed of the 10 folds and of the identification gallery.
+        """
+        spec = EmbeddingEvaluatorSpec(
+            examples=examples,
+            model=model,
+            baseline_model=baseline_model,
+            pairs=pairs,
+            split=split,
+            pairs_split=pairs_split,
+            image_feature=image_feature,
+            label_feature=label_feature,
+            max_positive_pairs=max_positive_pairs,
+            seed=seed,
+            blessing_policy=json_utils.dumps(dataclasses.asdict(blessing_policy)),
+            evaluation=types.Channel(type=standard_artifacts.ModelEvaluation),
+            blessing=types.Channel(type=standard_artifacts.ModelBlessing),
+        )
+        super().__init__(spec=spec)

@@ -19,6 +19,7 @@ COMPONENTS = [
     "ExampleValidator",
     "Transform",
     "Trainer",
+    "latest_blessed_model_resolver",
     "EmbeddingEvaluator",
     "Pusher",
 ]
@@ -68,7 +69,7 @@ def test_splits_are_identity_disjoint(tiny_run):
 
 def test_pushed_model_embeds_image_bytes_and_separates_unseen_people(tiny_run):
     config, output = tiny_run
-    pushed_dirs = glob.glob(os.path.join(config.pusher.serving_dir, "*", "saved_model.pb"))
+    pushed_dirs = glob.glob(os.path.join(config.pusher.serving_dir, "*", "*", "saved_model.pb"))
     assert len(pushed_dirs) == 1, pushed_dirs
     assert os.path.dirname(pushed_dirs[0]) in output.stdout  # the runner says where the model is
     model = tf.saved_model.load(os.path.dirname(pushed_dirs[0]))

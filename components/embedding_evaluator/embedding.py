@@ -1,0 +1,145 @@
+"""Embeds face records and verification-pair records with exported models, in Beam.
+
+Each worker loads every model once (`DoFn.setup`) and embeds batches of records with all of them,
+so the candidate and the baseline see exactly the same records. The output is one "embedding
+record" (a tf.Example) per input record: a `key` (SHA-256 of the serialized input record), the
+face's `label` or the pair's `is_same`, and one float feature per model and image,
+`<model>/embedding` for a face, `<model>/embedding_a` and `<model>/embedding_b` for a pair.
+`read_embeddings` loads them back sorted by key, an order that does not depend on how Beam
+scheduled the work, so pairs drawn from it are the same in every run.
+
+Faces go through the exported `embed_examples` signature (serialized tf.Examples, the graph the
+pipeline trained with); pairs hold bare images and go through `serving_default` (image bytes).
+
+Example:
+    >>> with beam.Pipeline() as pipeline:
+    ...     _ = (pipeline | beam.io.ReadFromTFRecord("eval/*.gz")
+    ...          | EmbedRecords({"candidate": model_dir}, FaceEmbedder(FaceFeatures()))
+    ...          | beam.io.WriteToTFRecord("out/faces", file_name_suffix=".gz"))
+    >>> columns = read_embeddings(glob.glob("out/faces*"))
+    >>> columns["label"].shape, columns["candidate/embedding"].shape
+    ((150,), (150, 128))
+"""
+
+import hashlib
+from typing import Callable, Dict, Iterable, List, Mapping, Sequence
+
+import apache_beam as beam
+import numpy as np
+import tensorflow as tf
+
+from arcface_module.training import EMBEDDING_KEY, EXAMPLES_SIGNATURE, SERVING_SIGNATURE
+from components.face_data import records
+
+KEY_FEATURE = "key"
+LABEL_FEATURE = "label"
+IS_SAME_FEATURE = "is_same"
+MAX_BATCH_SIZE = 256
+
+
+def embedding_feature(model_name: str, image: str = "") -> str:
+    """`embedding_feature("baseline", "a") == "baseline/embedding_a"`; a face has no image suffix."""
+    return f"{model_name}/embedding{'_' + image if image else ''}"
+
+
+def _record_key(serialized: bytes) -> bytes:
+    return hashlib.sha256(serialized).hexdigest().encode()
+
+
+def _feature(value) -> tf.train.Feature:
+    if isinstance(value, bytes):
+        return tf.train.Feature(bytes_list=tf.train.BytesList(value=[value]))
+    if isinstance(value, (int, np.integer)):
+        return tf.train.Feature(int64_list=tf.train.Int64List(value=[int(value)]))
+    return tf.train.Feature(float_list=tf.train.FloatList(value=np.asarray(value, np.float32).ravel()))
+
+
+def _embedding_record(values: Mapping) -> bytes:
+    return tf.train.Example(
+        features=tf.train.Features(feature={name: _feature(value) for name, value in values.items()})
+    ).SerializeToString()
+
+
+class FaceEmbedder:
+    """Embeds face records (image + identity label) with a model's `embed_examples` signature."""
+
+    signature = EXAMPLES_SIGNATURE
+
+    def __init__(self, features: records.FaceFeatures):
+        self._features = features
+
+    def __call__(self, models: Mapping[str, Callable],
+                 batch: Sequence[bytes]) -> Iterable[bytes]:
+        labels = [records.parse_face_example(record, self._features, "eval record").label for record in batch]
+        examples = tf.constant(list(batch))
+        embeddings = {name: embed(examples=examples)[EMBEDDING_KEY].numpy()
+                      for name, embed in models.items()}
+        for index, (record, label) in enumerate(zip(batch, labels)):
+            values = {KEY_FEATURE: _record_key(record), LABEL_FEATURE: label}
+            values.update({embedding_feature(name): rows[index] for name, rows in embeddings.items()})
+            yield _embedding_record(values)
+
+
+class PairEmbedder:
+    """Embeds both images of verification-pair records with a model's `serving_default` signature."""
+
+    signature = SERVING_SIGNATURE
+
+    def __init__(self, features: records.PairFeatures = records.PairFeatures()):
+        self._features = features
+
+    def __call__(self, models: Mapping[str, Callable],
+                 batch: Sequence[bytes]) -> Iterable[bytes]:
+        pairs = [records.parse_pair_example(record, self._features, "pair record") for record in batch]
+        images = {"a": tf.constant([pair.image_a for pair in pairs]),
+                  "b": tf.constant([pair.image_b for pair in pairs])}
+        embeddings = {(name, image): embed(images=images[image])[EMBEDDING_KEY].numpy()
+                      for name, embed in models.items() for image in images}
+        for index, (record, pair) in enumerate(zip(batch, pairs)):
+            values = {KEY_FEATURE: _record_key(record), IS_SAME_FEATURE: int(pair.is_same)}
+            values.update({embedding_feature(name, image): rows[index]
+                           for (name, image), rows in embeddings.items()})
+            yield _embedding_record(values)
+
+
+class _EmbedBatch(beam.DoFn):
+    """Loads the models once per worker, then embeds each batch of records with all of them."""
+
+    def __init__(self, model_dirs: Mapping[str, str], embedder):
+        self._model_dirs = dict(model_dirs)
+        self._embedder = embedder
+
+    def setup(self):
+        # The loaded objects own the variables: keep them alive as long as their signatures.
+        self._loaded = {name: tf.saved_model.load(path) for name, path in self._model_dirs.items()}
+        self._models = {name: model.signatures[self._embedder.signature] for name, model in self._loaded.items()}
+
+    def process(self, batch: List[bytes]):
+        yield from self._embedder(self._models, batch)
+
+
+@beam.ptransform_fn
+def EmbedRecords(records_pcoll, model_dirs: Mapping[str, str], embedder):  # pylint: disable=invalid-name
+    """Serialized face or pair records -> serialized embedding records, one per input record."""
+    return (
+        records_pcoll
+        | "Batch" >> beam.BatchElements(max_batch_size=MAX_BATCH_SIZE)
+        | "Embed" >> beam.ParDo(_EmbedBatch(model_dirs, embedder))
+    )
+
+
+def read_embeddings(files: Sequence[str]) -> Dict[str, np.ndarray]:
+    """Embedding records -> {feature: array}, one row per record, rows sorted by `key`.
+
+    Float features become [N, dim] float32 arrays; int and bytes features [N] arrays.
+    """
+    if not files:
+        raise ValueError("no embedding records to read: expected the files the Beam pipeline wrote")
+    columns: Dict[str, list] = {}
+    for serialized in tf.data.TFRecordDataset(list(files), compression_type="GZIP").as_numpy_iterator():
+        for name, feature in tf.train.Example.FromString(serialized).features.feature.items():
+            kind = feature.WhichOneof("kind")
+            values = getattr(feature, kind).value
+            columns.setdefault(name, []).append(np.asarray(values, np.float32) if kind == "float_list" else values[0])
+    order = np.argsort(np.asarray(columns[KEY_FEATURE]), kind="stable")
+    return {name: np.asarray(values)[order] for name, values in columns.items()}
