@@ -1,26 +1,28 @@
 """The pipeline configuration: one YAML file, checked in full before any component runs.
 
-The sections live beside this file, one module per area (data, model, evaluation, orchestration).
+The sections live beside this file, one module per area (data, model, evaluation, orchestration,
+metadata).
 
 Every section is a pydantic model that forbids unknown keys, so a typo or a wrong type is an error
 that names the key (`trainer.batch_size: Input should be greater than 0`) instead of a setting that
 is silently ignored hours into a run. Relative paths are resolved against the directory the
-pipeline is started from, because TFX records absolute URIs in ML Metadata.
+pipeline is started from, because TFX records absolute URIs in ML Metadata; remote URIs
+(gs://bucket/dir) are kept as written (`configs.base.Location`).
 """
 
-import os
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, Optional, Union
 
 import pydantic
 import yaml
 from pydantic import Field
 
-from configs.base import Section
+from configs.base import Location, Section, is_remote, join
 from configs.data import DataConfig
 from configs.evaluation import EvaluatorConfig, PusherConfig
+from configs.metadata import MetadataConfig
 from configs.model import TrainerConfig, TransformConfig
-from configs.orchestration import BeamConfig
+from configs.orchestration import BeamConfig, KubeflowConfig
 
 
 class ConfigError(ValueError):
@@ -31,33 +33,38 @@ class PipelineConfig(Section):
     """The whole pipeline: one per YAML file in `configs/`."""
 
     pipeline_name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    run_root: Path
+    run_root: Location
     data: DataConfig
     transform: TransformConfig = TransformConfig()
     trainer: TrainerConfig = TrainerConfig()
     evaluator: EvaluatorConfig = EvaluatorConfig()
     pusher: PusherConfig
     beam: BeamConfig = BeamConfig()
+    metadata: MetadataConfig = MetadataConfig()
+    kubeflow: Optional[KubeflowConfig] = None
 
     @property
-    def pipeline_root(self) -> Path:
-        return self.run_root / "pipeline"
+    def pipeline_root(self) -> Union[Path, str]:
+        return join(self.run_root, "pipeline")
 
     @property
-    def metadata_path(self) -> Path:
-        return self.run_root / "metadata.sqlite"
+    def metadata_path(self) -> Union[Path, str]:
+        return join(self.run_root, "metadata.sqlite")
 
-    @pydantic.model_validator(mode="after")
-    def _absolute_paths(self):
-        # Frozen models: resolve in place once, so every consumer sees the same absolute paths.
-        def resolve(section, name):
-            value = getattr(section, name)
-            object.__setattr__(section, name, Path(os.path.abspath(value)))
-
-        resolve(self, "run_root")
-        resolve(self.data, "input_base")
-        resolve(self.pusher, "serving_dir")
-        return self
+    @pydantic.field_validator("kubeflow")
+    @classmethod
+    def _remote_locations(cls, kubeflow, info: pydantic.ValidationInfo):
+        # A cluster's pods share no local disk: whatever they read or write must be remote.
+        data, pusher = info.data.get("data"), info.data.get("pusher")
+        locations = {
+            "run_root": info.data.get("run_root"),
+            "data.input_base": data and data.input_base,
+            "pusher.serving_dir": pusher and pusher.serving_dir,
+        }
+        local = [f"{key} ({value})" for key, value in locations.items() if value and not is_remote(value)]
+        if kubeflow is not None and local:
+            raise ValueError(f"expected remote URIs such as gs://bucket/dir, got local paths: {', '.join(local)}")
+        return kubeflow
 
 
 def _merge(base: dict, overrides: Mapping[str, Any]) -> dict:
