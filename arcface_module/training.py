@@ -30,7 +30,8 @@ from arcface_module.trainer.export import (
     export_embedding_model,
 )
 from arcface_module.trainer.inputs import training_dataset
-from arcface_module.trainer.model import build_training_model
+from arcface_module.trainer.loop import train
+from arcface_module.trainer.model import build_training_model, optimizer_steps
 from arcface_module.trainer.monitoring import StopOnNonFiniteLoss, TrainingLog
 from arcface_module.trainer.optimization import build_optimizer
 
@@ -102,7 +103,7 @@ def run_fn(fn_args: tfx.components.FnArgs):
             model.optimizer.build(model.trainable_variables)
         checkpoint = tf.train.Checkpoint(model=model, optimizer=model.optimizer)
         restored = restore_latest(checkpoint, checkpoints)
-        first_step = int(model.optimizer.iterations)
+        first_step = optimizer_steps(model)
         if restored:
             logger.info("resumed from %s at step %d of %d", restored, first_step, steps)
         else:
@@ -123,12 +124,12 @@ def run_fn(fn_args: tfx.components.FnArgs):
             )
             with distribution.writable_dir(checkpoints, strategy) as checkpoint_writes:
                 manager = tf.train.CheckpointManager(checkpoint, checkpoint_writes, max_to_keep=3)
-                model.fit(
+                train(
+                    model,
                     dataset,
-                    steps_per_epoch=steps - first_step,
-                    epochs=1,
-                    shuffle=False,  # the dataset shuffles itself
-                    verbose=0,
+                    strategy,
+                    first_step,
+                    steps,
                     callbacks=[
                         StopOnNonFiniteLoss(),  # before the checkpoints: a diverged step is never saved
                         TrainingLog(fn_args.model_run_dir if chief else None, trainer["log_every_steps"], steps),

@@ -17,6 +17,8 @@ import posixpath
 import keras
 import tensorflow as tf
 
+from arcface_module.trainer.model import optimizer_steps
+
 logger = logging.getLogger(__name__)
 
 
@@ -65,12 +67,12 @@ class SaveCheckpoints(keras.callbacks.Callback):
         self.every_steps = every_steps
 
     def on_train_batch_end(self, batch, logs=None):
-        step = int(self.model.optimizer.iterations)
+        step = optimizer_steps(self.model)
         if step % self.every_steps == 0:
             self._save(step)
 
     def on_train_end(self, logs=None):
-        step = int(self.model.optimizer.iterations)
+        step = optimizer_steps(self.model)
         if step % self.every_steps:
             self._save(step)
 

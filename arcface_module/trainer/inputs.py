@@ -71,6 +71,9 @@ def training_dataset(data_accessor, files, schema, batch_size, augmentation, shu
             shuffle_buffer_size=shuffle_buffer,
             shuffle_seed=seed + first_step,
             num_epochs=None,
+            # Never a partial batch, endless as it is: a static batch size lets a strategy
+            # split each batch after augmentation instead of rewriting the batching.
+            drop_final_batch=True,
         ),
         schema,
     )

@@ -19,13 +19,19 @@ class MarginTrainer(keras.Model):
     >>> backbone = arcface_module.get_backbone("tiny", num_features=16, input_shape=(32, 32, 3))
     >>> model = MarginTrainer(backbone, arcface_module.MarginHead(10, scale=16.0))
     >>> model.compile(optimizer="adamw")
-    >>> history = model.fit(tf.data.Dataset.from_tensors((tf.zeros([4, 32, 32, 3]), tf.range(4))))
+    >>> logs = model.train_step((tf.zeros([4, 32, 32, 3]), tf.range(4)))
+    >>> sorted(logs)
+    ['accuracy', 'learning_rate', 'loss']
     """
 
     def __init__(self, backbone, head, **kwargs):
         super().__init__(**kwargs)
         self.backbone = backbone
         self.head = head
+        if not head.built:
+            head.build([backbone.output_shape, (None,)])
+        # Every variable exists now: Keras need not build the model from a (distributed) batch.
+        self.built = True
 
     def call(self, inputs, training=False):
         """`(images, class_ids)` -> per-sample loss."""
@@ -49,6 +55,11 @@ class MarginTrainer(keras.Model):
         # Each replica holds its share of the global means: their sum is the global figure.
         loss, accuracy = tf.distribute.get_replica_context().all_reduce("sum", [loss, accuracy])
         return {"loss": loss, "accuracy": accuracy, "learning_rate": learning_rate}
+
+
+def optimizer_steps(model):
+    """The steps `model`'s optimizer has taken, as a Python int (distributed variables too)."""
+    return int(keras.ops.convert_to_numpy(model.optimizer.iterations))
 
 
 def build_margin(trainer):

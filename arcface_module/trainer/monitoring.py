@@ -6,6 +6,8 @@ import math
 import keras
 import tensorflow as tf
 
+from arcface_module.trainer.model import optimizer_steps
+
 logger = logging.getLogger(__name__)
 
 
@@ -23,7 +25,7 @@ class StopOnNonFiniteLoss(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         loss = float(logs["loss"])
         if not math.isfinite(loss):
-            step = int(self.model.optimizer.iterations)
+            step = optimizer_steps(self.model)
             raise TrainingDiverged(
                 f"Training diverged: the loss is {loss} at step {step}; expected a finite loss. "
                 f"Learning rate at that step: {float(logs['learning_rate']):.6g}. Try a lower "
@@ -50,7 +52,7 @@ class TrainingLog(keras.callbacks.Callback):
         self.total_steps = total_steps
 
     def on_train_batch_end(self, batch, logs=None):
-        step = int(self.model.optimizer.iterations)
+        step = optimizer_steps(self.model)
         if step % self.every_steps and step != self.total_steps:
             return
         values = {name: float(value) for name, value in logs.items()}

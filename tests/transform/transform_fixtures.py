@@ -47,6 +47,11 @@ class TransformedData:
     examples: str
     raw: str
 
+    @classmethod
+    def at(cls, output_dir):
+        """The folders `transform_splits(..., output_dir)` writes."""
+        return cls(*(os.path.join(str(output_dir), name) for name in ("transform_graph", "transformed_examples", "raw")))
+
     def files(self, split):
         return os.path.join(self.examples, f"Split-{split}", "*")
 
@@ -64,7 +69,7 @@ def transform_splits(splits, output_dir, transform=None, label_dtype=tf.int64):
         "data": DATA,
     }
     output_dir = str(output_dir)
-    data = TransformedData(*(os.path.join(output_dir, name) for name in ("transform_graph", "transformed_examples", "raw")))
+    data = TransformedData.at(output_dir)
     schema = raw_schema(label_dtype)
     sources = {}
     os.makedirs(data.raw, exist_ok=True)
