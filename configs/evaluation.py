@@ -1,6 +1,5 @@
 """Config sections for evaluation, blessing and pushing."""
 
-from pathlib import Path
 from typing import Annotated, Dict, Literal, Optional
 
 from pydantic import Field
@@ -54,6 +53,6 @@ class EvaluatorConfig(Section):
 class PusherConfig(Section):
     """Where blessed models are published: `<serving_dir>/<model_name>/<version>/` (TF Serving layout)."""
 
-    serving_dir: Path
+    serving_dir: Location
     model_name: str = Field("arcface", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     keep_versions: int = Field(3, ge=1)
