@@ -1,0 +1,48 @@
+"""Compiles the pipeline for Kubeflow Pipelines / Vertex AI Pipelines into a pipeline spec file.
+
+    python -m pipeline.kubeflow_v2_runner --config configs/kubeflow.yaml
+
+Nothing runs here: every component runs later in `kubeflow.image`, when the file is submitted
+(pipeline/submit.py).
+"""
+
+import argparse
+from pathlib import Path
+
+from ml_metadata.proto import metadata_store_pb2
+from tfx import v1 as tfx
+
+from configs import PipelineConfig, load_config
+from pipeline import pipeline
+
+
+def compile_pipeline(config: PipelineConfig) -> Path:
+    """Writes the pipeline spec (YAML) of `config` to `kubeflow.pipeline_file` and returns that path."""
+    if config.kubeflow is None:
+        raise ValueError("expected a `kubeflow` section in the config (see configs/kubeflow.yaml), got none")
+    path = config.kubeflow.pipeline_file
+    runner = tfx.orchestration.experimental.KubeflowV2DagRunner(
+        config=tfx.orchestration.experimental.KubeflowV2DagRunnerConfig(
+            default_image=config.kubeflow.image,
+            # Schema 2.1 (`parameterType`) is what KFP 2 writes, and the only one in which TFX 1.21
+            # compiles RuntimeParameters (2.0 fails on them with KeyError: 'parameterType').
+            use_pipeline_spec_2_1=True,
+        ),
+        output_dir=str(path.parent),
+        output_filename=path.name,
+    )
+    # Kubeflow and Vertex keep their own ML Metadata: no connection is compiled into the spec. An
+    # empty one keeps create_pipeline from making the folder of a sqlite store (here on gs://).
+    runner.run(pipeline.create_pipeline(config, metadata_store_pb2.ConnectionConfig()))
+    return path
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", default="configs/kubeflow.yaml", help="pipeline config (YAML) with a kubeflow section")
+    args = parser.parse_args(argv)
+    print(f"Pipeline spec: {compile_pipeline(load_config(args.config))}")
+
+
+if __name__ == "__main__":
+    main()
