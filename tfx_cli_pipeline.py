@@ -1,0 +1,24 @@
+"""The pipeline file for the `tfx` CLI's local engine (LocalDagRunner), as the TFX docs describe:
+
+    export ARCFACE_CONFIG=configs/local.yaml   # the default; read on every command below
+    tfx pipeline create --engine=local --pipeline_path=tfx_cli_pipeline.py
+    tfx run create --engine=local --pipeline_name=arcface-demo
+
+The CLI executes this file twice: on `pipeline create` with LocalDagRunner.run() patched out, to
+learn the pipeline's name and root (the demo's synthetic faces are made then, once), and on
+`run create` as a script, which runs the pipeline. It lives at the top of the repository because
+the CLI puts the file's folder first on sys.path: from pipeline/, pipeline/pipeline.py would hide
+the `pipeline` package, and pipeline/inspect.py the standard library's `inspect`.
+"""
+
+import os
+
+from tfx import v1 as tfx
+
+from configs import load_config
+from pipeline.local_runner import local_pipeline
+
+CONFIG_ENV = "ARCFACE_CONFIG"
+DEFAULT_CONFIG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "configs", "local.yaml")
+
+tfx.orchestration.LocalDagRunner().run(local_pipeline(load_config(os.environ.get(CONFIG_ENV, DEFAULT_CONFIG))))
