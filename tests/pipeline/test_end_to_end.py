@@ -6,9 +6,11 @@ import os
 import numpy as np
 import pytest
 import tensorflow as tf
+import tensorflow_data_validation as tfdv
 from ml_metadata.proto import metadata_store_pb2
+from tensorflow_metadata.proto.v0 import schema_pb2
 
-from pipeline import report
+from pipeline import metadata
 
 pytestmark = pytest.mark.pipeline
 
@@ -39,13 +41,13 @@ def _split_records(examples_uri, split):
 
 def test_every_component_ran_and_produced_its_artifact(tiny_run):
     config, _ = tiny_run
-    store = report.open_store(config)
-    run = report.latest_run(store, config.pipeline_name)
-    executions = report.run_executions(store, run)
+    store = metadata.open_store(config)
+    run = metadata.find_run(store, config.pipeline_name)
+    executions = metadata.run_executions(store, run)
     assert sorted(executions) == sorted(COMPONENTS)
     for name, execution in executions.items():
         assert execution.last_known_state in DONE, name
-    artifacts = report.run_artifacts(store, run)
+    artifacts = metadata.run_artifacts(store, run)
     for type_name in ["Examples", "Schema", "TransformGraph", "Model", "ModelBlessing", "PushedModel"]:
         assert artifacts.get(type_name), f"no {type_name} artifact in the run"
         for artifact in artifacts[type_name]:
@@ -56,10 +58,22 @@ def test_every_component_ran_and_produced_its_artifact(tiny_run):
     assert pushed.custom_properties["pushed"].int_value == 1
 
 
+def test_schema_knows_the_image_is_bytes_and_the_label_is_required(tiny_run):
+    config, _ = tiny_run
+    store = metadata.open_store(config)
+    (schema_artifact,) = metadata.run_artifacts(store, metadata.find_run(store, config.pipeline_name))["Schema"]
+    schema = tfdv.load_schema_text(os.path.join(schema_artifact.uri, "schema.pbtxt"))
+    features = {f.name: f for f in schema.feature}
+    assert features["image"].type == schema_pb2.BYTES
+    assert features["label"].type == schema_pb2.INT
+    for name in ("image", "label"):
+        assert features[name].presence.min_fraction == 1.0, name
+
+
 def test_splits_are_identity_disjoint(tiny_run):
     config, _ = tiny_run
-    store = report.open_store(config)
-    examples = report.run_artifacts(store, report.latest_run(store, config.pipeline_name))["Examples"]
+    store = metadata.open_store(config)
+    examples = metadata.run_artifacts(store, metadata.find_run(store, config.pipeline_name))["Examples"]
     raw = next(a for a in examples if "ImportExampleGen" in a.uri)
     _, train_labels = _split_records(raw.uri, "train")
     _, eval_labels = _split_records(raw.uri, "eval")
@@ -74,8 +88,8 @@ def test_pushed_model_embeds_image_bytes_and_separates_unseen_people(tiny_run):
     assert os.path.dirname(pushed_dirs[0]) in output.stdout  # the runner says where the model is
     model = tf.saved_model.load(os.path.dirname(pushed_dirs[0]))
 
-    store = report.open_store(config)
-    examples = report.run_artifacts(store, report.latest_run(store, config.pipeline_name))["Examples"]
+    store = metadata.open_store(config)
+    examples = metadata.run_artifacts(store, metadata.find_run(store, config.pipeline_name))["Examples"]
     raw = next(a for a in examples if "ImportExampleGen" in a.uri)
     images, labels = _split_records(raw.uri, "eval")  # identities never trained on
     embeddings = model.signatures["serving_default"](images=tf.constant(images))["embedding"].numpy()
