@@ -5,6 +5,7 @@ import shutil
 from components.face_data.records import FaceFeatures
 from components.face_data.synthetic import write_synthetic_faces
 from configs import PipelineConfig
+from configs.base import is_remote
 
 
 def ensure_input_data(config: PipelineConfig) -> None:
@@ -14,7 +15,7 @@ def ensure_input_data(config: PipelineConfig) -> None:
     generation is redone on the next run instead of leaving a partial dataset that looks whole.
     """
     data = config.data
-    if data.input_base.exists():
+    if is_remote(data.input_base) or data.input_base.exists():
         return
     if data.synthetic is None:
         raise FileNotFoundError(

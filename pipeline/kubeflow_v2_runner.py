@@ -9,7 +9,6 @@ Nothing runs here: every component runs later in `kubeflow.image`, when the file
 import argparse
 from pathlib import Path
 
-from ml_metadata.proto import metadata_store_pb2
 from tfx import v1 as tfx
 
 from configs import PipelineConfig, load_config
@@ -31,9 +30,8 @@ def compile_pipeline(config: PipelineConfig) -> Path:
         output_dir=str(path.parent),
         output_filename=path.name,
     )
-    # Kubeflow and Vertex keep their own ML Metadata: no connection is compiled into the spec. An
-    # empty one keeps create_pipeline from making the folder of a sqlite store (here on gs://).
-    runner.run(pipeline.create_pipeline(config, metadata_store_pb2.ConnectionConfig()))
+    # Kubeflow and Vertex keep their own ML Metadata: no connection is compiled into the spec.
+    runner.run(pipeline.create_pipeline(config))
     return path
 
 

@@ -128,7 +128,7 @@ def create_pipeline(
             pusher,
         ],
         enable_cache=True,
-        metadata_connection_config=metadata_connection_config
-        or tfx.orchestration.metadata.sqlite_metadata_connection_config(str(config.metadata_path)),
+        # Local runners pass their store; on Kubeflow / Vertex the cluster supplies it.
+        metadata_connection_config=metadata_connection_config,
         beam_pipeline_args=config.beam.pipeline_args(),
     )
