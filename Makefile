@@ -10,8 +10,12 @@ PYTEST_ARGS ?=
 demo:  ## train, evaluate and push a model on the built-in synthetic faces
 	./dev python -m pipeline.local_runner --config $(CONFIG)
 
-test:  ## the whole test suite
+# The margin heads and losses are backend-agnostic Keras 3: they are checked under JAX as well.
+JAX_TESTS = $(addprefix tests/arcface_module/,test_arcface_layer.py test_margin_head.py test_margin_loss.py test_margins.py)
+
+test:  ## the whole test suite, then the heads and losses again under KERAS_BACKEND=jax
 	./dev python -m pytest $(PYTEST_ARGS)
+	KERAS_BACKEND=jax ./dev python -m pytest -p no:cacheprovider $(JAX_TESTS)
 
 bench:  ## measure every stage (minutes; writes bench/results.json and bench/results.md)
 	./dev python -m bench
