@@ -31,7 +31,7 @@ from arcface_module.trainer.export import (
 )
 from arcface_module.trainer.inputs import training_dataset
 from arcface_module.trainer.loop import train
-from arcface_module.trainer.model import build_training_model, optimizer_steps
+from arcface_module.trainer.model import build_training_model, trained_steps
 from arcface_module.trainer.monitoring import StopOnNonFiniteLoss, TrainingLog
 from arcface_module.trainer.optimization import build_optimizer
 
@@ -103,7 +103,7 @@ def run_fn(fn_args: tfx.components.FnArgs):
             model.optimizer.build(model.trainable_variables)
         checkpoint = tf.train.Checkpoint(model=model, optimizer=model.optimizer)
         restored = restore_latest(checkpoint, checkpoints)
-        first_step = optimizer_steps(model)
+        first_step = trained_steps(model)
         if restored:
             logger.info("resumed from %s at step %d of %d", restored, first_step, steps)
         else:

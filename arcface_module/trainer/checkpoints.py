@@ -17,7 +17,7 @@ import posixpath
 import keras
 import tensorflow as tf
 
-from arcface_module.trainer.model import optimizer_steps
+from arcface_module.trainer.model import trained_steps
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def restore_latest(checkpoint, directory):
 
 
 class SaveCheckpoints(keras.callbacks.Callback):
-    """Saves the training state every `every_steps` optimizer steps and at the end of training.
+    """Saves the training state every `every_steps` train steps and at the end of training.
 
     Checkpoints are numbered by step (`ckpt-<step>`). Put it after any callback that stops a
     failing training, so that a broken step is never saved.
@@ -67,12 +67,12 @@ class SaveCheckpoints(keras.callbacks.Callback):
         self.every_steps = every_steps
 
     def on_train_batch_end(self, batch, logs=None):
-        step = optimizer_steps(self.model)
+        step = trained_steps(self.model)
         if step % self.every_steps == 0:
             self._save(step)
 
     def on_train_end(self, logs=None):
-        step = optimizer_steps(self.model)
+        step = trained_steps(self.model)
         if step % self.every_steps:
             self._save(step)
 

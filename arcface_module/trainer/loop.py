@@ -16,7 +16,7 @@ def train(model, dataset, strategy, first_step, last_step, callbacks=()):
         model: a compiled `MarginTrainer`, built under `strategy.scope()`.
         dataset: batches of `(images, class_ids)` with the global batch size.
         strategy: the `tf.distribute.Strategy` the model was built under.
-        first_step, last_step: the optimizer steps to go from and to.
+        first_step, last_step: the train steps (`trained_steps`) to go from and to.
         callbacks: Keras callbacks; `on_train_batch_end` gets the step's logs (loss, accuracy,
             learning rate over the global batch).
     """

@@ -13,6 +13,8 @@ class MarginTrainer(keras.Model):
     replicas take the step one device takes on the whole batch, with the same learning rate.
     Each step logs, over the global batch: `loss`, `accuracy` (how often the nearest class
     center, without margin, is the sample's own class) and the `learning_rate` it used.
+    `steps` counts the train steps taken (`trained_steps` reads it); it is part of the model's
+    state, so a checkpoint of the model records how far training went.
 
     Example:
 
@@ -30,6 +32,16 @@ class MarginTrainer(keras.Model):
         self.head = head
         if not head.built:
             head.build([backbone.output_shape, (None,)])
+        # Not the optimizer's count, which stands still on the steps a loss-scale optimizer skips.
+        self.steps = self.add_weight(
+            shape=(),
+            dtype="int64",
+            initializer="zeros",
+            trainable=False,
+            autocast=False,
+            aggregation="only_first_replica",
+            name="steps",
+        )
         # Every variable exists now: Keras need not build the model from a (distributed) batch.
         self.built = True
 
@@ -48,6 +60,7 @@ class MarginTrainer(keras.Model):
             scaled_loss = self.optimizer.scale_loss(loss)
         gradients = tape.gradient(scaled_loss, self.trainable_variables)
         self.optimizer.apply(gradients, self.trainable_variables)
+        self.steps.assign_add(1)
 
         nearest = tf.argmax(self.head.classifier(embeddings), axis=-1)
         correct = tf.cast(nearest == tf.cast(class_ids, nearest.dtype), tf.float32)
@@ -57,9 +70,9 @@ class MarginTrainer(keras.Model):
         return {"loss": loss, "accuracy": accuracy, "learning_rate": learning_rate}
 
 
-def optimizer_steps(model):
-    """The steps `model`'s optimizer has taken, as a Python int (distributed variables too)."""
-    return int(keras.ops.convert_to_numpy(model.optimizer.iterations))
+def trained_steps(model):
+    """The train steps a `MarginTrainer` has taken, as a Python int (distributed variables too)."""
+    return int(keras.ops.convert_to_numpy(model.steps))
 
 
 def build_margin(trainer):

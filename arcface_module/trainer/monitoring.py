@@ -6,7 +6,7 @@ import math
 import keras
 import tensorflow as tf
 
-from arcface_module.trainer.model import optimizer_steps
+from arcface_module.trainer.model import trained_steps
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ class StopOnNonFiniteLoss(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         loss = float(logs["loss"])
         if not math.isfinite(loss):
-            step = optimizer_steps(self.model)
+            step = trained_steps(self.model)
             raise TrainingDiverged(
                 f"Training diverged: the loss is {loss} at step {step}; expected a finite loss. "
                 f"Learning rate at that step: {float(logs['learning_rate']):.6g}. Try a lower "
@@ -37,7 +37,7 @@ class TrainingLog(keras.callbacks.Callback):
     """Every `every_steps` steps (and at the last): one log line, and TensorBoard scalars.
 
     Scalars (every value the train step logs: loss, accuracy, learning rate) are written at the
-    optimizer's step, so the curves of a resumed training continue those before it.
+    train step (`trained_steps`), so the curves of a resumed training continue those before it.
 
     Args:
         log_dir: TensorBoard folder, or None to write no scalars (workers other than the chief).
@@ -52,7 +52,7 @@ class TrainingLog(keras.callbacks.Callback):
         self.total_steps = total_steps
 
     def on_train_batch_end(self, batch, logs=None):
-        step = optimizer_steps(self.model)
+        step = trained_steps(self.model)
         if step % self.every_steps and step != self.total_steps:
             return
         values = {name: float(value) for name, value in logs.items()}

@@ -16,24 +16,12 @@ from PIL import Image
 from arcface_module.training import BACKBONE_FILE, EMBEDDING_KEY, EXAMPLES_SIGNATURE, SERVING_SIGNATURE
 from components.face_data.images import check_image
 from components.face_data.records import parse_face_example
-from tests.training.trainer_fixtures import TRAINER
+from tests.training.trainer_fixtures import TRAINER, png, serve
 from tests.transform.transform_fixtures import read_transformed
 
 ORL_DIR = os.environ.get(
     "ARCFACE_ORL_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "faces", "orl")
 )
-
-
-def serve(model_dir, images):
-    """Embeddings of encoded images through the exported `serving_default`."""
-    signature = tf.saved_model.load(model_dir).signatures[SERVING_SIGNATURE]
-    return signature(images=tf.constant(images))[EMBEDDING_KEY].numpy()
-
-
-def png(pixels):
-    buffer = io.BytesIO()
-    Image.fromarray(pixels).save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 def test_serving_gives_the_embedding_of_transform_then_backbone_in_python(trained, transformed_faces):

@@ -10,9 +10,12 @@ Example:
     >>> log_lines = run_logged(fn_args)
 """
 
+import io
 import logging
 import os
 
+import tensorflow as tf
+from PIL import Image
 from tfx import v1 as tfx
 from tfx_bsl.public import tfxio
 
@@ -96,3 +99,15 @@ def run_logged(fn_args):
     finally:
         package_logger.removeHandler(handler)
     return handler.lines
+
+
+def serve(model_dir, images):
+    """Embeddings of encoded images through the exported `serving_default`."""
+    signature = tf.saved_model.load(model_dir).signatures[training.SERVING_SIGNATURE]
+    return signature(images=tf.constant(images))[training.EMBEDDING_KEY].numpy()
+
+
+def png(pixels):
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    return buffer.getvalue()

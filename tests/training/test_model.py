@@ -1,0 +1,58 @@
+"""The training model the config names: its margin, synchronised batch norm, and the step's logs."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import arcface_module
+from arcface_module.trainer.model import MarginTrainer, build_margin, synchronize_batch_norm, trained_steps
+
+
+@pytest.mark.parametrize(
+    "trainer, layer, parameters",
+    [
+        ({"margin_type": "arcface", "margin": 0.4}, arcface_module.CombinedMargin, {"m1": 1.0, "m2": 0.4, "m3": 0.0}),
+        ({"margin_type": "cosface", "margin": 0.35}, arcface_module.CombinedMargin, {"m1": 1.0, "m2": 0.0, "m3": 0.35}),
+        ({"margin_type": "sphereface", "margin": 1.5}, arcface_module.CombinedMargin, {"m1": 1.5, "m2": 0.0, "m3": 0.0}),
+        (
+            {"margin_type": "combined", "margin": 0.5, "combined_margins": [0.9, 0.4, 0.15]},
+            arcface_module.CombinedMargin,
+            {"m1": 0.9, "m2": 0.4, "m3": 0.15},
+        ),
+        ({"margin_type": "adaface", "margin": 0.3}, arcface_module.AdaFaceMargin, {"margin": 0.3}),
+    ],
+)
+def test_margin_is_the_configured_one(trainer, layer, parameters):
+    margin = build_margin(trainer)
+    assert isinstance(margin, layer)
+    config = margin.get_config()
+    assert {name: config[name] for name in parameters} == pytest.approx(parameters)
+
+
+def test_synchronized_copy_keeps_the_weights_and_synchronises_every_batch_norm():
+    backbone = arcface_module.get_backbone("tiny", num_features=8, input_shape=(16, 16, 3))
+    synchronized = synchronize_batch_norm(backbone)
+    batch_norms = [layer for layer in synchronized.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    assert batch_norms and all(layer.synchronized for layer in batch_norms)
+    for original, copy in zip(backbone.weights, synchronized.weights):
+        np.testing.assert_array_equal(original, copy)
+    x = np.random.default_rng(0).normal(size=(4, 16, 16, 3)).astype("float32")
+    np.testing.assert_allclose(synchronized(x, training=False), backbone(x, training=False), atol=1e-6)
+
+
+def test_train_step_logs_the_batch_loss_before_the_update_and_takes_one_step():
+    keras.utils.set_random_seed(0)
+    backbone = arcface_module.get_backbone("tiny", num_features=16, input_shape=(32, 32, 3))
+    model = MarginTrainer(backbone, arcface_module.MarginHead(10, scale=16.0))
+    model.compile(optimizer=keras.optimizers.AdamW(0.01))
+    images = tf.random.stateless_normal([8, 32, 32, 3], [0, 1])
+    class_ids = tf.constant([0, 1, 2, 3, 0, 1, 2, 3])
+    # The loss the step logs is the head's mean loss in training mode, on the weights before the step.
+    expected = float(tf.reduce_mean(model((images, class_ids), training=True)))
+    logs = model.train_step((images, class_ids))
+    assert sorted(logs) == ["accuracy", "learning_rate", "loss"]
+    assert float(logs["loss"]) == pytest.approx(expected, rel=1e-5)
+    assert 0.0 <= float(logs["accuracy"]) <= 1.0 and float(logs["learning_rate"]) == pytest.approx(0.01)
+    assert trained_steps(model) == 1
+    assert float(tf.reduce_mean(model((images, class_ids), training=True))) < expected
