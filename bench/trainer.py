@@ -1,0 +1,117 @@
+"""Trainer throughput: the Trainer's training loop vs. plain `model.fit` on decoded tensors.
+
+Both loops train one and the same model, built as `run_fn` builds it
+(`build_training_model`, `build_optimizer`), so they share its compiled train step and differ
+only in what feeds it and what runs around it:
+
+- the Trainer's loop: `training_dataset` over transformed records (the Trainer's data accessor,
+  shuffle, augmentation) with `run_fn`'s per-step callbacks (`StopOnNonFiniteLoss`, `TrainingLog`);
+- plain: `model.fit` on an in-memory `tf.data` pipeline of the same images, already decoded.
+
+Each loop trains `repeats + 1` steps; every step after the first is one timed sample.
+"""
+
+import os
+import time
+
+import keras
+import tensorflow as tf
+
+from arcface_module.trainer.inputs import training_dataset
+from arcface_module.trainer.model import build_training_model
+from arcface_module.trainer.monitoring import StopOnNonFiniteLoss, TrainingLog
+from arcface_module.trainer.optimization import build_optimizer
+from bench import measure, train_data
+from bench.results import Result
+from configs.model import TrainerConfig
+
+NAME = "trainer"
+TARGET_RATIO = 0.95
+
+
+class StepClock(keras.callbacks.Callback):
+    """Records when each step ends (its loss fetched to the host, so the step is done)."""
+
+    def __init__(self):
+        super().__init__()
+        self.ends = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        float(logs["loss"])
+        self.ends.append(time.perf_counter())
+
+    def images_per_second(self, batch_size):
+        """One rate per step after the first (which starts the iterator and fills the shuffle buffer)."""
+        return [batch_size / (end - previous) for previous, end in zip(self.ends, self.ends[1:])]
+
+
+def trainer_config(backbone, batch_size, embedding_size):
+    """The pipeline's trainer section with its defaults, as run_fn receives it."""
+    return TrainerConfig(backbone=backbone, batch_size=batch_size,
+                         embedding_size=embedding_size).model_dump(mode="json")
+
+
+def measure_loops(data, images, class_ids, trainer, settings, log_dir):
+    """Images/s of each step of the Trainer's loop, then of the plain loop, on one model."""
+    keras.utils.set_random_seed(trainer["seed"])
+    model = build_training_model(trainer, images.shape[1], data.num_classes)
+    model.compile(optimizer=build_optimizer(trainer, trainer["train_steps"]))
+    model.optimizer.build(model.trainable_variables)
+    trainer_input = training_dataset(
+        data.data_accessor(), [data.transformed.pattern], data.schema, trainer["batch_size"],
+        trainer["augmentation"], trainer["shuffle_buffer"], trainer["seed"])
+    plain_input = (tf.data.Dataset.from_tensor_slices((images, class_ids)).repeat()
+                   .batch(trainer["batch_size"], drop_remainder=True).prefetch(tf.data.AUTOTUNE))
+    # One step more than timed: the first step of each fit starts its iterator (and the very
+    # first traces the train step, which both loops then share).
+    steps = settings["repeats"] + 1
+    trainer_clock, plain_clock = StepClock(), StepClock()
+    model.fit(trainer_input, steps_per_epoch=steps, epochs=1, shuffle=False, verbose=0,
+              callbacks=[StopOnNonFiniteLoss(),
+                         TrainingLog(log_dir, trainer["log_every_steps"], trainer["train_steps"]),
+                         trainer_clock])
+    model.fit(plain_input, steps_per_epoch=steps, epochs=1, verbose=0, callbacks=[plain_clock])
+    return {"trainer": trainer_clock.images_per_second(trainer["batch_size"]),
+            "plain": plain_clock.images_per_second(trainer["batch_size"])}
+
+
+def run(settings, context):
+    start = time.perf_counter()
+    data = train_data.prepare(context.scratch_dir, settings["data"])
+    images, class_ids = data.decoded()
+    rows = []
+    for backbone, batch_sizes in settings["batch_sizes"].items():
+        for batch_size in batch_sizes:
+            trainer = trainer_config(backbone, batch_size, settings["embedding_size"])
+            log_dir = os.path.join(context.scratch_dir, "trainer-logs", f"{backbone}-{batch_size}")
+            rates = measure_loops(data, images, class_ids, trainer, settings, log_dir)
+            row = {"backbone": backbone, "batch_size": batch_size,
+                   **{loop: measure.summary(samples) for loop, samples in rates.items()}}
+            row["ratio"] = measure.ratio_of_medians(row["trainer"], row["plain"])
+            rows.append(row)
+    worst = min(rows, key=lambda row: row["ratio"]["median"])
+    image_size = images.shape[1]
+    return Result(
+        name=NAME,
+        title=f"Trainer throughput ({image_size}x{image_size})",
+        target=f"Trainer loop / plain fit >= {TARGET_RATIO}",
+        columns=[("backbone", "backbone"), ("batch_size", "batch"),
+                 ("trainer", "Trainer loop (images/s)"), ("plain", "plain fit (images/s)"),
+                 ("ratio", "ratio")],
+        rows=rows,
+        met=worst["ratio"]["median"] >= TARGET_RATIO,
+        verdict=f"lowest median ratio {worst['ratio']['median']:.3f} ({worst['backbone']},"
+        f" batch {worst['batch_size']}; target {TARGET_RATIO})",
+        notes=[
+            f"Model as `run_fn` builds it from the trainer config's defaults (AdamW, ArcFace,"
+            f" full head, float32, augmentation on) with embedding size {settings['embedding_size']},"
+            f" {data.num_classes} identities, {data.num_images} transformed {image_size}x{image_size}"
+            " synthetic faces.",
+            f"One fit per loop (Trainer's first) of {settings['repeats'] + 1} steps; each step after"
+            " the first (which starts the iterator and fills the shuffle buffer; the very first also"
+            " traces the step) is one sample, timed from the end of the step before it."
+            " Ratio of medians, its range pairing the extremes. Checkpoint writes (every"
+            " `checkpoint_every_steps`) are not among the timed steps.",
+        ],
+        seconds=time.perf_counter() - start,
+    )
