@@ -1,11 +1,13 @@
-"""What the figures were measured on: the machine, its load, the versions, the commit."""
+"""What the figures were measured on: the machine, its load, the versions, the commit.
+
+The commit is HEAD's; the working tree may hold other developers' uncommitted changes.
+"""
 
 import datetime
 import importlib.metadata
 import os
 import platform
 import re
-import subprocess
 
 # The packages whose versions decide the figures.
 PACKAGES = ("tensorflow", "keras", "tfx", "tensorflow-transform", "tfx-bsl", "apache-beam",
@@ -29,13 +31,25 @@ def load_average():
     return [round(value, 2) for value in os.getloadavg()]
 
 
-def _git(*arguments):
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+def commit():
+    """The checked-out commit, read from .git itself: the environment has no git command."""
+    git_dir = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".git")
     try:
-        return subprocess.run(["git", *arguments], cwd=root, capture_output=True, text=True,
-                              check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
+        with open(os.path.join(git_dir, "HEAD")) as head:
+            reference = head.read().strip()
+        if not reference.startswith("ref: "):
+            return reference[:12]  # a detached HEAD names its commit
+        name = reference[len("ref: "):]
+        if os.path.exists(os.path.join(git_dir, name)):
+            with open(os.path.join(git_dir, name)) as ref:
+                return ref.read().strip()[:12]
+        with open(os.path.join(git_dir, "packed-refs")) as packed:
+            for line in packed:
+                if line.rstrip().endswith(" " + name):
+                    return line.split()[0][:12]
+    except OSError:
+        pass
+    return None
 
 
 def describe():
@@ -47,8 +61,6 @@ def describe():
         "kernel": platform.release(),
         "python": platform.python_version(),
         "versions": {name: importlib.metadata.version(name) for name in PACKAGES},
-        "commit": _git("rev-parse", "--short", "HEAD"),
-        # Figures from a tree with uncommitted changes may not match the commit above.
-        "uncommitted_changes": bool(_git("status", "--porcelain", "--untracked-files=no")),
+        "commit": commit(),
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }

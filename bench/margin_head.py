@@ -50,8 +50,8 @@ def run(settings, context):
                  ("speedup", "speed-up vs. full"), ("peak_gib", "peak RSS (GiB)")],
         rows=rows,
         met=met if largest >= 1_000_000 and smallest_rate <= 0.1 else None,
-        verdict=f"{_rate_label(smallest_rate)} is {speedup['median']:.1f}x faster than the full head"
-        f" at {largest:,} classes ({speedup['min']:.1f}-{speedup['max']:.1f}x)",
+        verdict=f"{_rate_label(smallest_rate)} steps {speedup['median']:.2g}x as fast as the full"
+        f" head at {largest:,} classes ({speedup['min']:.2g}-{speedup['max']:.2g}x)",
         notes=[
             f"One step of `MarginHead` (ArcFace margin) alone: batch {settings['batch_size']},"
             f" {settings['dim']}-d random embeddings, forward + gradients to centers and embeddings"

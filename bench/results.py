@@ -69,9 +69,7 @@ def markdown(results, machine, mode, total_seconds):
     lines = [
         f"# Benchmarks ({mode})",
         "",
-        f"{machine['date']}, commit {machine['commit']}"
-        + (" (with uncommitted changes)" if machine["uncommitted_changes"] else "")
-        + f"; {machine['cores']} cores ({machine['cpu_model']}), {machine['memory_gib']} GiB,"
+        f"{machine['date']}, commit {machine['commit']}; {machine['cores']} cores ({machine['cpu_model']}), {machine['memory_gib']} GiB,"
         f" Linux {machine['kernel']}; Python {machine['python']}, {versions}.",
         f"Load average (1/5/15 min) at start {machine['load_start']}, at end {machine['load_end']}"
         f" (other processes share the cores). Whole run: {total_seconds / 60:.1f} min.",

@@ -1,0 +1,28 @@
+"""The benchmarks in the order they run, and what a benchmark is given when it runs."""
+
+import dataclasses
+from typing import Dict
+
+from bench import end_to_end, evaluation, input_pipeline, margin_head, trainer, transform
+from bench.results import Result
+
+# Each module has NAME and run(settings, context) -> Result; REQUIRES names earlier benchmarks
+# whose results it reads.
+MODULES = (trainer, input_pipeline, transform, evaluation, margin_head, end_to_end)
+BENCHMARKS = {module.NAME: module for module in MODULES}
+
+
+@dataclasses.dataclass
+class RunContext:
+    """Where a benchmark may write scratch files, and the results of those run before it."""
+
+    scratch_dir: str
+    results: Dict[str, Result] = dataclasses.field(default_factory=dict)
+
+
+def with_requirements(names):
+    """`names` and every benchmark they require, in run order."""
+    wanted = set(names)
+    for name in names:
+        wanted.update(getattr(BENCHMARKS[name], "REQUIRES", ()))
+    return [name for name in BENCHMARKS if name in wanted]
