@@ -1,7 +1,8 @@
 """python -m bench [--smoke] [--only NAME ...] [--output-dir DIR]
 
-Runs the benchmarks and writes results.json and results.md: by default the full run into
-bench/ (the committed latest results), with --smoke tiny sizes and one repeat into bench/out/.
+Runs the benchmarks and writes results.json and results.md: the full run of every benchmark
+into bench/ (the committed latest results); --smoke (tiny sizes, one repeat) or --only into
+bench/out/.
 Scratch files go to a temporary folder under bench/out/, removed at the end.
 """
 
@@ -23,7 +24,7 @@ def parse_args(argv):
     parser.add_argument("--only", nargs="+", choices=list(registry.BENCHMARKS), metavar="NAME",
                         help=f"run only these (and what they need): {', '.join(registry.BENCHMARKS)}")
     parser.add_argument("--output-dir", help="where results.json and results.md go"
-                        " (default: bench/, or bench/out/ with --smoke)")
+                        " (default: bench/, or bench/out/ with --smoke or --only)")
     return parser.parse_args(argv)
 
 
@@ -44,7 +45,8 @@ def main(argv=None):
             context.results[name] = result
             print(f"bench: {name}: {result.verdict} ({result.seconds:.0f} s)", file=sys.stderr, flush=True)
     description["load_end"] = machine.load_average()
-    output_dir = args.output_dir or (SCRATCH_ROOT if args.smoke else BENCH_DIR)
+    # Only a complete full run replaces the committed latest results.
+    output_dir = args.output_dir or (SCRATCH_ROOT if args.smoke or args.only else BENCH_DIR)
     paths = results.write(output_dir, list(context.results.values()), description, mode,
                           {name: chosen[name] for name in names}, time.perf_counter() - start)
     print("\n".join(paths))

@@ -32,6 +32,13 @@ DATA_WORK = {
     "Trainer": "train",
     "EmbeddingEvaluator": "evaluate",
 }
+# The runner's time outside any execution: imports, config and pipeline compilation before the
+# first, orchestration between them, the summary and shut-down after the last.
+OUTSIDE = {
+    "before_first": "runner start-up, before the first execution",
+    "between": "between executions",
+    "after_last": "after the last execution",
+}
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -51,30 +58,50 @@ def demo_config(run_root, overrides):
     return path
 
 
+def time_outside_executions(executions, launched, finished):
+    """Seconds of the runner's process before the first execution, between executions, after the last.
+
+    `executions` are ML Metadata executions (times in ms since the epoch); `launched` and
+    `finished` bound the runner's process (seconds since the epoch).
+    """
+    spans = sorted((e.create_time_since_epoch / 1000, e.last_update_time_since_epoch / 1000)
+                   for e in executions)
+    covered, reach = 0.0, spans[0][0]
+    for begin, end in spans:  # executions may overlap: count covered time once
+        covered += max(0.0, end - max(begin, reach))
+        reach = max(reach, end)
+    return {
+        "before_first": spans[0][0] - launched,
+        "between": reach - spans[0][0] - covered,
+        "after_last": finished - reach,
+    }
+
+
 def run_demo(run_root, overrides):
-    """One demo run: (generation seconds, runner seconds, {component: execution seconds})."""
+    """One demo run: generation and runner seconds, each execution's seconds, time outside them."""
     config_path = demo_config(run_root, overrides)
     config = load_config(config_path)
     start = time.perf_counter()
     inputs.ensure_input_data(config)
     generation = time.perf_counter() - start
-    start = time.perf_counter()
+    launched = time.time()
     completed = subprocess.run([sys.executable, "-m", "pipeline.local_runner", "--config", config_path],
                                cwd=REPO, capture_output=True, text=True)
-    runner = time.perf_counter() - start
+    finished = time.time()
     if completed.returncode != 0:
         raise RuntimeError(f"the demo failed ({completed.returncode}):\n{completed.stderr[-5000:]}")
     store = metadata.open_store(config)
     run = metadata.find_run(store, config.pipeline_name)
     executions = {row["component"]: row["duration_s"] for row in views.executions(store, run)}
-    return generation, runner, executions
+    outside = time_outside_executions(metadata.run_executions(store, run).values(), launched, finished)
+    return generation, finished - launched, executions, outside
 
 
 def run(settings, context):
     start = time.perf_counter()
     samples = collections.defaultdict(list)
     for repeat in range(settings["repeats"]):
-        generation, runner, executions = run_demo(
+        generation, runner, executions, outside = run_demo(
             os.path.join(context.scratch_dir, f"demo-{repeat}"), settings["overrides"])
         work = sum(seconds for component, seconds in executions.items() if component in DATA_WORK)
         samples["generation"].append(generation)
@@ -82,13 +109,16 @@ def run(settings, context):
         samples["overhead"].append(runner - work)
         samples["overhead_share"].append((runner - work) / runner)
         samples["total"].append(generation + runner)
-        for component, seconds in executions.items():
-            samples[component].append(seconds)
+        for part, seconds in {**executions, **outside}.items():
+            samples[part].append(seconds)
     figures = {name: measure.summary(values) for name, values in samples.items()}
     components = [name for name in samples if name not in
-                  ("generation", "runner", "overhead", "overhead_share", "total")]
+                  ("generation", "runner", "overhead", "overhead_share", "total", *OUTSIDE)]
     rows = [{"part": name, "kind": DATA_WORK.get(name, "overhead"), "seconds": figures[name],
              "share": figures[name]["median"] / figures["runner"]["median"]} for name in components]
+    rows += [{"part": label, "kind": "overhead", "seconds": figures[name],
+              "share": figures[name]["median"] / figures["runner"]["median"]}
+             for name, label in OUTSIDE.items()]
     rows += [
         {"part": "framework overhead (runner less data work)", "kind": "overhead",
          "seconds": figures["overhead"], "share": figures["overhead_share"]},
