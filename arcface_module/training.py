@@ -65,83 +65,89 @@ def dtype_policy(name):
         keras.config.set_dtype_policy(previous)
 
 
-def run_fn(fn_args: tfx.components.FnArgs):
-    """`fn_args.custom_config` holds the pipeline config's `trainer` and `data` sections."""
-    trainer, data = fn_args.custom_config["trainer"], fn_args.custom_config["data"]
-    # Progress lines are INFO, and runners often leave logging at WARNING: show them unless the
-    # application chose a level for this package.
+def _show_progress():
+    """Progress lines are INFO, and runners often leave logging at WARNING: show them unless the
+    application chose a level for this package."""
     package_logger = logging.getLogger("arcface_module")
     if package_logger.level == logging.NOTSET:
         package_logger.setLevel(logging.INFO)
-    # First of all: a multi-worker strategy must be created before any other TensorFlow op.
-    strategy = distribution.make_strategy(trainer["distribution"])
+
+
+def _build(trainer, tft_output, steps, strategy):
+    """The compiled training model under `strategy`, and a checkpoint of its whole state."""
     replicas = strategy.num_replicas_in_sync
     if trainer["batch_size"] % replicas:
         raise ValueError(
             f"trainer.batch_size: expected a multiple of the {replicas} replicas, so that each "
             f"takes an equal share of the global batch; got {trainer['batch_size']}"
         )
+    with strategy.scope():
+        model = build_training_model(
+            trainer,
+            image_size=tft_output.transformed_feature_spec()[IMAGE_KEY].shape[0],
+            num_classes=tft_output.vocabulary_size_by_name(IDENTITY_VOCABULARY),
+            sync_batch_norm=trainer["distribution"]["sync_batch_norm"] and replicas > 1,
+        )
+        model.compile(optimizer=build_optimizer(trainer, steps))
+        model.optimizer.build(model.trainable_variables)
+    return model, tf.train.Checkpoint(model=model, optimizer=model.optimizer)
+
+
+def _train(model, checkpoint, checkpoints, fn_args, tft_output, trainer, steps, strategy):
+    """Trains from the model's current step to `steps`, saving checkpoints on the way."""
+    first_step = trained_steps(model)
+    dataset = training_dataset(
+        fn_args.data_accessor,
+        fn_args.train_files,
+        tft_output.transformed_metadata.schema,
+        trainer["batch_size"],
+        trainer["augmentation"],
+        trainer["shuffle_buffer"],
+        trainer["seed"],
+        first_step,
+    )
+    log_dir = fn_args.model_run_dir if distribution.is_chief(strategy) else None
+    with distribution.writable_dir(checkpoints, strategy) as checkpoint_writes:
+        manager = tf.train.CheckpointManager(checkpoint, checkpoint_writes, max_to_keep=3)
+        callbacks = [
+            StopOnNonFiniteLoss(),  # before the checkpoints: a diverged step is never saved
+            TrainingLog(log_dir, trainer["log_every_steps"], steps),
+            SaveCheckpoints(manager, trainer["checkpoint_every_steps"]),
+        ]
+        train(model, dataset, strategy, first_step, steps, callbacks)
+
+
+def run_fn(fn_args: tfx.components.FnArgs):
+    """`fn_args.custom_config` holds the pipeline config's `trainer` and `data` sections."""
+    trainer, data = fn_args.custom_config["trainer"], fn_args.custom_config["data"]
+    _show_progress()
+    # First of all: a multi-worker strategy must be created before any other TensorFlow op.
+    strategy = distribution.make_strategy(trainer["distribution"])
     keras.utils.set_random_seed(trainer["seed"])
     tft_output = tft.TFTransformOutput(fn_args.transform_graph_path)
-    num_classes = tft_output.vocabulary_size_by_name(IDENTITY_VOCABULARY)
-    image_size = tft_output.transformed_feature_spec()[IMAGE_KEY].shape[0]
     steps = total_steps(trainer, tft_output)
     checkpoints = checkpoint_dir(
         fn_args.model_run_dir, fn_args.train_files, fn_args.transform_graph_path, trainer, data
     )
-    chief = distribution.is_chief(strategy)
 
     with dtype_policy("mixed_float16" if trainer["mixed_precision"] else "float32"):
-        with strategy.scope():
-            model = build_training_model(
-                trainer,
-                image_size,
-                num_classes,
-                sync_batch_norm=trainer["distribution"]["sync_batch_norm"] and replicas > 1,
-            )
-            model.compile(optimizer=build_optimizer(trainer, steps))
-            model.optimizer.build(model.trainable_variables)
-        checkpoint = tf.train.Checkpoint(model=model, optimizer=model.optimizer)
+        model, checkpoint = _build(trainer, tft_output, steps, strategy)
         restored = restore_latest(checkpoint, checkpoints)
-        first_step = trained_steps(model)
         if restored:
-            logger.info("resumed from %s at step %d of %d", restored, first_step, steps)
+            logger.info("resumed from %s at step %d of %d", restored, trained_steps(model), steps)
         else:
             logger.info(
                 "training %d steps on %d identities, %d replica(s); checkpoints in %s",
-                steps, num_classes, replicas, checkpoints,
+                steps, model.head.num_classes, strategy.num_replicas_in_sync, checkpoints,
             )
-        if first_step < steps:
-            dataset = training_dataset(
-                fn_args.data_accessor,
-                fn_args.train_files,
-                tft_output.transformed_metadata.schema,
-                trainer["batch_size"],
-                trainer["augmentation"],
-                trainer["shuffle_buffer"],
-                trainer["seed"],
-                first_step,
-            )
-            with distribution.writable_dir(checkpoints, strategy) as checkpoint_writes:
-                manager = tf.train.CheckpointManager(checkpoint, checkpoint_writes, max_to_keep=3)
-                train(
-                    model,
-                    dataset,
-                    strategy,
-                    first_step,
-                    steps,
-                    callbacks=[
-                        StopOnNonFiniteLoss(),  # before the checkpoints: a diverged step is never saved
-                        TrainingLog(fn_args.model_run_dir if chief else None, trainer["log_every_steps"], steps),
-                        SaveCheckpoints(manager, trainer["checkpoint_every_steps"]),
-                    ],
-                )
+        if trained_steps(model) < steps:
+            _train(model, checkpoint, checkpoints, fn_args, tft_output, trainer, steps, strategy)
 
     with distribution.writable_dir(fn_args.serving_model_dir, strategy) as export_dir:
         export_embedding_model(
             model.backbone, tft_output, data, export_dir, trainer["flip_test_time_augmentation"]
         )
-    if chief:
+    if distribution.is_chief(strategy):
         tf.io.gfile.makedirs(fn_args.model_run_dir)
         model.backbone.save(os.path.join(fn_args.model_run_dir, BACKBONE_FILE))
     logger.info("exported the embedding model to %s", fn_args.serving_model_dir)
