@@ -65,14 +65,6 @@ def dtype_policy(name):
         keras.config.set_dtype_policy(previous)
 
 
-def _show_progress():
-    """Progress lines are INFO, and runners often leave logging at WARNING: show them unless the
-    application chose a level for this package."""
-    package_logger = logging.getLogger("arcface_module")
-    if package_logger.level == logging.NOTSET:
-        package_logger.setLevel(logging.INFO)
-
-
 def _build(trainer, tft_output, steps, strategy):
     """The compiled training model under `strategy`, and a checkpoint of its whole state."""
     replicas = strategy.num_replicas_in_sync
@@ -120,7 +112,6 @@ def _train(model, checkpoint, checkpoints, fn_args, tft_output, trainer, steps, 
 def run_fn(fn_args: tfx.components.FnArgs):
     """`fn_args.custom_config` holds the pipeline config's `trainer` and `data` sections."""
     trainer, data = fn_args.custom_config["trainer"], fn_args.custom_config["data"]
-    _show_progress()
     # First of all: a multi-worker strategy must be created before any other TensorFlow op.
     strategy = distribution.make_strategy(trainer["distribution"])
     keras.utils.set_random_seed(trainer["seed"])

@@ -90,14 +90,17 @@ class _Lines(logging.Handler):
 
 
 def run_logged(fn_args):
-    """Calls `run_fn(fn_args)` and returns the lines it logged."""
+    """Calls `run_fn(fn_args)` and returns the lines it logged (INFO and above)."""
     handler = _Lines()
     package_logger = logging.getLogger("arcface_module")
+    level = package_logger.level
     package_logger.addHandler(handler)
+    package_logger.setLevel(logging.INFO)
     try:
         training.run_fn(fn_args)
     finally:
         package_logger.removeHandler(handler)
+        package_logger.setLevel(level)
     return handler.lines
 
 
