@@ -3,6 +3,7 @@
 - `inputs`: transformed examples -> shuffled, augmented, prefetched batches;
 - `model`: backbone + margin head from the trainer config, and its distributed train step;
 - `optimization`: SGD or AdamW with a warmup-then-decay learning-rate schedule;
+- `loop`: the training loop, one distributed step after another, with Keras callbacks;
 - `distribution`: the tf.distribute strategy, and which worker writes;
 - `checkpoints`: checkpoints in a folder that survives a re-run of the Trainer;
 - `monitoring`: progress lines, TensorBoard scalars, the stop on a diverged loss;

@@ -12,7 +12,8 @@ class MarginTrainer(keras.Model):
     The loss is averaged over the global batch and the replicas' gradients are summed, so N
     replicas take the step one device takes on the whole batch, with the same learning rate.
     Each step logs, over the global batch: `loss`, `accuracy` (how often the nearest class
-    center, without margin, is the sample's own class) and the `learning_rate` it used.
+    center, without margin and over every class even under Partial FC, is the sample's own
+    class) and the `learning_rate` it used.
     `steps` counts the train steps taken (`trained_steps` reads it); it is part of the model's
     state, so a checkpoint of the model records how far training went.
 
@@ -42,8 +43,7 @@ class MarginTrainer(keras.Model):
             aggregation="only_first_replica",
             name="steps",
         )
-        # Every variable exists now: Keras need not build the model from a (distributed) batch.
-        self.built = True
+        self.built = True  # backbone and head are built: nothing is left to infer from data
 
     def call(self, inputs, training=False):
         """`(images, class_ids)` -> per-sample loss."""
@@ -58,13 +58,13 @@ class MarginTrainer(keras.Model):
             per_sample_loss = self.head([embeddings, class_ids], training=True)
             loss = tf.nn.compute_average_loss(per_sample_loss)
             scaled_loss = self.optimizer.scale_loss(loss)
-        gradients = tape.gradient(scaled_loss, self.trainable_variables)
-        self.optimizer.apply(gradients, self.trainable_variables)
-        self.steps.assign_add(1)
-
+        # Scored before the update, like the loss: the centers the embeddings were compared to.
         nearest = tf.argmax(self.head.classifier(embeddings), axis=-1)
         correct = tf.cast(nearest == tf.cast(class_ids, nearest.dtype), tf.float32)
         accuracy = tf.nn.compute_average_loss(correct)
+        gradients = tape.gradient(scaled_loss, self.trainable_variables)
+        self.optimizer.apply(gradients, self.trainable_variables)
+        self.steps.assign_add(1)
         # Each replica holds its share of the global means: their sum is the global figure.
         loss, accuracy = tf.distribute.get_replica_context().all_reduce("sum", [loss, accuracy])
         return {"loss": loss, "accuracy": accuracy, "learning_rate": learning_rate}

@@ -28,7 +28,8 @@ def main():
         # Before any op runs: devices are fixed when TensorFlow starts.
         cpu = tf.config.list_physical_devices("CPU")[0]
         tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * args.logical_cpus)
-    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    # force: importing TFX already gave the root logger a handler, at level WARNING.
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s", force=True)
     training.run_fn(make_fn_args(TransformedData.at(args.data_dir), args.run_root, args.trainer))
 
 
