@@ -27,9 +27,9 @@ def checkpoint_dir(model_run_dir, train_files, transform_graph, trainer, data):
 
     Example:
 
-    >>> checkpoint_dir("/runs/p/Trainer/model_run/12", ["/runs/p/Transform/.../Split-train/*"],
-    ...                "/runs/p/Transform/transform_graph/7", trainer_config, data_config)
-    '/runs/p/Trainer/checkpoints/3f1c0a9e5b2d4c17'
+        checkpoint_dir("/runs/p/Trainer/model_run/12", ["/runs/p/Transform/.../Split-train/*"],
+                       "/runs/p/Transform/transform_graph/7", trainer_config, data_config)
+        # -> "/runs/p/Trainer/checkpoints/" + 16 hex digits; the same for model_run/13
     """
     inputs = {
         "train_files": sorted(train_files),
