@@ -1,11 +1,12 @@
 """Trainer throughput: the Trainer's training loop vs. plain `model.fit` on decoded tensors.
 
-Both loops train one and the same model, built as `run_fn` builds it
-(`build_training_model`, `build_optimizer`), so they share its compiled train step and differ
-only in what feeds it and what runs around it:
+Both loops train one and the same model, built as `run_fn` builds it (`make_strategy`,
+`build_training_model`, `build_optimizer`), with the same `MarginTrainer.train_step`; they differ
+only in what feeds the step and what runs around it:
 
-- the Trainer's loop: `training_dataset` over transformed records (the Trainer's data accessor,
-  shuffle, augmentation) with `run_fn`'s per-step callbacks (`StopOnNonFiniteLoss`, `TrainingLog`);
+- the Trainer's loop: `run_fn`'s `trainer.loop.train` on `training_dataset` over transformed
+  records (the Trainer's data accessor, shuffle, augmentation), with `run_fn`'s per-step
+  callbacks (`StopOnNonFiniteLoss`, `TrainingLog`);
 - plain: `model.fit` on an in-memory `tf.data` pipeline of the same images, already decoded.
 
 Each loop trains `repeats + 1` steps; every step after the first is one timed sample.
@@ -17,7 +18,9 @@ import time
 import keras
 import tensorflow as tf
 
+from arcface_module.trainer import distribution
 from arcface_module.trainer.inputs import training_dataset
+from arcface_module.trainer.loop import train
 from arcface_module.trainer.model import build_training_model
 from arcface_module.trainer.monitoring import StopOnNonFiniteLoss, TrainingLog
 from arcface_module.trainer.optimization import build_optimizer
@@ -51,28 +54,35 @@ def trainer_config(backbone, batch_size, embedding_size):
                          embedding_size=embedding_size).model_dump(mode="json")
 
 
-def measure_loops(data, images, class_ids, trainer, settings, log_dir):
-    """Images/s of each step of the Trainer's loop, then of the plain loop, on one model."""
+def measure_loops(data, images, class_ids, trainer, settings, log_dir, trainer_first):
+    """Images/s of each step of the Trainer's loop and of plain `model.fit`, on one model."""
     keras.utils.set_random_seed(trainer["seed"])
-    model = build_training_model(trainer, images.shape[1], data.num_classes)
-    model.compile(optimizer=build_optimizer(trainer, trainer["train_steps"]))
-    model.optimizer.build(model.trainable_variables)
+    strategy = distribution.make_strategy(trainer["distribution"])
+    with strategy.scope():  # as run_fn builds it
+        model = build_training_model(trainer, images.shape[1], data.num_classes)
+        model.compile(optimizer=build_optimizer(trainer, trainer["train_steps"]))
+        model.optimizer.build(model.trainable_variables)
     trainer_input = training_dataset(
         data.data_accessor(), [data.transformed.pattern], data.schema, trainer["batch_size"],
         trainer["augmentation"], trainer["shuffle_buffer"], trainer["seed"])
     plain_input = (tf.data.Dataset.from_tensor_slices((images, class_ids)).repeat()
                    .batch(trainer["batch_size"], drop_remainder=True).prefetch(tf.data.AUTOTUNE))
-    # One step more than timed: the first step of each fit starts its iterator (and the very
-    # first traces the train step, which both loops then share).
+    # One step more than timed: the first step of each loop starts its iterator and traces its step.
     steps = settings["repeats"] + 1
-    trainer_clock, plain_clock = StepClock(), StepClock()
-    model.fit(trainer_input, steps_per_epoch=steps, epochs=1, shuffle=False, verbose=0,
-              callbacks=[StopOnNonFiniteLoss(),
-                         TrainingLog(log_dir, trainer["log_every_steps"], trainer["train_steps"]),
-                         trainer_clock])
-    model.fit(plain_input, steps_per_epoch=steps, epochs=1, verbose=0, callbacks=[plain_clock])
-    return {"trainer": trainer_clock.images_per_second(trainer["batch_size"]),
-            "plain": plain_clock.images_per_second(trainer["batch_size"])}
+    clocks = {"trainer": StepClock(), "plain": StepClock()}
+
+    def trainer_loop():
+        train(model, trainer_input, strategy, 0, steps,
+              [StopOnNonFiniteLoss(),
+               TrainingLog(log_dir, trainer["log_every_steps"], trainer["train_steps"]),
+               clocks["trainer"]])
+
+    def plain_loop():
+        model.fit(plain_input, steps_per_epoch=steps, epochs=1, verbose=0, callbacks=[clocks["plain"]])
+
+    for loop in (trainer_loop, plain_loop) if trainer_first else (plain_loop, trainer_loop):
+        loop()
+    return {name: clock.images_per_second(trainer["batch_size"]) for name, clock in clocks.items()}
 
 
 def run(settings, context):
@@ -84,7 +94,9 @@ def run(settings, context):
         for batch_size in batch_sizes:
             trainer = trainer_config(backbone, batch_size, settings["embedding_size"])
             log_dir = os.path.join(context.scratch_dir, "trainer-logs", f"{backbone}-{batch_size}")
-            rates = measure_loops(data, images, class_ids, trainer, settings, log_dir)
+            # Which loop runs first alternates, so a drift of the machine's load favours neither.
+            rates = measure_loops(data, images, class_ids, trainer, settings, log_dir,
+                                  trainer_first=len(rows) % 2 == 0)
             row = {"backbone": backbone, "batch_size": batch_size,
                    **{loop: measure.summary(samples) for loop, samples in rates.items()}}
             row["ratio"] = measure.ratio_of_medians(row["trainer"], row["plain"])
@@ -107,9 +119,10 @@ def run(settings, context):
             f" full head, float32, augmentation on) with embedding size {settings['embedding_size']},"
             f" {data.num_classes} identities, {data.num_images} transformed {image_size}x{image_size}"
             " synthetic faces.",
-            f"One fit per loop (Trainer's first) of {settings['repeats'] + 1} steps; each step after"
-            " the first (which starts the iterator and fills the shuffle buffer; the very first also"
-            " traces the step) is one sample, timed from the end of the step before it."
+            f"One run per loop, {settings['repeats'] + 1} steps, which loop runs first alternating"
+            " from row to row; each step after the first (which traces the step, starts the"
+            " iterator and fills the shuffle buffer) is one sample, timed from the end of the step"
+            " before it."
             " Ratio of medians, its range pairing the extremes. Checkpoint writes (every"
             " `checkpoint_every_steps`) are not among the timed steps.",
         ],
