@@ -40,7 +40,7 @@ SMOKE = {
         "overrides": {
             "data": {"synthetic": {"num_identities": 16, "images_per_identity": 4, "image_size": 16}},
             "transform": {"image_size": 16},
-            "trainer": {"embedding_size": 8, "batch_size": 8, "train_steps": 2},
+            "trainer": {"embedding_size": 8, "batch_size": 8, "train_steps": 2, "warmup_steps": 0},
             "evaluator": {"min_verification_accuracy": 0.0},
         },
     },

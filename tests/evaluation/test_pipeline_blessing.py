@@ -56,7 +56,7 @@ def two_runs(pipeline_config, run_pipeline):
     config = load_config(config_path)
     first_versions = list_versions(os.path.join(config.pusher.serving_dir, config.pusher.model_name))
     worse = yaml.safe_load(config_path.read_text())
-    worse["trainer"]["train_steps"] = 1
+    worse["trainer"].update(train_steps=1, warmup_steps=0)
     worse_path = config_path.with_name("worse.yaml")
     worse_path.write_text(yaml.safe_dump(worse))
     run_pipeline(worse_path)
