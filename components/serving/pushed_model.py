@@ -32,26 +32,36 @@ def version_dir(path: str) -> str:
     return latest_version_dir(path)
 
 
-class PushedModel:
-    """Loads a pushed version (or the newest version of a model folder) and its threshold."""
+class SavedModelEmbedder:
+    """The `serving_default` signature of a SavedModel folder: encoded images -> embeddings."""
 
-    def __init__(self, path: str):
-        self.path = version_dir(path)
-        self.threshold = verification_file.read_threshold(self.path)
-        self._saved_model = tf.saved_model.load(self.path)  # owns the variables the signature uses
+    def __init__(self, folder: str):
+        self._saved_model = tf.saved_model.load(folder)  # owns the variables the signature uses
         self._embed = self._saved_model.signatures[SERVING_SIGNATURE]
         # One input (encoded images) and one output (the embedding), whatever their names.
         (self._input,) = self._embed.structured_input_signature[1]
         (self._output,) = self._embed.structured_outputs
 
     def embed(self, images: Sequence[bytes], batch_size: int = 64) -> np.ndarray:
-        """Encoded images (any format Pillow reads) -> [N, dim] float32 L2-normalised embeddings."""
+        """Encoded images (any format Pillow reads) -> [N, dim] float32 embeddings."""
         if not images:
             raise ValueError("expected at least one image to embed, got none")
         prepared = [check_image(image).data for image in images]
         batches = [self._embed(**{self._input: tf.constant(prepared[start:start + batch_size])})[self._output].numpy()
                    for start in range(0, len(prepared), batch_size)]
         return np.concatenate(batches)
+
+
+class PushedModel(SavedModelEmbedder):
+    """Loads a pushed version (or the newest version of a model folder) and its threshold.
+
+    `embed` returns L2-normalised embeddings: the Pusher publishes only models that do.
+    """
+
+    def __init__(self, path: str):
+        self.path = version_dir(path)
+        self.threshold = verification_file.read_threshold(self.path)
+        super().__init__(self.path)
 
     def similarity(self, image_a: bytes, image_b: bytes) -> float:
         """Cosine similarity of two faces' embeddings (their dot product: the model normalises them)."""

@@ -6,7 +6,9 @@ version or a complete one; versions beyond the newest `keep` are renamed out of 
 are deleted, for the same reason. Object stores (gs://, s3://) have no atomic rename: there the
 version is copied in place with `saved_model.pb` last, as TFX's own Pusher does (TF Serving and
 `latest_version_dir` take a folder without it for an incomplete one), and deleted with
-`saved_model.pb` first.
+`saved_model.pb` first. A `check` given to `publish` runs on the complete copy before it becomes a
+version (locally the staged folder; on an object store, where the copy is made in place, the
+source), so a copy that does not serve never becomes one.
 
 Example:
     >>> version_dir = publish("/pipeline/Trainer/model/7/Format-Serving", "/srv/models/arcface",
@@ -15,15 +17,18 @@ Example:
     ('/srv/models/arcface/1760000000', [1759990000, 1759995000, 1760000000])
 """
 
+import logging
 import os
 import time
 import uuid
-from typing import List, Mapping
+from typing import Callable, List, Mapping, Optional
 
 from tfx.dsl.io import fileio
 from tfx.utils import io_utils
 
 SAVED_MODEL_FILE = "saved_model.pb"
+
+logger = logging.getLogger(__name__)
 
 
 def _is_remote(path: str) -> bool:
@@ -60,9 +65,11 @@ def _write_extra_files(folder: str, extra_files: Mapping[str, str]) -> None:
         io_utils.write_string_file(os.path.join(folder, name), text)
 
 
-def publish(source_dir: str, model_dir: str, extra_files: Mapping[str, str], keep: int) -> str:
+def publish(source_dir: str, model_dir: str, extra_files: Mapping[str, str], keep: int,
+            check: Optional[Callable[[str], None]] = None) -> str:
     """Copies a SavedModel folder, plus `extra_files` (name -> text), in as a new version; returns its folder.
 
+    `check(folder)`, if given, must raise if the copy is unfit to serve; then no version is added.
     Then deletes all but the newest `keep` versions.
     """
     if keep < 1:
@@ -73,6 +80,8 @@ def publish(source_dir: str, model_dir: str, extra_files: Mapping[str, str], kee
     version = next_version(model_dir)
     version_dir = os.path.join(model_dir, str(version))
     if _is_remote(model_dir):
+        if check is not None:
+            check(source_dir)
         io_utils.copy_dir(source_dir, version_dir, deny_regex_patterns=[r"saved_model\.pb"])
         _write_extra_files(version_dir, extra_files)
         io_utils.copy_file(os.path.join(source_dir, SAVED_MODEL_FILE), os.path.join(version_dir, SAVED_MODEL_FILE))
@@ -81,6 +90,9 @@ def publish(source_dir: str, model_dir: str, extra_files: Mapping[str, str], kee
         try:
             io_utils.copy_dir(source_dir, partial)
             _write_extra_files(partial, extra_files)
+            if check is not None:
+                logger.info("checking the staged copy %s before it becomes version %d", partial, version)
+                check(partial)
             os.rename(partial, version_dir)  # fails rather than merge if another push took this number
         finally:
             if fileio.exists(partial):

@@ -1,9 +1,11 @@
-"""The VersionedPusher: numbered versions that appear whole, pruning, and the executor's blessing check."""
+"""The VersionedPusher: numbered versions that appear whole, pruning, and the executor's blessing and serving checks."""
 
 import json
 import os
 
+import numpy as np
 import pytest
+import tensorflow as tf
 from tfx.proto import pusher_pb2
 from tfx.types import standard_artifacts
 from tfx.utils import json_utils, proto_utils
@@ -19,6 +21,19 @@ def _saved_model_folder(path, marker: str) -> str:
         with open(os.path.join(path, name), "w") as file:
             file.write(f"{marker} {name}")
     return str(path)
+
+
+class _ConstantEmbedder(tf.Module):
+    """Embeds every image as `vector`, L2-normalised: a real SavedModel for the Pusher to load and probe."""
+
+    def __init__(self, vector):
+        super().__init__()
+        self._vector = tf.constant(vector, tf.float32)
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="images")])
+    def serve(self, images):
+        rows = tf.tile(self._vector[tf.newaxis], [tf.size(images), 1])
+        return {"embedding": tf.math.l2_normalize(rows, axis=1)}
 
 
 def _entries(model_dir):
@@ -78,10 +93,11 @@ def test_latest_version_of_an_empty_folder_says_what_was_expected(tmp_path):
         versions.latest_version_dir(str(tmp_path / "arcface"))
 
 
-def _push(tmp_path, blessed: bool, threshold=0.42, keep=2):
+def _push(tmp_path, blessed: bool, threshold=0.42, keep=2, vector=(0.6, 0.8)):
     model = standard_artifacts.Model()
     model.uri = str(tmp_path / "model")
-    _saved_model_folder(os.path.join(model.uri, "Format-Serving"), "trained")
+    embedder = _ConstantEmbedder(vector)
+    tf.saved_model.save(embedder, os.path.join(model.uri, "Format-Serving"), signatures={"serving_default": embedder.serve})
     blessing = standard_artifacts.ModelBlessing()
     blessing.uri = str(tmp_path / "blessing")
     blessing.set_int_custom_property("blessed", int(blessed))
@@ -123,3 +139,11 @@ def test_executor_never_pushes_an_unblessed_model(tmp_path):
 def test_executor_needs_the_evaluators_threshold(tmp_path):
     with pytest.raises(FileNotFoundError, match="expected verification.json, written by the EmbeddingEvaluator"):
         _push(tmp_path, blessed=True, threshold=None)
+
+
+def test_executor_refuses_a_model_that_does_not_embed_to_a_unit_vector(tmp_path):
+    with pytest.raises(ValueError, match=r"not pushed: serving_default embeds a probe image as a vector of norm nan"):
+        _push(tmp_path, blessed=True, vector=(np.nan, 1.0))
+    model_dir = tmp_path / "serving" / "arcface"
+    assert versions.list_versions(str(model_dir)) == []
+    assert _entries(model_dir) == []  # the staged copy is gone too
