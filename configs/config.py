@@ -17,6 +17,7 @@ import pydantic
 import yaml
 from pydantic import Field
 
+from arcface_module.backbones.mobilefacenet import MIN_INPUT_SIZE as MBF_MIN_INPUT_SIZE
 from configs.base import Location, Section, is_remote, join
 from configs.data import DataConfig
 from configs.evaluation import EvaluatorConfig, PusherConfig
@@ -65,6 +66,16 @@ class PipelineConfig(Section):
         if kubeflow is not None and local:
             raise ValueError(f"expected remote URIs such as gs://bucket/dir, got local paths: {', '.join(local)}")
         return kubeflow
+
+    @pydantic.model_validator(mode="after")
+    def _backbone_fits_the_images(self):
+        # Caught here, not when the Trainer builds the model after Transform has run.
+        if self.trainer.backbone == "mbf" and self.transform.image_size < MBF_MIN_INPUT_SIZE:
+            raise ValueError(
+                f"trainer.backbone mbf expects transform.image_size >= {MBF_MIN_INPUT_SIZE}, "
+                f"got {self.transform.image_size}"
+            )
+        return self
 
 
 def _merge(base: dict, overrides: Mapping[str, Any]) -> dict:

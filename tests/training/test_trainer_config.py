@@ -31,6 +31,9 @@ DEMO = Path(__file__).resolve().parents[2] / "configs" / "local.yaml"
         ({"transform": {"crop": {"middle": 0.5}}}, "transform.crop.middle: Extra inputs are not permitted"),
         ({"transform": {"crop": {"top": 0.5, "height": 0.6}}}, "transform.crop: Value error, expected a box inside the image"),
         ({"transform": {"image_size": 8}}, "transform.image_size: Input should be greater than or equal to 16"),
+        # Too small for MobileFaceNet's 7x7 global depthwise convolution: refused before Transform runs.
+        ({"trainer": {"backbone": "mbf"}, "transform": {"image_size": 96}},
+         "trainer.backbone mbf expects transform.image_size >= 97, got 96"),
     ],
 )
 def test_bad_transform_and_trainer_values_are_refused_naming_the_key(overrides, message):
