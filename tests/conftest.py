@@ -1,19 +1,31 @@
-"""Fixtures for tests that run the whole pipeline on tiny data.
+"""Fixtures for tests that run the whole pipeline on tiny data, and for the real ORL faces.
 
 `pipeline_config(name, overrides)` writes a config for a fresh run folder; `run_pipeline(path)` runs
-a runner in its own process as a user would; `tiny_run` is one finished run shared by the session.
+a runner in its own process as a user would; `tiny_run` is one finished run shared by the session;
+`split_records(examples_uri, split)` reads a split of ExampleGen's output back; `orl_dir` is the ORL
+face database.
+
+The ORL face database was taken between 1992 and 1994 at the Olivetti Research Laboratory in
+Cambridge, UK (40 people x 10 grayscale 92x112 PGM images); credit to the Olivetti Research
+Laboratory (AT&T Laboratories Cambridge), as its README asks. It is read in place from
+$ARCFACE_ORL_DIR (default: ../shared/faces/orl next to the repository) and never copied into it.
 """
 
+import glob
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+import tensorflow as tf
 import yaml
 
 from configs import load_config
 
 REPO = Path(__file__).resolve().parents[1]
+ORL_DIR = os.environ.get("ARCFACE_ORL_DIR", str(REPO.parent / "shared" / "faces" / "orl"))
 
 # Small enough for 2 CPU cores, large enough that the model learns something measurable.
 TINY = {
@@ -87,3 +99,27 @@ def tiny_run(pipeline_config):
     config_path = pipeline_config("tiny")
     result = run_pipeline(config_path)
     return load_config(config_path), result
+
+
+@pytest.fixture(scope="session")
+def orl_dir():
+    """The ORL faces' folder: s1..s40, each with 1.pgm..10.pgm."""
+    assert os.path.isdir(ORL_DIR), f"ORL faces expected at {ORL_DIR} (set ARCFACE_ORL_DIR)"
+    return ORL_DIR
+
+
+def _split_records(examples_uri, split):
+    files = glob.glob(os.path.join(examples_uri, f"Split-{split}", "*"))
+    assert files, f"no records in split {split} of {examples_uri}"
+    images, labels = [], []
+    for record in tf.data.TFRecordDataset(files, compression_type="GZIP"):
+        feature = tf.train.Example.FromString(record.numpy()).features.feature
+        images.append(feature["image"].bytes_list.value[0])
+        labels.append(feature["label"].int64_list.value[0])
+    return images, np.array(labels)
+
+
+@pytest.fixture(name="split_records", scope="session")
+def split_records_fixture():
+    """`split_records(examples_uri, split)` -> (encoded images, int labels) of an ExampleGen split."""
+    return _split_records

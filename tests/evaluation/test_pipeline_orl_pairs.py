@@ -5,8 +5,8 @@ pipeline through the PairsExampleGen; identification stays on the synthetic eval
 
 The ORL face database was taken between 1992 and 1994 at the Olivetti Research Laboratory in
 Cambridge, UK (40 people x 10 images); credit to the Olivetti Research Laboratory (AT&T
-Laboratories Cambridge). The faces are read in place from $ARCFACE_ORL_DIR (default:
-../shared/faces/orl next to the repository) and never copied into it.
+Laboratories Cambridge). The faces are read in place (the `orl_dir` fixture, tests/conftest.py),
+never copied.
 """
 
 import glob
@@ -23,8 +23,6 @@ from configs import load_config
 
 pytestmark = pytest.mark.pipeline
 
-REPO = Path(__file__).resolve().parents[2]
-ORL_DIR = os.environ.get("ARCFACE_ORL_DIR", str(REPO.parent / "shared" / "faces" / "orl"))
 ORL_PEOPLE, SHOTS = 40, 5
 
 
@@ -40,12 +38,11 @@ def _write_orl_pairs(path: Path) -> int:
 
 
 @pytest.fixture(scope="module")
-def orl_run(pipeline_config, run_pipeline, tmp_path_factory):
+def orl_run(pipeline_config, run_pipeline, tmp_path_factory, orl_dir):
     """(config, number of ORL pairs) of a finished tiny run judged on ORL pairs."""
-    assert os.path.isdir(ORL_DIR), f"ORL faces expected at {ORL_DIR} (set ARCFACE_ORL_DIR)"
     folder = tmp_path_factory.mktemp("orl_pairs")
     num_pairs = _write_orl_pairs(folder / "pairs.txt")
-    converted = face_data_cli.main(["lfw-pairs", str(folder / "pairs.txt"), ORL_DIR, str(folder / "records"),
+    converted = face_data_cli.main(["lfw-pairs", str(folder / "pairs.txt"), orl_dir, str(folder / "records"),
                                     "--image-pattern", "{name}/{number}.pgm", "--quiet"])
     assert converted == 0
     config_path = pipeline_config("orl_pairs", {"evaluator": {"pairs": {"input_base": str(folder / "records")}}})

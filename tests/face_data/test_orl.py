@@ -2,8 +2,7 @@
 
 The ORL face database was taken between 1992 and 1994 at the Olivetti Research Laboratory in
 Cambridge, UK; credit to the Olivetti Research Laboratory (AT&T Laboratories Cambridge), as its
-README asks. The faces are read in place from $ARCFACE_ORL_DIR (default: ../shared/faces/orl next
-to the repository) and never copied into it.
+README asks. The faces are read in place (the `orl_dir` fixture, tests/conftest.py), never copied.
 """
 
 import io
@@ -16,13 +15,8 @@ from components.face_data.convert import OutputOptions
 from components.face_data.converters import convert_image_folder
 from components.face_data.reading import read_face_records
 
-ORL_DIR = os.environ.get("ARCFACE_ORL_DIR",
-                         os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "faces", "orl"))
-
-
-def test_orl_converts_every_face_with_its_exact_pixels(tmp_path):
-    assert os.path.isdir(ORL_DIR), f"ORL faces expected at {ORL_DIR} (set ARCFACE_ORL_DIR)"
-    summary = convert_image_folder(ORL_DIR, OutputOptions(tmp_path, show_progress=False))
+def test_orl_converts_every_face_with_its_exact_pixels(tmp_path, orl_dir):
+    summary = convert_image_folder(orl_dir, OutputOptions(tmp_path, show_progress=False))
     assert summary.written == 400 and summary.identities == 40
     assert summary.label_names == [f"s{number}" for number in range(1, 41)]
     assert summary.notes == {"re-encoded PPM L 8-bit as PNG L": 400}
@@ -31,7 +25,7 @@ def test_orl_converts_every_face_with_its_exact_pixels(tmp_path):
     for position, record in enumerate(records):
         person, image = divmod(position, 10)
         assert record.label == person
-        original = np.asarray(Image.open(os.path.join(ORL_DIR, f"s{person + 1}", f"{image + 1}.pgm")))
+        original = np.asarray(Image.open(os.path.join(orl_dir, f"s{person + 1}", f"{image + 1}.pgm")))
         converted = Image.open(io.BytesIO(record.image))
         assert (converted.format, converted.mode, converted.size) == ("PNG", "L", (92, 112))
         np.testing.assert_array_equal(np.asarray(converted), original)

@@ -28,17 +28,6 @@ COMPONENTS = [
 DONE = {metadata_store_pb2.Execution.COMPLETE, metadata_store_pb2.Execution.CACHED}
 
 
-def _split_records(examples_uri, split):
-    files = glob.glob(os.path.join(examples_uri, f"Split-{split}", "*"))
-    assert files, f"no records in split {split} of {examples_uri}"
-    images, labels = [], []
-    for record in tf.data.TFRecordDataset(files, compression_type="GZIP"):
-        feature = tf.train.Example.FromString(record.numpy()).features.feature
-        images.append(feature["image"].bytes_list.value[0])
-        labels.append(feature["label"].int64_list.value[0])
-    return images, np.array(labels)
-
-
 def test_every_component_ran_and_produced_its_artifact(tiny_run):
     config, _ = tiny_run
     store = metadata.open_store(config)
@@ -71,18 +60,18 @@ def test_schema_knows_the_image_is_bytes_and_the_label_is_required(tiny_run):
         assert features[name].presence.min_fraction == 1.0, name
 
 
-def test_splits_are_identity_disjoint(tiny_run):
+def test_splits_are_identity_disjoint(tiny_run, split_records):
     config, _ = tiny_run
     store = metadata.open_store(config)
     examples = metadata.run_artifacts(store, metadata.find_run(store, config.pipeline_name))["Examples"]
     raw = next(a for a in examples if "ImportExampleGen" in a.uri)
-    _, train_labels = _split_records(raw.uri, "train")
-    _, eval_labels = _split_records(raw.uri, "eval")
+    _, train_labels = split_records(raw.uri, "train")
+    _, eval_labels = split_records(raw.uri, "eval")
     assert set(train_labels).isdisjoint(eval_labels)
     assert len(set(eval_labels)) >= 2
 
 
-def test_pushed_model_embeds_image_bytes_and_separates_unseen_people(tiny_run):
+def test_pushed_model_embeds_image_bytes_and_separates_unseen_people(tiny_run, split_records):
     config, output = tiny_run
     pushed_dirs = glob.glob(os.path.join(config.pusher.serving_dir, "*", "*", "saved_model.pb"))
     assert len(pushed_dirs) == 1, pushed_dirs
@@ -92,7 +81,7 @@ def test_pushed_model_embeds_image_bytes_and_separates_unseen_people(tiny_run):
     store = metadata.open_store(config)
     examples = metadata.run_artifacts(store, metadata.find_run(store, config.pipeline_name))["Examples"]
     raw = next(a for a in examples if "ImportExampleGen" in a.uri)
-    images, labels = _split_records(raw.uri, "eval")  # identities never trained on
+    images, labels = split_records(raw.uri, "eval")  # identities never trained on
     embeddings = model.signatures["serving_default"](images=tf.constant(images))["embedding"].numpy()
 
     assert embeddings.shape == (len(images), config.trainer.embedding_size)

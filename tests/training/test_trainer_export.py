@@ -1,8 +1,8 @@
 """The exported SavedModel: no training/serving skew, every input format serves, no label, no head.
 
-Faces of the ORL database are read in place from $ARCFACE_ORL_DIR (default ../shared/faces/orl
-next to the repository), never copied: courtesy of the Olivetti Research Laboratory (AT&T
-Laboratories Cambridge), F. Samaria and A. Harter, 1994.
+One face of the ORL database (the `orl_dir` fixture, tests/conftest.py) is served as its PGM:
+courtesy of the Olivetti Research Laboratory (AT&T Laboratories Cambridge), F. Samaria and
+A. Harter, 1994.
 """
 
 import io
@@ -18,11 +18,6 @@ from components.face_data.images import check_image
 from components.face_data.records import parse_face_example
 from tests.training.trainer_fixtures import TRAINER, png, serve
 from tests.transform.transform_fixtures import read_transformed
-
-ORL_DIR = os.environ.get(
-    "ARCFACE_ORL_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "faces", "orl")
-)
-
 
 def test_serving_gives_the_embedding_of_transform_then_backbone_in_python(trained, transformed_faces):
     fn_args, _ = trained
@@ -73,10 +68,9 @@ def test_signatures_take_no_label_and_the_export_holds_no_margin_head(trained):
     assert exported_values == backbone.count_params()
 
 
-def test_orl_pgm_rgba_png_and_jpeg_all_serve(trained):
+def test_orl_pgm_rgba_png_and_jpeg_all_serve(trained, orl_dir):
     fn_args, _ = trained
-    pgm_path = os.path.join(ORL_DIR, "s1", "1.pgm")
-    assert os.path.isfile(pgm_path), f"ORL faces expected at {ORL_DIR} (set ARCFACE_ORL_DIR)"
+    pgm_path = os.path.join(orl_dir, "s1", "1.pgm")
     # A user's PGM, converted as the data CLI converts it (tf.io.decode_image reads no PGM).
     with open(pgm_path, "rb") as pgm:
         orl_png = check_image(pgm.read()).data
