@@ -79,7 +79,9 @@ def create_pipeline(
         examples=transform.outputs["transformed_examples"],
         transform_graph=transform.outputs["transform_graph"],
         schema=schema_gen.outputs["schema"],
-        train_args=tfx.proto.TrainArgs(num_steps=config.trainer.train_steps),
+        # With epochs, run_fn counts the steps from the training split: no step count to record here.
+        train_args=(tfx.proto.TrainArgs(num_steps=config.trainer.train_steps)
+                    if config.trainer.epochs is None else tfx.proto.TrainArgs()),
         eval_args=tfx.proto.EvalArgs(num_steps=0),
         custom_config={"trainer": config.trainer.model_dump(mode="json"), "data": data},
     )
