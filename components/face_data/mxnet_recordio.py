@@ -36,6 +36,7 @@ _CHUNK_HEADER = struct.Struct("<II")
 IRHEADER = struct.Struct("<IfQQ")
 _LENGTH_MASK = (1 << 29) - 1
 _WHOLE, _START, _MIDDLE, _END = 0, 1, 2, 3
+_MAX_OFFSET = 2**63 - 1  # off_t
 
 
 class RecordIOError(ValueError):
@@ -62,7 +63,11 @@ def read_index(idx_path: str) -> Dict[int, int]:
             if len(fields) != 2 or not all(field.isdigit() for field in fields):
                 raise RecordIOError(f"{idx_path} line {line_number}: expected 'key<TAB>offset' "
                                     f"(two non-negative integers), got {line.rstrip()!r}")
-            index[int(fields[0])] = int(fields[1])
+            key, offset = int(fields[0]), int(fields[1])
+            if offset > _MAX_OFFSET:  # file.seek() could not even represent it
+                raise RecordIOError(f"{idx_path} line {line_number}: offset {offset} is beyond any file "
+                                    f"(the largest is {_MAX_OFFSET})")
+            index[key] = offset
     if not index:
         raise RecordIOError(f"{idx_path}: the index lists no record")
     return dict(sorted(index.items()))

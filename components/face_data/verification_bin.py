@@ -14,14 +14,18 @@ Example:
 
 import io
 import pickle
+import pickletools
 from typing import List, Tuple
 
 from components.face_data.images import MAX_PIXELS, ImageRejected, check_pair_image
 from components.face_data.outcomes import ConvertedPair, Skipped
 
 
-class UnsafePickleError(pickle.UnpicklingError):
-    """A pickle that asks for more than plain data: refused before anything ran."""
+class UnsafePickleError(pickle.UnpicklingError, ValueError):
+    """A pickle that asks for more than plain data: refused before anything ran.
+
+    A ValueError as well, like every other refused input, so callers (the CLI) report it as one.
+    """
 
 
 def _latin1_bytes(text, encoding):
@@ -59,6 +63,14 @@ def load_verification_bin(path: str) -> Tuple[List[bytes], List[bool]]:
     """(images, is_same) of a `.bin` file; raises ValueError naming the file if it is unsafe or malformed."""
     with open(path, "rb") as file:
         data = file.read()
+    try:
+        # The unpickler allocates what a length field claims before reading it: 2**62 bytes is a
+        # MemoryError, a few GB are reserved. Walking the opcodes first reads each length against
+        # the bytes actually left in the file, and builds nothing.
+        for _ in pickletools.genops(data):
+            pass
+    except ValueError as error:
+        raise ValueError(f"{path}: not a readable pickle ({error})") from error
     try:
         loaded = SafeUnpickler(io.BytesIO(data), encoding="bytes").load()
     except UnsafePickleError as error:
