@@ -10,8 +10,8 @@ PYTEST_ARGS ?=
 demo:  ## train, evaluate and push a model on the built-in synthetic faces
 	./dev python -m pipeline.local_runner --config $(CONFIG)
 
-# The margin heads and losses are backend-agnostic Keras 3: they are checked under JAX as well.
-JAX_TESTS = $(addprefix tests/arcface_module/,test_arcface_layer.py test_margin_head.py test_margin_loss.py test_margins.py)
+# The margin heads, losses and models are backend-agnostic Keras 3: they are checked under JAX as well.
+JAX_TESTS = $(addprefix tests/arcface_module/,test_arcface_layer.py test_margin_head.py test_margin_loss.py test_margins.py test_models.py)
 
 test:  ## the whole test suite, then the heads and losses again under KERAS_BACKEND=jax
 	./dev python -m pytest $(PYTEST_ARGS)

@@ -13,9 +13,7 @@ Example:
     model.signatures["serving_default"](images=tf.constant([jpeg_bytes]))["embedding"]  # [1, D]
 """
 
-import keras
 import tensorflow as tf
-from keras import ops
 
 import arcface_module
 from arcface_module.preprocessing import IMAGE_KEY
@@ -23,27 +21,6 @@ from arcface_module.preprocessing import IMAGE_KEY
 SERVING_SIGNATURE = "serving_default"
 EXAMPLES_SIGNATURE = "embed_examples"
 EMBEDDING_KEY = "embedding"
-
-
-def flip_augmented_embedding_model(backbone):
-    """Like `arcface_module.embedding_model`, with flip test-time augmentation.
-
-    The embedding is the L2-normalised sum of the backbone's embeddings of the image and of its
-    mirror image (insightface's "flip test"): the same for an image and its mirror.
-
-    Example:
-
-    >>> backbone = arcface_module.get_backbone("tiny", num_features=16, input_shape=(32, 32, 3))
-    >>> flip_augmented_embedding_model(backbone)(np.zeros((2, 32, 32, 3))).shape
-    TensorShape([2, 16])
-    """
-    images = keras.Input(backbone.input_shape[1:], name="images")
-    mirrored = ops.flip(images, axis=2)
-    features = keras.layers.Add(dtype="float32", name="add_mirrored")(
-        [backbone(images), backbone(mirrored)]
-    )
-    embeddings = keras.layers.UnitNormalization(axis=-1, dtype="float32", name="l2_normalize")(features)
-    return keras.Model(images, embeddings, name=f"{backbone.name}_flip_embedding")
 
 
 class EmbeddingExport(tf.Module):
@@ -86,12 +63,9 @@ def export_embedding_model(backbone, tft_output, data, export_dir, flip_test_tim
         tft_output: the `tft.TFTransformOutput` of the training data's Transform.
         data: the pipeline config's `data` section (a dict with `image_feature`, `label_feature`).
         export_dir: where to write the SavedModel.
-        flip_test_time_augmentation: embed image + mirror image (`flip_augmented_embedding_model`).
+        flip_test_time_augmentation: embed image + mirror image (`embedding_model`'s `flip_test`).
     """
-    if flip_test_time_augmentation:
-        embedder = flip_augmented_embedding_model(backbone)
-    else:
-        embedder = arcface_module.embedding_model(backbone)
+    embedder = arcface_module.embedding_model(backbone, flip_test=flip_test_time_augmentation)
     export = EmbeddingExport(embedder, tft_output, data["image_feature"], data["label_feature"])
     tf.saved_model.save(
         export,

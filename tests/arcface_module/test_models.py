@@ -22,6 +22,17 @@ def test_embedding_model_normalises_the_backbone_output():
     assert {id(w) for w in backbone.weights} == {id(w) for w in embedder.weights}
 
 
+def test_flip_test_embeds_the_normalised_sum_of_image_and_mirror():
+    backbone = arcface_module.get_backbone("tiny", num_features=16, input_shape=(32, 32, 3))
+    embedder = arcface_module.embedding_model(backbone, flip_test=True)
+    images = _images(4)
+    mirrored = images[:, :, ::-1]
+    raw = keras.ops.convert_to_numpy(backbone(images, training=False) + backbone(mirrored, training=False))
+    embeddings = keras.ops.convert_to_numpy(embedder(images, training=False))
+    np.testing.assert_allclose(embeddings, raw / np.linalg.norm(raw, axis=1, keepdims=True), atol=1e-5)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(embedder(mirrored, training=False)), embeddings, atol=1e-5)
+
+
 def test_embedding_model_of_a_trained_seed_style_model_has_no_label_input():
     backbone = arcface_module.get_backbone("tiny", num_features=16, input_shape=(32, 32, 3))
     model = keras.Sequential([backbone, arcface_module.ArcFaceLayer(3)])
