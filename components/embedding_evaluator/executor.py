@@ -74,10 +74,10 @@ class Executor(base_beam_executor.BaseBeamExecutor):
             model_dirs[BASELINE] = path_utils.serving_model_path(baseline_model.uri)
         work_dir = self._get_tmp_dir()
 
-        faces, pair_columns = self._embed(artifact_utils.get_single_instance(input_dict[EXAMPLES_KEY]), pairs,
-                                          model_dirs, exec_properties, work_dir)
+        examples = artifact_utils.get_single_instance(input_dict[EXAMPLES_KEY])
+        faces, pair_columns = self._embed(examples, pairs, model_dirs, exec_properties, work_dir)
         pairs_source = (f"external pairs {pairs.uri}" if pairs is not None
-                        else f"eval split '{exec_properties[SPLIT_KEY]}'")
+                        else f"eval split '{exec_properties[SPLIT_KEY]}' of {examples.uri}")
         evaluation = evaluate(faces, pair_columns, list(model_dirs), exec_properties[MAX_POSITIVE_PAIRS_KEY],
                               exec_properties[SEED_KEY], pairs_source)
         policy = blessing.BlessingPolicy(**json.loads(exec_properties[BLESSING_POLICY_KEY]))
@@ -124,7 +124,17 @@ def evaluate(faces: Dict[str, np.ndarray], pair_columns: Optional[Dict[str, np.n
     """Scores each model on the same pairs: the external ones if given, else pairs drawn from the eval faces."""
     labels = faces[embedding.LABEL_FEATURE]
     if pair_columns is None:
-        index_a, index_b, is_same = metrics.make_pairs(labels, max_positive_pairs=max_positive_pairs, seed=seed)
+        try:
+            index_a, index_b, is_same = metrics.make_pairs(labels, max_positive_pairs=max_positive_pairs, seed=seed)
+        except ValueError as error:
+            # Too few people to verify anyone (one identity, or one image each): no model can be
+            # judged, so none is blessed; say which data and what would fix it.
+            identities = len(np.unique(labels))
+            raise ValueError(
+                f"{pairs_source} cannot score a model, so none is blessed or pushed: it holds {len(labels)} images "
+                f"of {identities} identit{'y' if identities == 1 else 'ies'} ({error}). Give the eval split more "
+                "people: more identities in the data, a larger data.eval_buckets, or external pairs (evaluator.pairs)"
+            ) from error
     else:
         is_same = pair_columns[embedding.IS_SAME_FEATURE].astype(bool)
 

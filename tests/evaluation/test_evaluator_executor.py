@@ -86,13 +86,13 @@ def good_against_poor(inputs, tmp_path_factory):
                                            max_regression_from_blessed={"verification_accuracy": 0.0}))
 
 
-def test_metrics_cover_verification_identification_and_sizes(good_against_poor):
+def test_metrics_cover_verification_identification_and_sizes(good_against_poor, inputs):
     report, evaluation, _ = good_against_poor
     num_positive = NUM_IDENTITIES * IMAGES_PER_IDENTITY * (IMAGES_PER_IDENTITY - 1) // 2
     assert report["num_images"] == NUM_IDENTITIES * IMAGES_PER_IDENTITY
     assert report["num_identities"] == NUM_IDENTITIES
     assert report["num_positive_pairs"] == report["num_negative_pairs"] == num_positive
-    assert report["pairs_source"] == "eval split 'eval'"
+    assert report["pairs_source"] == f"eval split 'eval' of {inputs['examples'].uri}"
     # Mean colours tell the six colours apart perfectly, in every fold.
     assert (report["verification_accuracy"], report["verification_accuracy_std"]) == (1.0, 0.0)
     assert (report["auc"], report["eer"], report["rank_1"], report["rank_5"]) == (1.0, 0.0, 1.0, 1.0)
