@@ -1,24 +1,39 @@
-"""Makes sure the pipeline's input data exists before a local run starts."""
+"""Makes sure the pipeline's input data exists, and is usable, before a local run starts."""
 
+import os
 import shutil
 
-from components.face_data.records import FaceFeatures
+import tensorflow as tf
+
+from components.face_data import reading
+from components.face_data.records import FaceFeatures, RecordError
 from components.face_data.synthetic import write_synthetic_faces
 from configs import PipelineConfig
 from configs.base import is_remote
 
 
+class InputDataError(ValueError):
+    """Input data the pipeline cannot use, found before any component runs; the message names the
+    config key, or each bad file and record."""
+
+
 def ensure_input_data(config: PipelineConfig) -> None:
-    """Generates the synthetic face set into `data.input_base` when configured and absent.
+    """Generates the synthetic face set into `data.input_base` when configured and absent, then
+    checks every local input record (`check_input_data`).
 
     It is written beside the target and renamed into place when complete, so an interrupted
     generation is redone on the next run instead of leaving a partial dataset that looks whole.
     """
+    _generate_synthetic_faces(config)
+    check_input_data(config)
+
+
+def _generate_synthetic_faces(config: PipelineConfig) -> None:
     data = config.data
     if is_remote(data.input_base) or data.input_base.exists():
         return
     if data.synthetic is None:
-        raise FileNotFoundError(
+        raise InputDataError(
             f"data.input_base: {data.input_base} does not exist; convert your faces there "
             "(README.md, 'Bring your own faces') or configure data.synthetic"
         )
@@ -33,3 +48,35 @@ def ensure_input_data(config: PipelineConfig) -> None:
         features=FaceFeatures(image=data.image_feature, label=data.label_feature),
     )
     partial.rename(data.input_base)
+
+
+def _input_files(location, file_pattern: str, key: str) -> list:
+    # The files ImportExampleGen will read: input_base joined with the pattern, as it globs them.
+    if not tf.io.gfile.isdir(str(location)):
+        raise InputDataError(f"{key}.input_base: {location} is not a folder of records")
+    paths = sorted(tf.io.gfile.glob(os.path.join(str(location), file_pattern)))
+    if not paths:
+        raise InputDataError(f"{key}.input_base: {location} holds no file matching {key}.file_pattern "
+                                f"{file_pattern!r}")
+    return paths
+
+
+def check_input_data(config: PipelineConfig) -> None:
+    """Reads every local input record and decodes its image.
+
+    Run before any component: a truncated file, a record without label or image, or an image that
+    does not decode (or is a decompression bomb) would otherwise stop ImportExampleGen or Transform
+    with a Beam traceback naming neither file nor record, after minutes of work. Raises
+    InputDataError naming the config key, or each bad file and record.
+    Remote inputs (gs://...) are read only by the cluster's components and are not checked here.
+    """
+    data, pairs = config.data, config.evaluator.pairs
+    try:
+        if not is_remote(data.input_base):
+            paths = _input_files(data.input_base, data.file_pattern, "data")
+            reading.check_face_files(paths, FaceFeatures(data.image_feature, data.label_feature))
+        if pairs is not None and not is_remote(pairs.input_base):
+            reading.check_pair_files(_input_files(pairs.input_base, pairs.file_pattern, "evaluator.pairs"))
+    except RecordError as error:
+        raise InputDataError(f"{error}\nNo component ran. Convert the faces again with `python -m components.face_data` "
+                          "(it skips bad images and lists them) or remove these files.") from error
