@@ -11,14 +11,14 @@ from pathlib import Path
 
 from tfx import v1 as tfx
 
-from configs import PipelineConfig, load_config
+from configs import ConfigError, PipelineConfig, load_config
 from pipeline import pipeline
 
 
 def compile_pipeline(config: PipelineConfig) -> Path:
     """Writes the pipeline spec (YAML) of `config` to `kubeflow.pipeline_file` and returns that path."""
     if config.kubeflow is None:
-        raise ValueError("expected a `kubeflow` section in the config (see configs/kubeflow.yaml), got none")
+        raise ConfigError("kubeflow: expected a `kubeflow` section in the config (see configs/kubeflow.yaml), got none")
     path = config.kubeflow.pipeline_file
     runner = tfx.orchestration.experimental.KubeflowV2DagRunner(
         config=tfx.orchestration.experimental.KubeflowV2DagRunnerConfig(
@@ -39,7 +39,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", default="configs/kubeflow.yaml", help="pipeline config (YAML) with a kubeflow section")
     args = parser.parse_args(argv)
-    print(f"Pipeline spec: {compile_pipeline(load_config(args.config))}")
+    try:
+        path = compile_pipeline(load_config(args.config))
+    except ConfigError as error:  # a message naming the key, not a traceback; nothing is written
+        parser.exit(1, f"{parser.prog}: error: {error}\n")
+    print(f"Pipeline spec: {path}")
 
 
 if __name__ == "__main__":

@@ -65,8 +65,10 @@ def _merge(base, overrides):
     return merged
 
 
-def run_pipeline(config_path: Path, runner: str = "pipeline.local_runner", extra_args=()) -> subprocess.CompletedProcess:
-    """Runs a runner module as a user would, in its own process; fails the test with its log."""
+def run_pipeline(config_path: Path, runner: str = "pipeline.local_runner", extra_args=(),
+                 expect_success: bool = True) -> subprocess.CompletedProcess:
+    """Runs a runner module as a user would, in its own process; fails the test with its log if it
+    fails, unless `expect_success=False` (the test then checks the refusal itself)."""
     result = subprocess.run(
         [sys.executable, "-m", runner, "--config", str(config_path), *extra_args],
         cwd=REPO,
@@ -74,7 +76,7 @@ def run_pipeline(config_path: Path, runner: str = "pipeline.local_runner", extra
         text=True,
         timeout=1200,
     )
-    if result.returncode != 0:
+    if expect_success and result.returncode != 0:
         pytest.fail(f"{runner} failed ({result.returncode}):\n{result.stdout[-5000:]}\n{result.stderr[-15000:]}")
     return result
 
@@ -89,7 +91,8 @@ def pipeline_config(tmp_path_factory):
 
 @pytest.fixture(name="run_pipeline", scope="session")
 def run_pipeline_fixture():
-    """`run_pipeline(config_path, runner="pipeline.local_runner", extra_args=())` -> CompletedProcess."""
+    """`run_pipeline(config_path, runner="pipeline.local_runner", extra_args=(), expect_success=True)`
+    -> CompletedProcess."""
     return run_pipeline
 
 
