@@ -63,9 +63,17 @@ def _check_files(paths: Iterable[str], check: Callable[[str, bytes], None], kind
     """Runs `check(source, serialized)` on every record; returns the count or raises RecordError listing problems.
 
     A truncated file ends its own check, not the others', so one refusal lists every bad file.
+    Only the first problems are kept (a wrong feature name makes every record one), the rest counted.
     """
-    problems: List[str] = []
-    count = 0
+    shown: List[str] = []
+    problems = count = 0
+
+    def problem(message: str) -> None:
+        nonlocal problems
+        problems += 1
+        if len(shown) < PROBLEMS_SHOWN:
+            shown.append(message)
+
     for path in paths:
         try:
             for source, serialized in read_serialized([path]):
@@ -73,15 +81,14 @@ def _check_files(paths: Iterable[str], check: Callable[[str, bytes], None], kind
                 try:
                     check(source, serialized)
                 except records.RecordError as error:
-                    problems.append(str(error))
+                    problem(str(error))
                 except ImageRejected as error:
-                    problems.append(f"{source}: {error}")
+                    problem(f"{source}: {error}")
         except records.RecordError as error:
-            problems.append(str(error))
+            problem(str(error))
     if problems:
-        shown = "\n  ".join(problems[:PROBLEMS_SHOWN])
-        more = f"\n  ... and {len(problems) - PROBLEMS_SHOWN} more" if len(problems) > PROBLEMS_SHOWN else ""
-        raise records.RecordError(f"{len(problems)} unusable {kind} record(s) or file(s):\n  {shown}{more}")
+        more = f"\n  ... and {problems - len(shown)} more" if problems > len(shown) else ""
+        raise records.RecordError(f"{problems} unusable {kind} record(s) or file(s):\n  " + "\n  ".join(shown) + more)
     return count
 
 
