@@ -12,13 +12,20 @@ the `pipeline` package, and pipeline/inspect.py the standard library's `inspect`
 """
 
 import os
+import sys
 
 from tfx import v1 as tfx
 
-from configs import load_config
+from configs import ConfigError, load_config
+from pipeline.inputs import InputDataError
 from pipeline.local_runner import local_pipeline
 
 CONFIG_ENV = "ARCFACE_CONFIG"
 DEFAULT_CONFIG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "configs", "local.yaml")
 
-tfx.orchestration.LocalDagRunner().run(local_pipeline(load_config(os.environ.get(CONFIG_ENV, DEFAULT_CONFIG))))
+try:
+    arcface_pipeline = local_pipeline(load_config(os.environ.get(CONFIG_ENV, DEFAULT_CONFIG)))
+except (ConfigError, InputDataError) as refused:
+    # The CLI passes a failing exit on: the user sees the message naming the key or record, not a traceback.
+    sys.exit(f"error: {refused}")
+tfx.orchestration.LocalDagRunner().run(arcface_pipeline)
