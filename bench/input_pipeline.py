@@ -1,9 +1,9 @@
 """Input pipeline: images/s of the Trainer's input vs. the decode ceiling and the train step.
 
-- Trainer's input: `training_dataset` as `run_fn` builds it (the Trainer's data accessor reads
+- Trainer's input: `training_dataset` as `run_fn` builds it (`tf.data` reads
   and parses the transformed records, shuffles, augments);
 - decode ceiling: plain `tf.data` reading and parsing the same records, nothing else;
-- consumed: the images/s the train step takes, from the trainer benchmark of this run (the
+- consumed: the images/s the train step takes, from the trainer benchmark's latest result (the
   plain fit on decoded tensors, the step's own speed).
 """
 
@@ -33,7 +33,7 @@ def images_per_second(dataset, batch_size, batches):
 
 def decode_ceiling(data, batch_size):
     """Reading and parsing the transformed records, in parallel, with nothing else."""
-    spec = data.tft_output.transformed_feature_spec()
+    spec = data.feature_spec
     records = tf.data.TFRecordDataset(data.transformed.files, compression_type="GZIP",
                                       num_parallel_reads=tf.data.AUTOTUNE)
     return (records.repeat().batch(batch_size, drop_remainder=True)
@@ -54,7 +54,7 @@ def run(settings, context):
     for batch_size in settings["batch_sizes"]:
         pipelines = {
             "trainer_input": training_dataset(
-                data.data_accessor(), [data.transformed.pattern], data.schema, batch_size,
+                [data.transformed.pattern], data.feature_spec, batch_size,
                 defaults["augmentation"], defaults["shuffle_buffer"], defaults["seed"]),
             "ceiling": decode_ceiling(data, batch_size),
         }
@@ -91,7 +91,7 @@ def run(settings, context):
             f" over {settings['batches']} batches after its first (which fills the shuffle buffer).",
             "Measured alone, without a train step competing for the cores; `input / X step` is"
             " the Trainer input's rate over the most images/s the X train step consumed (plain"
-            " fit, at any batch size) in the trainer benchmark of this run.",
+            " fit, at any batch size) in the trainer benchmark's latest result.",
         ],
         seconds=time.perf_counter() - start,
     )

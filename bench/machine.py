@@ -1,4 +1,4 @@
-"""What the figures were measured on: the machine, its load, the versions, the commit.
+"""What the figures were measured on: the machine and the versions; when: the date, load and commit.
 
 The commit is HEAD's; the working tree may hold other developers' uncommitted changes.
 """
@@ -53,7 +53,7 @@ def commit():
 
 
 def describe():
-    """Machine, versions and commit, as JSON values."""
+    """Machine and versions, as JSON values."""
     return {
         "cpu_model": _cpu_model(),
         "cores": len(os.sched_getaffinity(0)),
@@ -61,6 +61,13 @@ def describe():
         "kernel": platform.release(),
         "python": platform.python_version(),
         "versions": {name: importlib.metadata.version(name) for name in PACKAGES},
-        "commit": commit(),
+    }
+
+
+def starting():
+    """When a benchmark starts: the UTC date, the commit and the load average, as JSON values."""
+    return {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "commit": commit(),
+        "load_start": load_average(),
     }

@@ -20,9 +20,9 @@ class RunContext:
     results: Dict[str, Result] = dataclasses.field(default_factory=dict)
 
 
-def with_requirements(names):
-    """`names` and every benchmark they require, in run order."""
+def with_requirements(names, available=()):
+    """`names` and every benchmark they require that is not `available` already, in run order."""
     wanted = set(names)
     for name in names:
-        wanted.update(getattr(BENCHMARKS[name], "REQUIRES", ()))
+        wanted.update(set(getattr(BENCHMARKS[name], "REQUIRES", ())) - set(available))
     return [name for name in BENCHMARKS if name in wanted]
