@@ -11,11 +11,12 @@ _TRAINING_DATA = {"identities": 100, "images_per_identity": 20, "source_image_si
 FULL = {
     "trainer": {
         "data": _TRAINING_DATA,
-        # Not the issue's 64 and 128: on 2 shared cores one mbf step takes about 11 s per image
-        # (the backward pass of its grouped stem convolution), an r50 step about 2 s per image.
-        "batch_sizes": {"mbf": [2], "r50": [8]},
+        # The issue's batch 64; not yet 128: on 2 cores shared at a load average of 6 to 8, an
+        # r50 step of 16 images took 41 s and the mbf row at batch 64 took 12 minutes, so rows
+        # at 128 would take 20 to 40 minutes each.
+        "batch_sizes": {"mbf": [64], "r50": [64]},
         "embedding_size": 512,
-        "repeats": 3,
+        "repeats": 2,  # timed steps per loop, after its first: few, but whole steps
     },
     "input_pipeline": {"data": _TRAINING_DATA, "batch_sizes": [64, 128], "batches": 10, "repeats": 5},
     # At the demo's image size (configs/local.yaml): 112 would write 3x the bytes, over budget.
