@@ -89,8 +89,9 @@ def _train(model, checkpoint, checkpoints, fn_args, tft_output, trainer, steps, 
     """Trains from the model's current step to `steps`, saving checkpoints on the way."""
     first_step = trained_steps(model)
     dataset = training_dataset(
+        fn_args.data_accessor,
         fn_args.train_files,
-        tft_output.transformed_feature_spec(),
+        tft_output.transformed_metadata.schema,
         trainer["batch_size"],
         trainer["augmentation"],
         trainer["shuffle_buffer"],

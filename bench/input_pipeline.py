@@ -1,6 +1,6 @@
 """Input pipeline: images/s of the Trainer's input vs. the decode ceiling and the train step.
 
-- Trainer's input: `training_dataset` as `run_fn` builds it (`tf.data` reads
+- Trainer's input: `training_dataset` as `run_fn` builds it (the Trainer's data accessor reads
   and parses the transformed records, shuffles, augments);
 - decode ceiling: plain `tf.data` reading and parsing the same records, nothing else;
 - consumed: the images/s the train step takes, from the trainer benchmark's latest result (the
@@ -33,7 +33,7 @@ def images_per_second(dataset, batch_size, batches):
 
 def decode_ceiling(data, batch_size):
     """Reading and parsing the transformed records, in parallel, with nothing else."""
-    spec = data.feature_spec
+    spec = data.tft_output.transformed_feature_spec()
     records = tf.data.TFRecordDataset(data.transformed.files, compression_type="GZIP",
                                       num_parallel_reads=tf.data.AUTOTUNE)
     return (records.repeat().batch(batch_size, drop_remainder=True)
@@ -54,7 +54,7 @@ def run(settings, context):
     for batch_size in settings["batch_sizes"]:
         pipelines = {
             "trainer_input": training_dataset(
-                [data.transformed.pattern], data.feature_spec, batch_size,
+                data.data_accessor(), [data.transformed.pattern], data.schema, batch_size,
                 defaults["augmentation"], defaults["shuffle_buffer"], defaults["seed"]),
             "ceiling": decode_ceiling(data, batch_size),
         }

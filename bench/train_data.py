@@ -1,6 +1,7 @@
 """The transformed face set the Trainer and input-pipeline benchmarks train on, made once per run.
 
-Synthetic faces are transformed at the training image size by `faces.transform_faces`.
+Synthetic faces are transformed at the training image size by `faces.transform_faces`; the
+Trainer's `data_accessor` over them is built as TFX builds it, from an Examples artifact.
 """
 
 import dataclasses
@@ -9,6 +10,10 @@ import os
 import numpy as np
 import tensorflow as tf
 import tensorflow_transform as tft
+from tfx import v1 as tfx
+from tfx.components.util import examples_utils, tfxio_utils
+from tfx.proto import example_gen_pb2
+from tfx.types import standard_artifacts
 
 from arcface_module.preprocessing import IDENTITY_VOCABULARY, IMAGE_KEY, LABEL_KEY
 from bench import faces
@@ -30,12 +35,23 @@ class TrainingData:
         return self.tft_output.vocabulary_size_by_name(IDENTITY_VOCABULARY)
 
     @property
-    def feature_spec(self):
-        return self.tft_output.transformed_feature_spec()
+    def schema(self):
+        return self.tft_output.transformed_metadata.schema
+
+    def data_accessor(self):
+        """The Trainer's `fn_args.data_accessor` for these examples (its dataset factory)."""
+        examples = standard_artifacts.Examples()
+        examples.uri = self.transformed.examples
+        examples_utils.set_payload_format(examples, example_gen_pb2.PayloadFormat.FORMAT_TF_EXAMPLE)
+        return tfx.components.DataAccessor(
+            tf_dataset_factory=tfxio_utils.get_tf_dataset_factory_from_artifact([examples], []),
+            record_batch_factory=None,
+            data_view_decode_fn=None,
+        )
 
     def decoded(self):
         """Every transformed image and class id, decoded into memory: (images, class_ids)."""
-        spec = self.feature_spec
+        spec = self.tft_output.transformed_feature_spec()
         dataset = tf.data.TFRecordDataset(self.transformed.files, compression_type="GZIP")
         parsed = dataset.batch(256).map(lambda records: tf.io.parse_example(records, spec))
         batches = list(parsed.as_numpy_iterator())

@@ -5,7 +5,7 @@ Both loops train one and the same model, built as `run_fn` builds it (`make_stra
 only in what feeds the step and what runs around it:
 
 - the Trainer's loop: `run_fn`'s `trainer.loop.train` on `training_dataset` over transformed
-  records (reading and parsing in parallel, shuffle, augmentation), with `run_fn`'s per-step
+  records (the Trainer's data accessor, shuffle, augmentation), with `run_fn`'s per-step
   callbacks (`StopOnNonFiniteLoss`, `TrainingLog`);
 - plain: `model.fit` on an in-memory `tf.data` pipeline of the same images, already decoded.
 
@@ -64,7 +64,7 @@ def measure_loops(data, images, class_ids, trainer, settings, log_dir, trainer_f
         model.compile(optimizer=build_optimizer(trainer, trainer["train_steps"]))
         model.optimizer.build(model.trainable_variables)
     trainer_input = training_dataset(
-        [data.transformed.pattern], data.feature_spec, trainer["batch_size"],
+        data.data_accessor(), [data.transformed.pattern], data.schema, trainer["batch_size"],
         trainer["augmentation"], trainer["shuffle_buffer"], trainer["seed"])
     plain_input = (tf.data.Dataset.from_tensor_slices((images, class_ids)).repeat()
                    .batch(trainer["batch_size"], drop_remainder=True).prefetch(tf.data.AUTOTUNE))

@@ -6,6 +6,7 @@ replicas there are, and a resumed training does not replay the augmentations it 
 """
 
 import tensorflow as tf
+from tfx_bsl.public import tfxio
 
 from arcface_module.preprocessing import IMAGE_KEY, LABEL_KEY
 
@@ -48,17 +49,13 @@ def augment(images, seed, flip=True, crop_jitter=0.0, brightness=0.0, contrast=0
     return images
 
 
-def training_dataset(files, feature_spec, batch_size, augmentation, shuffle_buffer, seed, first_step=0):
+def training_dataset(data_accessor, files, schema, batch_size, augmentation, shuffle_buffer, seed, first_step=0):
     """An endless dataset of `(images, class_ids)` batches of the transformed training examples.
 
-    Reads the Transform's gzipped tf.Examples with `tf.data` itself rather than through the
-    Trainer's `fn_args.data_accessor`: the accessor's dataset (tfx_bsl's `TFExampleRecord`)
-    parses on one thread, whatever its options say, which kept the input at about half the
-    speed of reading and parsing in parallel.
-
     Args:
+        data_accessor: the Trainer's `fn_args.data_accessor`.
         files: file patterns of the transformed training split (`fn_args.train_files`).
-        feature_spec: the transformed feature spec (`tft_output.transformed_feature_spec()`).
+        schema: the transformed schema (`tft_output.transformed_metadata.schema`).
         batch_size: the global batch size; a distribution strategy splits each batch.
         augmentation: the trainer config's `augmentation` section (a dict), see `augment`.
         shuffle_buffer: examples in the shuffle buffer.
@@ -66,18 +63,19 @@ def training_dataset(files, feature_spec, batch_size, augmentation, shuffle_buff
         first_step: the step the first batch is for: a resumed training draws new shuffles
             and augmentations instead of repeating those of the steps it already took.
     """
-    dataset = tf.data.experimental.make_batched_features_dataset(
+    dataset = data_accessor.tf_dataset_factory(
         files,
-        batch_size,
-        feature_spec,
-        reader_args=["GZIP"],  # the Transform component writes gzipped TFRecords
-        num_epochs=None,  # endless, so every batch is whole: a static batch size lets a
-        # strategy split each batch after augmentation instead of rewriting the batching
-        shuffle=True,
-        shuffle_buffer_size=shuffle_buffer,
-        shuffle_seed=seed + first_step,
-        reader_num_threads=tf.data.AUTOTUNE,
-        parser_num_threads=tf.data.AUTOTUNE,
+        tfxio.TensorFlowDatasetOptions(
+            batch_size=batch_size,
+            shuffle=True,
+            shuffle_buffer_size=shuffle_buffer,
+            shuffle_seed=seed + first_step,
+            num_epochs=None,
+            # Never a partial batch, endless as it is: a static batch size lets a strategy
+            # split each batch after augmentation instead of rewriting the batching.
+            drop_final_batch=True,
+        ),
+        schema,
     )
 
     def to_batch(step, features):

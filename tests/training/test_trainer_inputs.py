@@ -62,9 +62,9 @@ def test_contrast_scales_deviations_from_each_channel_mean():
 @pytest.fixture(scope="module")
 def dataset_for(transformed_faces, tmp_path_factory):
     fn_args = make_fn_args(transformed_faces, tmp_path_factory.mktemp("inputs"), {"train_steps": 1})
-    feature_spec = tft.TFTransformOutput(fn_args.transform_graph_path).transformed_feature_spec()
+    schema = tft.TFTransformOutput(fn_args.transform_graph_path).transformed_metadata.schema
     return lambda first_step: training_dataset(
-        fn_args.train_files, feature_spec, 16, ALL, 64, seed=0, first_step=first_step
+        fn_args.data_accessor, fn_args.train_files, schema, 16, ALL, 64, seed=0, first_step=first_step
     )
 
 
