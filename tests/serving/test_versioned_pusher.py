@@ -97,7 +97,8 @@ def _push(tmp_path, blessed: bool, threshold=0.42, keep=2, vector=(0.6, 0.8)):
     model = standard_artifacts.Model()
     model.uri = str(tmp_path / "model")
     embedder = _ConstantEmbedder(vector)
-    tf.saved_model.save(embedder, os.path.join(model.uri, "Format-Serving"), signatures={"serving_default": embedder.serve})
+    tf.saved_model.save(embedder, os.path.join(model.uri, "Format-Serving"),
+                        signatures={"serving_default": embedder.serve})
     blessing = standard_artifacts.ModelBlessing()
     blessing.uri = str(tmp_path / "blessing")
     blessing.set_int_custom_property("blessed", int(blessed))
