@@ -18,7 +18,7 @@ FULL = {
         "embedding_size": 512,
         "repeats": 2,  # timed steps per loop, after its first: few, but whole steps
     },
-    "input_pipeline": {"data": _TRAINING_DATA, "batch_sizes": [64, 128], "batches": 10, "repeats": 5},
+    "input_pipeline": {"data": _TRAINING_DATA, "batch_sizes": [64, 128], "batches": 30, "repeats": 5},
     # At the demo's image size (configs/local.yaml): 112 would write 3x the bytes, over budget.
     "transform": {"sizes": [5000, 10000, 20000], "source_image_size": 32, "image_size": 64,
                   "repeats": 3},
