@@ -88,7 +88,7 @@ _Angle = Annotated[float, Field(ge=0, lt=math.pi)]
 class TrainerConfig(Section):
     """The model and how it is trained."""
 
-    backbone: Literal["tiny", "mbf", "r18", "r34", "r50", "r100"] = "tiny"
+    backbone: Literal["tiny", "tiny_flat", "mbf", "r18", "r34", "r50", "r100"] = "tiny"
     embedding_size: int = Field(128, ge=2)
     # The margin on each sample's own class: "arcface" cos(theta + margin), "cosface"
     # cos(theta) - margin, "sphereface" cos(margin * theta), "adaface" (margin adapted to image

@@ -10,6 +10,7 @@ _BACKBONES = {
     "mbf": mobilefacenet,
     **{depth: functools.partial(iresnet, depth) for depth in BLOCKS_PER_STAGE},
     "tiny": tiny,
+    "tiny_flat": functools.partial(tiny, flatten=True),
 }
 
 
@@ -18,12 +19,12 @@ def get_backbone(name, num_features=512, input_shape=(112, 112, 3)):
 
     "mbf" (MobileFaceNet), "r18", "r34", "r50", "r100" (IResNets) are InsightFace
     arcface_torch's architectures, with the same trainable parameter counts; "tiny" is a small
-    CNN for tests and demos. The output is the unnormalised embedding (InsightFace's
-    `features`), float32 even under a mixed-precision policy; `embedding_model` adds the
-    L2 normalisation.
+    CNN for tests and demos, "tiny_flat" the same with its last feature map flattened, not
+    pooled. The output is the unnormalised embedding (InsightFace's `features`), float32 even
+    under a mixed-precision policy; `embedding_model` adds the L2 normalisation.
 
     Args:
-        name: one of "mbf", "r18", "r34", "r50", "r100", "tiny".
+        name: one of "mbf", "r18", "r34", "r50", "r100", "tiny", "tiny_flat".
         num_features: embedding size.
         input_shape: `(height, width, channels)` of the images, channels last.
 

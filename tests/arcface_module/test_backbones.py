@@ -29,7 +29,8 @@ def test_parameter_counts_equal_insightface(name):
 
 
 @pytest.mark.parametrize(
-    "name, input_shape", [("tiny", (32, 32, 3)), ("tiny", (112, 112, 3)), ("mbf", (97, 97, 3))]
+    "name, input_shape",
+    [("tiny", (32, 32, 3)), ("tiny", (112, 112, 3)), ("tiny_flat", (64, 64, 3)), ("mbf", (97, 97, 3))],
 )
 def test_forward_pass_gives_float32_embeddings(name, input_shape):
     backbone = get_backbone(name, num_features=64, input_shape=input_shape)
@@ -39,7 +40,7 @@ def test_forward_pass_gives_float32_embeddings(name, input_shape):
     assert np.all(np.isfinite(embeddings))
 
 
-@pytest.mark.parametrize("name", ["tiny", "mbf", "r18"])
+@pytest.mark.parametrize("name", ["tiny", "tiny_flat", "mbf", "r18"])
 def test_embedding_is_float32_under_mixed_float16(name, mixed_float16):
     backbone = get_backbone(name, num_features=128)
     assert backbone.output.dtype == "float32"
