@@ -3,24 +3,70 @@
     python -m pipeline.local_runner --config configs/local.yaml [--orchestrator local] [--log-level info]
 
 Caching is on: a run started again after a crash reuses every component that had completed.
+One runner at a time per run folder: a second one started while the first works stops at once
+with a message naming the first (see `run_folder_lock`).
 """
 
 import argparse
+import contextlib
+import datetime
+import fcntl
 import logging
+import os
+from pathlib import Path
 
 from absl import logging as absl_logging
 from tfx import v1 as tfx
 from tfx.orchestration.beam.beam_dag_runner import BeamDagRunner
 
-from configs import PipelineConfig, load_config
+from configs import ConfigError, PipelineConfig, load_config
+from configs.base import is_remote
 from pipeline import inputs, pipeline, report
 
 ORCHESTRATORS = {"beam": BeamDagRunner, "local": tfx.orchestration.LocalDagRunner}
+LOCK_FILE = "runner.lock"
+
+
+class RunFolderBusy(RuntimeError):
+    """Another runner holds the run folder."""
+
+
+@contextlib.contextmanager
+def run_folder_lock(config: PipelineConfig, config_file: str):
+    """Holds `<run_root>/runner.lock` while a runner works; raises RunFolderBusy if another holds it.
+
+    Two runners in one run folder would race on the generated data and on the sqlite store (whose
+    writers fail with "database is locked"), and could both push. The lock is an flock: the kernel
+    drops it when its holder dies, even by SIGKILL, so a crashed run never blocks the re-run; the
+    file keeps the holder's pid, start time and config for the message. A remote run_root (shared
+    MySQL store, several machines) cannot be locked from here and is not.
+    """
+    if is_remote(config.run_root):
+        yield
+        return
+    Path(config.run_root).mkdir(parents=True, exist_ok=True)
+    path = Path(config.run_root, LOCK_FILE)
+    with open(path, "a+") as lock:  # append mode: opening never erases the holder's description
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            raise RunFolderBusy(
+                f"{config.run_root} is in use by another run of the pipeline ({lock.read().strip()}); "
+                f"wait for it to finish, or give this run another run_root (lock: {path})"
+            ) from None
+        lock.truncate(0)
+        started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        lock.write(f"pid {os.getpid()}, started {started}, config {os.path.abspath(config_file)}\n")
+        lock.flush()
+        yield
 
 
 def local_pipeline(config: PipelineConfig) -> tfx.dsl.Pipeline:
-    """The pipeline of `config` with its local ML Metadata store, its input data made if missing."""
+    """The pipeline of `config` with its local ML Metadata store, its input data made if missing and
+    checked record by record (InputDataError names each bad file and record)."""
     inputs.ensure_input_data(config)
+    inputs.check_input_data(config)
     connection = config.metadata.connection_config(config.metadata_path)
     return pipeline.create_pipeline(config, connection)
 
@@ -35,8 +81,13 @@ def main(argv=None):
     # TFX logs through absl, Beam through the standard library's root logger.
     absl_logging.set_verbosity(args.log_level)
     logging.getLogger().setLevel(args.log_level.upper())
-    config = load_config(args.config)
-    ORCHESTRATORS[args.orchestrator]().run(local_pipeline(config))
+    try:
+        config = load_config(args.config)
+        with run_folder_lock(config, args.config):
+            ORCHESTRATORS[args.orchestrator]().run(local_pipeline(config))
+    # Refused before any component ran: the message names the key, file or record; a traceback would bury it.
+    except (ConfigError, inputs.InputDataError, RunFolderBusy) as refused:
+        parser.exit(1, f"{parser.prog}: error: {refused}\n")
     print(report.summary(config))
 
 

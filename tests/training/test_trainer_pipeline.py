@@ -26,7 +26,7 @@ from absl import logging as absl_logging
 from PIL import Image
 
 from components.embedding_evaluator.metrics import cosine_similarities, make_pairs, verification_accuracy_kfold
-from configs import ConfigError, load_config
+from configs import load_config
 from pipeline import local_runner
 
 pytestmark = pytest.mark.pipeline
@@ -150,7 +150,7 @@ def test_a_diverging_learning_rate_fails_clearly_and_pushes_nothing(resumed_demo
     assert sorted(glob.glob(os.path.join(config.pipeline_root, "Trainer", "model", "*", "Format-Serving"))) == exported_before
 
 
-def test_a_bad_trainer_key_stops_the_runner_before_anything_runs(tmp_path):
+def test_a_bad_trainer_key_stops_the_runner_before_anything_runs(tmp_path, capsys):
     raw = yaml.safe_load((REPO / "configs" / "local.yaml").read_text())
     raw.update(run_root=str(tmp_path / "run"), pusher={**raw["pusher"], "serving_dir": str(tmp_path / "serving")})
     raw["data"]["input_base"] = str(tmp_path / "data")
@@ -159,9 +159,11 @@ def test_a_bad_trainer_key_stops_the_runner_before_anything_runs(tmp_path):
     path.write_text(yaml.safe_dump(raw))
     root_level, absl_level = logging.getLogger().level, absl_logging.get_verbosity()
     try:
-        with pytest.raises(ConfigError, match=r"trainer\.augmentaton: Extra inputs are not permitted"):
+        with pytest.raises(SystemExit) as stopped:  # one line naming the key, no traceback
             local_runner.main(["--config", str(path)])
     finally:  # the runner sets the process' log levels
         logging.getLogger().setLevel(root_level)
         absl_logging.set_verbosity(absl_level)
+    assert stopped.value.code == 1
+    assert re.search(r"error: .*trainer\.augmentaton: Extra inputs are not permitted", capsys.readouterr().err)
     assert sorted(os.listdir(tmp_path)) == ["config.yaml"]  # no data, no metadata, no pipeline root
