@@ -18,17 +18,11 @@ class InputDataError(ValueError):
 
 
 def ensure_input_data(config: PipelineConfig) -> None:
-    """Generates the synthetic face set into `data.input_base` when configured and absent, then
-    checks every local input record (`check_input_data`).
+    """Generates the synthetic face set into `data.input_base` when configured and absent.
 
     It is written beside the target and renamed into place when complete, so an interrupted
     generation is redone on the next run instead of leaving a partial dataset that looks whole.
     """
-    _generate_synthetic_faces(config)
-    check_input_data(config)
-
-
-def _generate_synthetic_faces(config: PipelineConfig) -> None:
     data = config.data
     if is_remote(data.input_base) or data.input_base.exists():
         return

@@ -1,0 +1,124 @@
+"""Bad data given to the real pipeline runner (issue #9, point 3; what [F3] asks of bad input).
+
+A face set with corrupt images, a record without label, one with an empty label, a decompression
+bomb and a truncated TFRecord shard, and a verification-pairs set with a corrupt image, each
+beside good records. Without the runner's input check, ImportExampleGen stopped on the truncated
+shard and on the missing label, and Transform (after ExampleGen, StatisticsGen, SchemaGen and an
+ExampleValidator that found nothing) on the corrupt images, each with a Beam traceback naming
+neither file nor record. Now the runner refuses them before any component runs: exit 1, every
+bad file and record named, no pipeline root, no ML Metadata store, no serving folder, and the
+input files untouched.
+"""
+
+import hashlib
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+import tensorflow as tf
+import yaml
+
+from components.face_data import records
+from components.face_data.reading import read_serialized
+from components.face_data.synthetic import write_synthetic_faces
+from configs import load_config
+
+pytestmark = [pytest.mark.pipeline, pytest.mark.timeout(600)]
+
+REPO = Path(__file__).resolve().parents[2]
+# The small inputs in the real layouts of each format (a test helper, not a test module).
+sys.path.insert(0, str(REPO / "tests" / "face_data"))
+import face_fixtures as fx  # noqa: E402
+
+BOMB = fx.png_claiming_size(50_000, 50_000)
+
+
+def _digests(folder: Path) -> dict:
+    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in sorted(folder.iterdir())}
+
+
+def _refused(result, config_path: Path, messages) -> None:
+    """Exit 1 naming each problem in one message, no traceback, and nothing of a run left behind."""
+    assert result.returncode == 1, result.stderr[-5000:]
+    for message in messages:
+        assert message in result.stderr, result.stderr[-5000:]
+    assert "Traceback" not in result.stderr, result.stderr[-5000:]
+    config = load_config(config_path)
+    for made in (config.pipeline_root, config.metadata_path, config.pusher.serving_dir):
+        assert not Path(made).exists(), f"{made} was made by a refused run"
+
+
+def _face(image: bytes, label) -> bytes:
+    return records.make_face_example(image, label).SerializeToString()
+
+
+@pytest.fixture(scope="module")
+def good_faces(tmp_path_factory):
+    """Serialized good face records of the tiny synthetic set (24 identities x 8 images, 48 px)."""
+    folder = tmp_path_factory.mktemp("good")
+    summary = write_synthetic_faces(folder, 24, 8, image_size=48, seed=1, show_progress=False)
+    return [serialized for _, serialized in read_serialized(summary.shards)]
+
+
+def test_bad_face_records_are_refused_by_file_and_record_before_any_component(
+        pipeline_config, run_pipeline, good_faces):
+    config_path = pipeline_config("bad-faces")
+    data = config_path.parent / "data"
+    data.mkdir()
+    good_image = records.parse_face_example(good_faces[0]).image
+    unlabelled = tf.train.Example.FromString(good_faces[1])
+    del unlabelled.features.feature["label"]
+    empty_label = tf.train.Example.FromString(good_faces[2])
+    empty_label.features.feature["label"].Clear()
+    empty_label.features.feature["label"].bytes_list.value.append(b"")
+    with tf.io.TFRecordWriter(str(data / "faces-00000-of-00002.tfrecord")) as writer:
+        for serialized in good_faces[:96]:
+            writer.write(serialized)
+    with tf.io.TFRecordWriter(str(data / "faces-00001-of-00002.tfrecord")) as writer:
+        for serialized in [*good_faces[96:], _face(good_image[:-40], 3), _face(b"not an image at all", 4),
+                           unlabelled.SerializeToString(), empty_label.SerializeToString(), _face(BOMB, 5)]:
+            writer.write(serialized)
+    with tf.io.TFRecordWriter(str(data / "extra.tfrecord")) as writer:
+        for serialized in good_faces[:10]:
+            writer.write(serialized)
+    # Cut inside record 4, as a copy that crashed leaves it (16 bytes of framing per record).
+    cut = sum(len(serialized) + 16 for serialized in good_faces[:4]) + 100
+    (data / "extra.tfrecord").write_bytes((data / "extra.tfrecord").read_bytes()[:cut])
+    before = _digests(data)
+
+    result = run_pipeline(config_path, expect_success=False)
+    shard = data / "faces-00001-of-00002.tfrecord"
+    _refused(result, config_path, [
+        "6 unusable face record(s) or file(s)",
+        f"{shard} record 96: corrupt image: PNG does not decode",
+        f"{shard} record 97: not an image",
+        f"{shard} record 98: feature 'label' is missing",
+        f"{shard} record 99 feature 'label': expected a non-empty identity label",
+        f"{shard} record 100: too many pixels",
+        f"{data / 'extra.tfrecord'} record 4: truncated or corrupted TFRecord file (truncated record at",
+        "No component ran.",
+    ])
+    assert _digests(data) == before
+
+
+def test_bad_pair_records_are_refused_naming_the_pair_and_image(pipeline_config, run_pipeline, good_faces):
+    config_path = pipeline_config("bad-pairs")
+    pairs = config_path.parent / "pairs"
+    config = yaml.safe_load(config_path.read_text())
+    config["evaluator"]["pairs"] = {"input_base": str(pairs)}
+    config_path.write_text(yaml.safe_dump(config))
+    good_image = records.parse_face_example(good_faces[0]).image
+    (config_path.parent / "data").mkdir()
+    with tf.io.TFRecordWriter(str(config_path.parent / "data" / "faces.tfrecord")) as writer:
+        for serialized in good_faces:
+            writer.write(serialized)
+    pairs.mkdir()
+    with tf.io.TFRecordWriter(str(pairs / "pairs.tfrecord")) as writer:
+        writer.write(records.make_pair_example(good_image, good_image, True).SerializeToString())
+        writer.write(records.make_pair_example(good_image, good_image[:100], False).SerializeToString())
+    result = run_pipeline(config_path, expect_success=False)
+    _refused(result, config_path, [f"{pairs / 'pairs.tfrecord'} record 1: corrupt image: image b:"])
+    shutil.rmtree(pairs)  # a pairs folder that is not there is refused by its key as well
+    result = run_pipeline(config_path, expect_success=False)
+    _refused(result, config_path, [f"evaluator.pairs.input_base: {pairs} is not a folder of records"])
