@@ -17,7 +17,7 @@ class GroupedConv2D(keras.layers.Conv2D):
     Example:
 
     >>> layer = GroupedConv2D(8, 3, groups=2, padding="same")
-    >>> layer(keras.ops.ones([1, 5, 5, 4])).shape
+    >>> tuple(layer(keras.ops.ones([1, 5, 5, 4])).shape)
     (1, 5, 5, 8)
     """
 
