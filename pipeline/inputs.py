@@ -1,7 +1,10 @@
 """Makes sure the pipeline's input data exists, and is usable, before a local run starts."""
 
+import hashlib
+import json
 import os
 import shutil
+from pathlib import Path
 
 import tensorflow as tf
 
@@ -10,6 +13,10 @@ from components.face_data.records import FaceFeatures, RecordError
 from components.face_data.synthetic import write_synthetic_faces
 from configs import PipelineConfig
 from configs.base import is_remote
+
+
+# Fingerprints of the input file sets that passed the check in a run_root: a re-run skips the decode.
+CHECKED_INPUTS = "checked-inputs.json"
 
 
 class InputDataError(ValueError):
@@ -56,21 +63,44 @@ def _input_files(location, file_pattern: str, key: str) -> list:
 
 
 def check_input_data(config: PipelineConfig) -> None:
-    """Reads every local input record and decodes its image.
+    """Reads every local input record and decodes its image, once per set of files.
 
     Run before any component: a truncated file, a record without label or image, or an image that
     does not decode (or is a decompression bomb) would otherwise stop ImportExampleGen or Transform
     with a Beam traceback naming neither file nor record, after minutes of work. Raises
     InputDataError naming the config key, or each bad file and record.
+    Files that passed before in this `run_root`, with the same size, modification time and feature
+    names, are not read again (`CHECKED_INPUTS`), so a re-run does not pay the decode twice.
     Remote inputs (gs://...) are read only by the cluster's components and are not checked here.
     """
     data, pairs = config.data, config.evaluator.pairs
     try:
         if not is_remote(data.input_base):
-            paths = _input_files(data.input_base, data.file_pattern, "data")
-            reading.check_face_files(paths, FaceFeatures(data.image_feature, data.label_feature))
+            features = FaceFeatures(data.image_feature, data.label_feature)
+            _check_once(config.run_root, _input_files(data.input_base, data.file_pattern, "data"),
+                        lambda paths: reading.check_face_files(paths, features), "faces", features.image, features.label)
         if pairs is not None and not is_remote(pairs.input_base):
-            reading.check_pair_files(_input_files(pairs.input_base, pairs.file_pattern, "evaluator.pairs"))
+            _check_once(config.run_root, _input_files(pairs.input_base, pairs.file_pattern, "evaluator.pairs"),
+                        reading.check_pair_files, "pairs")
     except RecordError as error:
         raise InputDataError(f"{error}\nNo component ran. Convert the faces again with `python -m components.face_data` "
                           "(it skips bad images and lists them) or remove these files.") from error
+
+
+def _check_once(run_root, paths, check, *settings) -> None:
+    """`check(paths)`, unless these very files passed it before under `run_root`."""
+    if is_remote(run_root):
+        check(paths)
+        return
+    # A file rewritten in place changes its size or its modification time: it is checked again.
+    files = [(path, os.stat(path).st_size, os.stat(path).st_mtime_ns) for path in paths]
+    fingerprint = hashlib.sha256(json.dumps([files, settings]).encode()).hexdigest()
+    record = Path(run_root) / CHECKED_INPUTS
+    passed = json.loads(record.read_text()) if record.exists() else []
+    if fingerprint in passed:
+        return
+    check(paths)
+    record.parent.mkdir(parents=True, exist_ok=True)
+    partial = record.with_name(CHECKED_INPUTS + ".partial")
+    partial.write_text(json.dumps(passed[-19:] + [fingerprint]))
+    os.replace(partial, record)
