@@ -18,7 +18,7 @@ DEMO = Path(__file__).resolve().parents[2] / "configs" / "local.yaml"
         ({"trainer": {"augmentation": {"rotate": 10}}}, "trainer.augmentation.rotate: Extra inputs are not permitted"),
         ({"trainer": {"augmentation": {"flip": "sometimes"}}}, "trainer.augmentation.flip: Input should be a valid boolean"),
         ({"trainer": {"optimizer": "adam"}}, "trainer.optimizer: Input should be 'sgd' or 'adamw'"),
-        ({"trainer": {"backbone": "r200"}}, "trainer.backbone: Input should be 'tiny', 'mbf'"),
+        ({"trainer": {"backbone": "r200"}}, "trainer.backbone: Input should be 'tiny', 'tiny_flat', 'mbf'"),
         ({"trainer": {"margin_type": "arc"}}, "trainer.margin_type: Input should be 'arcface'"),
         ({"trainer": {"partial_fc_rate": 0}}, "trainer.partial_fc_rate: Input should be greater than 0"),
         ({"trainer": {"combined_margins": [1.0, 4.0, 0.0]}}, "trainer.combined_margins.1: Input should be less than"),
