@@ -58,7 +58,7 @@ def _input_files(location, file_pattern: str, key: str) -> list:
     paths = sorted(tf.io.gfile.glob(os.path.join(str(location), file_pattern)))
     if not paths:
         raise InputDataError(f"{key}.input_base: {location} holds no file matching {key}.file_pattern "
-                                f"{file_pattern!r}")
+                             f"{file_pattern!r}")
     return paths
 
 
@@ -78,13 +78,14 @@ def check_input_data(config: PipelineConfig) -> None:
         if not is_remote(data.input_base):
             features = FaceFeatures(data.image_feature, data.label_feature)
             _check_once(config.run_root, _input_files(data.input_base, data.file_pattern, "data"),
-                        lambda paths: reading.check_face_files(paths, features), "faces", features.image, features.label)
+                        lambda paths: reading.check_face_files(paths, features),
+                        "faces", features.image, features.label)
         if pairs is not None and not is_remote(pairs.input_base):
             _check_once(config.run_root, _input_files(pairs.input_base, pairs.file_pattern, "evaluator.pairs"),
                         reading.check_pair_files, "pairs")
     except RecordError as error:
         raise InputDataError(f"{error}\nNo component ran. Convert the faces again with `python -m components.face_data` "
-                          "(it skips bad images and lists them) or remove these files.") from error
+                             "(it skips bad images and lists them) or remove these files.") from error
 
 
 def _check_once(run_root, paths, check, *settings) -> None:
