@@ -1,5 +1,7 @@
 """The VersionedPusher: numbered versions that appear whole, pruning, and the executor's blessing and serving checks."""
 
+import concurrent.futures
+import fcntl
 import json
 import os
 
@@ -78,6 +80,38 @@ def test_no_reader_sees_a_version_before_it_is_complete(tmp_path, monkeypatch):
     number = int(os.path.basename(first))
     assert seen_while_copying == [([number], [str(number)])]
     assert _entries(model_dir) == [str(number)]  # the failed push left nothing behind
+
+
+def test_a_push_removes_what_a_killed_push_left(tmp_path):
+    model_dir = str(tmp_path / "arcface")
+    first = versions.publish(_saved_model_folder(tmp_path / "first", "first"), model_dir, {}, keep=3)
+    # What a push killed while staging, and one killed while pruning, leave behind.
+    leftovers = [".partial-1760000000-0123abcd", ".deleting-1759990000-4567ef01"]
+    for name in leftovers:
+        _saved_model_folder(tmp_path / "arcface" / name, "killed")
+    second = versions.publish(_saved_model_folder(tmp_path / "second", "second"), model_dir, {}, keep=3)
+    assert _entries(model_dir) == sorted(os.path.basename(v) for v in (first, second))
+
+
+def test_local_pushes_to_one_folder_take_turns(tmp_path):
+    model_dir = str(tmp_path / "arcface")
+    os.makedirs(model_dir)
+    source = _saved_model_folder(tmp_path / "source", "waiting")
+    # Another push holds the folder, its staged copy not yet renamed into a version.
+    folder = os.open(model_dir, os.O_RDONLY | os.O_DIRECTORY)
+    fcntl.flock(folder, fcntl.LOCK_EX)
+    staged = _saved_model_folder(tmp_path / "arcface" / ".partial-1-live", "live")
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        try:
+            waiting = pool.submit(versions.publish, source, model_dir, {}, keep=3)
+            with pytest.raises(TimeoutError):
+                waiting.result(timeout=1)
+            assert _entries(model_dir) == [".partial-1-live"]  # the live push's copy is left alone
+            os.rename(staged, os.path.join(model_dir, "1"))
+        finally:
+            os.close(folder)  # the other push is done
+        version_dir = waiting.result(timeout=60)
+    assert versions.list_versions(model_dir) == [1, int(os.path.basename(version_dir))]
 
 
 def test_publish_refuses_a_folder_without_a_saved_model(tmp_path):
