@@ -1,7 +1,7 @@
 """Sizes and repeat counts: the full run (`python -m bench`) and the smoke run (`--smoke`).
 
-The full run is sized for about half an hour on 2 CPU cores; the smoke run only checks that
-every benchmark runs and reports, on tiny sizes with one repeat.
+The full run takes about an hour on 2 quiet CPU cores (62 minutes, half of it the trainer); the
+smoke run only checks that every benchmark runs and reports, on tiny sizes with one repeat.
 """
 
 # The transformed faces the trainer and input-pipeline benchmarks share.
@@ -11,10 +11,9 @@ _TRAINING_DATA = {"identities": 100, "images_per_identity": 20, "source_image_si
 FULL = {
     "trainer": {
         "data": _TRAINING_DATA,
-        # The issue's batch 64; not yet 128: on 2 cores shared at a load average of 6 to 8, an
-        # r50 step of 16 images took 41 s and the mbf row at batch 64 took 12 minutes, so rows
-        # at 128 would take 20 to 40 minutes each.
-        "batch_sizes": {"mbf": [64], "r50": [64]},
+        # Whole steps, and r50 at batch 128 takes about 100 s a step on 2 cores: 31 minutes on a
+        # quiet machine, much longer on shared cores.
+        "batch_sizes": {"mbf": [64, 128], "r50": [64, 128]},
         "embedding_size": 512,
         "repeats": 2,  # timed steps per loop, after its first: few, but whole steps
     },
