@@ -6,12 +6,12 @@ version or a complete one; versions beyond the newest `keep` are renamed out of 
 are deleted, for the same reason. Local pushes to one model folder take turns (an exclusive `flock`
 on the folder, which the kernel releases when its holder dies, even by SIGKILL), so a push finding
 a hidden `.partial-*` or `.deleting-*` folder knows it is what a killed push left, and removes it.
-Object stores (gs://, s3://) have no atomic rename: there the
-version is copied in place with `saved_model.pb` last, as TFX's own Pusher does (TF Serving and
-`latest_version_dir` take a folder without it for an incomplete one), and deleted with
-`saved_model.pb` first. A `check` given to `publish` runs on the complete copy before it becomes a
-version (locally the staged folder; on an object store, where the copy is made in place, the
-source), so a copy that does not serve never becomes one.
+Object stores (gs://, s3://) have no atomic rename: there the version is copied in place with
+`saved_model.pb` last, as TFX's own Pusher does (TF Serving and `latest_version_dir` take a
+folder without it for an incomplete one), and deleted with `saved_model.pb` first. A `check`
+given to `publish` runs on the complete copy before it becomes a version (locally the staged
+folder; on an object store, where the copy is made in place, the source), so a copy that does not
+serve never becomes one.
 
 Example:
     >>> version_dir = publish("/pipeline/Trainer/model/7/Format-Serving", "/srv/models/arcface",
