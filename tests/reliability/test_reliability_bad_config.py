@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.reliability.refusals import assert_refused
+
 pytestmark = pytest.mark.timeout(600)
 
 REPO = Path(__file__).resolve().parents[2]
@@ -35,17 +37,10 @@ def _nothing_made(run_root: Path) -> None:
         assert not (run_root / made).exists(), f"{run_root / made} was made by a refused run"
 
 
-def _one_line_refusal(result, messages) -> None:
-    assert result.returncode == 1, result.stderr[-5000:]
-    for message in messages:
-        assert message in result.stderr, result.stderr[-5000:]
-    assert "Traceback" not in result.stderr, result.stderr[-5000:]
-
-
 def test_local_runner_refuses_bad_values_naming_each_key(pipeline_config, run_pipeline):
     config_path = pipeline_config("bad-values", FAULTS)
-    _one_line_refusal(run_pipeline(config_path, expect_success=False),
-                      [f"local_runner.py: error: {config_path}: ", *NAMED])
+    assert_refused(run_pipeline(config_path, expect_success=False),
+                   f"local_runner.py: error: {config_path}: ", *NAMED)
     _nothing_made(config_path.parent)
 
 
@@ -53,12 +48,12 @@ def test_local_runner_refuses_a_missing_or_empty_input_folder_naming_the_key(pip
     # Without data.synthetic nothing can be generated in its place.
     config_path = pipeline_config("missing-input", {"data": {"synthetic": None}})
     run_root = config_path.parent
-    _one_line_refusal(run_pipeline(config_path, expect_success=False),
-                      [f"data.input_base: {run_root / 'data'} does not exist"])
+    assert_refused(run_pipeline(config_path, expect_success=False),
+                   f"data.input_base: {run_root / 'data'} does not exist")
     (run_root / "data").mkdir()
     (run_root / "data" / "faces.csv").write_text("not what data.file_pattern asks for\n")
-    _one_line_refusal(run_pipeline(config_path, expect_success=False),
-                      [f"data.input_base: {run_root / 'data'} holds no file matching data.file_pattern '*.tfrecord*'"])
+    assert_refused(run_pipeline(config_path, expect_success=False),
+                   f"data.input_base: {run_root / 'data'} holds no file matching data.file_pattern '*.tfrecord*'")
     _nothing_made(run_root)
 
 
@@ -70,7 +65,7 @@ def test_tfx_cli_pipeline_file_refuses_bad_values_naming_each_key(pipeline_confi
         cwd=REPO, capture_output=True, text=True, timeout=300,
         env={**os.environ, "ARCFACE_CONFIG": str(config_path)},
     )
-    _one_line_refusal(result, [f"error: {config_path}: ", *NAMED])
+    assert_refused(result, f"error: {config_path}: ", *NAMED)
     _nothing_made(config_path.parent)
 
 
@@ -81,5 +76,5 @@ def test_kubeflow_compile_refuses_bad_values_naming_each_key(tmp_path):
     (tmp_path / "bad.yaml").write_text(yaml.safe_dump(config))
     result = subprocess.run([sys.executable, "-m", "pipeline.kubeflow_v2_runner", "--config", str(tmp_path / "bad.yaml")],
                             cwd=REPO, capture_output=True, text=True, timeout=300)
-    _one_line_refusal(result, [f"kubeflow_v2_runner.py: error: {tmp_path / 'bad.yaml'}: ", *NAMED])
+    assert_refused(result, f"kubeflow_v2_runner.py: error: {tmp_path / 'bad.yaml'}: ", *NAMED)
     assert not (tmp_path / "spec").exists()

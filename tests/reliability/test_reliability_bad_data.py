@@ -23,6 +23,7 @@ from components.face_data import records
 from components.face_data.reading import read_serialized
 from components.face_data.synthetic import write_synthetic_faces
 from configs import load_config
+from tests.reliability.refusals import assert_refused
 
 pytestmark = [pytest.mark.pipeline, pytest.mark.timeout(600)]
 
@@ -40,10 +41,7 @@ def _digests(folder: Path) -> dict:
 
 def _refused(result, config_path: Path, messages) -> None:
     """Exit 1 naming each problem in one message, no traceback, and nothing of a run left behind."""
-    assert result.returncode == 1, result.stderr[-5000:]
-    for message in messages:
-        assert message in result.stderr, result.stderr[-5000:]
-    assert "Traceback" not in result.stderr, result.stderr[-5000:]
+    assert_refused(result, *messages)
     config = load_config(config_path)
     for made in (config.pipeline_root, config.metadata_path, config.pusher.serving_dir):
         assert not Path(made).exists(), f"{made} was made by a refused run"

@@ -20,6 +20,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.reliability.refusals import assert_refused
+
 REPO = Path(__file__).resolve().parents[2]
 # The small inputs in the real layouts of each format (a test helper, not a test module).
 sys.path.insert(0, str(REPO / "tests" / "face_data"))
@@ -43,13 +45,6 @@ def _files(root: Path) -> set:
     return {path.relative_to(root) for path in root.rglob("*")}
 
 
-def _refused(result: subprocess.CompletedProcess, message: str) -> None:
-    """Exit 1 with `message` in a one-line error, not a traceback."""
-    assert result.returncode == 1, result.stderr[-3000:]
-    assert message in result.stderr, result.stderr[-3000:]
-    assert "Traceback" not in result.stderr, result.stderr[-3000:]
-
-
 def _skipped(summary_json: Path) -> dict:
     summary = json.loads(summary_json.read_text())
     return {entry["source"]: (entry["reason"], entry["detail"]) for entry in summary["skipped"]}
@@ -63,8 +58,8 @@ def test_a_pickle_calling_os_system_is_refused_and_does_not_run(tmp_path):
     assert marker.exists()
     marker.unlink()
     (tmp_path / "lfw.bin").write_bytes(hostile)
-    _refused(_convert("bin", tmp_path / "lfw.bin", tmp_path / "out"),
-             f"{tmp_path / 'lfw.bin'}: refused to load posix.system")
+    assert_refused(_convert("bin", tmp_path / "lfw.bin", tmp_path / "out"),
+                   f"{tmp_path / 'lfw.bin'}: refused to load posix.system")
     assert not marker.exists()
     assert _files(tmp_path) == {Path("lfw.bin")}
 
@@ -76,7 +71,7 @@ def test_a_pickle_calling_os_system_is_refused_and_does_not_run(tmp_path):
 def test_pickle_lengths_that_lie_are_refused_before_anything_is_allocated(tmp_path, opcode, length_format, claimed):
     (tmp_path / "lfw.bin").write_bytes(b"\x80\x04" + opcode + struct.pack(length_format, claimed) + b"abc")
     result = _convert("bin", tmp_path / "lfw.bin", tmp_path / "out")
-    _refused(result, f"{tmp_path / 'lfw.bin'}: not a readable pickle")
+    assert_refused(result, f"{tmp_path / 'lfw.bin'}: not a readable pickle")
     assert "MemoryError" not in result.stderr
     assert _files(tmp_path) == {Path("lfw.bin")}
 
@@ -116,8 +111,8 @@ def test_recordio_records_whose_lengths_lie_are_skipped_by_key(tmp_path):
 def test_an_index_offset_beyond_any_file_is_refused_naming_the_line(tmp_path):
     fx.write_recordio(tmp_path / "train.rec", [(0, fx.pack_ir(0, fx.png(0)))])
     (tmp_path / "train.idx").write_text(f"0\t0\n1\t{10**20}\n")
-    _refused(_convert("recordio", tmp_path / "train.rec", tmp_path / "out"),
-             f"{tmp_path / 'train.idx'} line 2: offset {10**20} is beyond any file")
+    assert_refused(_convert("recordio", tmp_path / "train.rec", tmp_path / "out"),
+                   f"{tmp_path / 'train.idx'} line 2: offset {10**20} is beyond any file")
     assert not (tmp_path / "out").exists()
 
 
@@ -135,10 +130,10 @@ def test_identity_folders_and_names_leading_out_of_the_root_are_not_followed(tmp
     assert folder.returncode == 0, folder.stderr[-3000:]
     assert _skipped(tmp_path / "out" / "summary.json")["escape"][0] == "outside the root folder"
     assert json.loads((tmp_path / "out" / "summary.json").read_text())["written"] == 1
-    _refused(_convert("lfw-pairs", tmp_path / "pairs.txt", tmp_path / "faces", tmp_path / "out2"),
-             f"{tmp_path / 'pairs.txt'} line 2: identity name '../outside/secret' is not a plain folder name")
-    _refused(_convert("folder", tmp_path / "faces", tmp_path / "out3", "--prefix", "../escaped"),
-             "expected a shard prefix of letters, digits, '_', '-' or '.' that is not a path, got '../escaped'")
+    assert_refused(_convert("lfw-pairs", tmp_path / "pairs.txt", tmp_path / "faces", tmp_path / "out2"),
+                   f"{tmp_path / 'pairs.txt'} line 2: identity name '../outside/secret' is not a plain folder name")
+    assert_refused(_convert("folder", tmp_path / "faces", tmp_path / "out3", "--prefix", "../escaped"),
+                   "expected a shard prefix of letters, digits, '_', '-' or '.' that is not a path, got '../escaped'")
     assert {path for path in _files(tmp_path) - before if path.parts[0] != "out"} == set()
 
 
@@ -154,9 +149,9 @@ def test_serving_refuses_a_bomb_to_compare_and_skips_it_when_embedding(pushed_mo
     (tmp_path / "faces" / "ann" / "1.png").write_bytes(fx.png(1))
     (tmp_path / "faces" / "bomb.png").write_bytes(BOMB)
     before = _files(tmp_path)
-    _refused(_run("components.serving", "compare", tmp_path / "faces" / "ann" / "1.png", tmp_path / "faces" / "bomb.png",
-                  "--model", pushed_model),
-             f"{tmp_path / 'faces' / 'bomb.png'}: too many pixels: decompression bomb refused")
+    assert_refused(_run("components.serving", "compare", tmp_path / "faces" / "ann" / "1.png", tmp_path / "faces" / "bomb.png",
+                        "--model", pushed_model),
+                   f"{tmp_path / 'faces' / 'bomb.png'}: too many pixels: decompression bomb refused")
     assert _files(tmp_path) == before
 
     (tmp_path / "out").mkdir()
