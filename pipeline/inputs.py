@@ -94,7 +94,8 @@ def _check_once(run_root, paths, check, *settings) -> None:
         check(paths)
         return
     # A file rewritten in place changes its size or its modification time: it is checked again.
-    files = [(path, os.stat(path).st_size, os.stat(path).st_mtime_ns) for path in paths]
+    stats = [os.stat(path) for path in paths]
+    files = [(path, stat.st_size, stat.st_mtime_ns) for path, stat in zip(paths, stats)]
     fingerprint = hashlib.sha256(json.dumps([files, settings]).encode()).hexdigest()
     record = Path(run_root) / CHECKED_INPUTS
     passed = json.loads(record.read_text()) if record.exists() else []
