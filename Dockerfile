@@ -28,8 +28,13 @@ COPY --from=packages /opt/venv /opt/venv
 WORKDIR /pipeline
 COPY arcface_module/ arcface_module/
 COPY components/ components/
+COPY face_data/ face_data/
+COPY serving/ serving/
+COPY tfx_module/ tfx_module/
 COPY configs/ configs/
 COPY pipeline/ pipeline/
+COPY inspection/ inspection/
+COPY submission/ submission/
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONPATH=/pipeline \
     PYTHONDONTWRITEBYTECODE=1

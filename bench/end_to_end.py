@@ -18,7 +18,8 @@ import yaml
 from bench import measure
 from bench.results import Result
 from configs import load_config
-from pipeline import inputs, metadata, views
+from inspection import metadata, views
+from pipeline import inputs
 
 NAME = "end_to_end"
 DEMO_CONFIG = "configs/local.yaml"
@@ -143,7 +144,7 @@ def run(settings, context):
             f"{settings['repeats']} runs of `python -m pipeline.local_runner` on"
             f" {DEMO_CONFIG}{' with ' + str(settings['overrides']) if settings['overrides'] else ''},"
             " each into a fresh run root; component times are ML Metadata's execution"
-            " durations (`pipeline.views.executions`).",
+            " durations (`inspection.views.executions`).",
             "Kinds: " + ", ".join(f"{c} {k}" for c, k in DATA_WORK.items())
             + "; every other component, and the runner's time outside executions, is overhead.",
         ],

@@ -17,8 +17,8 @@ from tensorflow_transform.tf_metadata import schema_utils
 from tfx_bsl.coders import example_coder
 from tfx_bsl.public import tfxio
 
-from arcface_module import preprocessing
-from components.face_data.synthetic import write_synthetic_faces
+from tfx_module import preprocessing
+from face_data.synthetic import write_synthetic_faces
 from configs.data import DataConfig
 from configs.model import TransformConfig
 from configs.orchestration import BeamConfig

@@ -11,7 +11,7 @@ import time
 
 import tensorflow as tf
 
-from arcface_module.trainer.inputs import training_dataset
+from tfx_module.trainer.inputs import training_dataset
 from bench import measure, train_data, trainer
 from bench.results import Result
 from configs.model import TrainerConfig

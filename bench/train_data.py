@@ -15,7 +15,7 @@ from tfx.components.util import examples_utils, tfxio_utils
 from tfx.proto import example_gen_pb2
 from tfx.types import standard_artifacts
 
-from arcface_module.preprocessing import IDENTITY_VOCABULARY, IMAGE_KEY, LABEL_KEY
+from tfx_module.preprocessing import IDENTITY_VOCABULARY, IMAGE_KEY, LABEL_KEY
 from bench import faces
 
 

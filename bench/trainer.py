@@ -19,12 +19,12 @@ import time
 import keras
 import tensorflow as tf
 
-from arcface_module.trainer import distribution
-from arcface_module.trainer.inputs import training_dataset
-from arcface_module.trainer.loop import train
-from arcface_module.trainer.model import build_training_model
-from arcface_module.trainer.monitoring import StopOnNonFiniteLoss, TrainingLog
-from arcface_module.trainer.optimization import build_optimizer
+from tfx_module.trainer import distribution
+from tfx_module.trainer.inputs import training_dataset
+from tfx_module.trainer.loop import train
+from tfx_module.trainer.model import build_training_model
+from tfx_module.trainer.monitoring import StopOnNonFiniteLoss, TrainingLog
+from tfx_module.trainer.optimization import build_optimizer
 from bench import measure, train_data
 from bench.results import Result
 from configs.model import TrainerConfig

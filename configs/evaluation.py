@@ -24,7 +24,7 @@ Rate = Annotated[float, Field(ge=0, le=1)]
 
 
 class PairsConfig(Section):
-    """An external verification-pairs set: pair records (`python -m components.face_data bin|lfw-pairs`)."""
+    """An external verification-pairs set: pair records (`python -m face_data bin|lfw-pairs`)."""
 
     input_base: Location
     file_pattern: str = "*.tfrecord*"

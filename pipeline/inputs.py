@@ -8,9 +8,9 @@ from pathlib import Path
 
 import tensorflow as tf
 
-from components.face_data import reading
-from components.face_data.records import FaceFeatures, RecordError
-from components.face_data.synthetic import write_synthetic_faces
+from face_data import reading
+from face_data.records import FaceFeatures, RecordError
+from face_data.synthetic import write_synthetic_faces
 from configs import PipelineConfig
 from configs.base import is_remote
 
@@ -84,7 +84,7 @@ def check_input_data(config: PipelineConfig) -> None:
             _check_once(config.run_root, _input_files(pairs.input_base, pairs.file_pattern, "evaluator.pairs"),
                         reading.check_pair_files, "pairs")
     except RecordError as error:
-        raise InputDataError(f"{error}\nNo component ran. Convert the faces again with `python -m components.face_data` "
+        raise InputDataError(f"{error}\nNo component ran. Convert the faces again with `python -m face_data` "
                              "(it skips bad images and lists them) or remove these files.") from error
 
 

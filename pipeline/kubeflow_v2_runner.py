@@ -3,7 +3,7 @@
     python -m pipeline.kubeflow_v2_runner --config configs/kubeflow.yaml
 
 Nothing runs here: every component runs later in `kubeflow.image`, when the file is submitted
-(pipeline/submit.py).
+(submission/cli.py).
 """
 
 import argparse

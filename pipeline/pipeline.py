@@ -16,8 +16,8 @@ from components.embedding_evaluator.component import EmbeddingEvaluator
 from components.versioned_pusher.component import VersionedPusher
 from configs import PipelineConfig
 
-PREPROCESSING_FN = "arcface_module.preprocessing.preprocessing_fn"
-RUN_FN = "arcface_module.training.run_fn"
+PREPROCESSING_FN = "tfx_module.preprocessing.preprocessing_fn"
+RUN_FN = "tfx_module.training.run_fn"
 
 
 def _identity_splits(config: PipelineConfig) -> tfx.proto.Output:

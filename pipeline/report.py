@@ -1,10 +1,10 @@
 """The lines a runner prints when the pipeline is done: what ran, the verdict, and where to look.
 
-For more, `python -m pipeline.inspect` (tables or JSON) and `python -m pipeline.html_report`.
+For more, `python -m inspection` (tables or JSON) and `python -m inspection.html_report`.
 """
 
 from configs import PipelineConfig
-from pipeline import metadata, views
+from inspection import metadata, views
 
 
 def _verdict(model: dict) -> list:

@@ -28,7 +28,7 @@ from tfx.utils import json_utils
 
 from components.embedding_evaluator import executor
 from components.embedding_evaluator.blessing import BlessingPolicy
-from components.face_data import records
+from face_data import records
 
 
 class EmbeddingEvaluatorSpec(types.ComponentSpec):

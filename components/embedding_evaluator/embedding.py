@@ -28,8 +28,8 @@ import apache_beam as beam
 import numpy as np
 import tensorflow as tf
 
-from arcface_module.training import EMBEDDING_KEY, EXAMPLES_SIGNATURE, SERVING_SIGNATURE
-from components.face_data import records
+from tfx_module.training import EMBEDDING_KEY, EXAMPLES_SIGNATURE, SERVING_SIGNATURE
+from face_data import records
 
 KEY_FEATURE = "key"
 LABEL_FEATURE = "label"

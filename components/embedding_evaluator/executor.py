@@ -25,7 +25,7 @@ from tfx.types import artifact_utils
 from tfx.utils import io_utils, path_utils
 
 from components.embedding_evaluator import blessing, embedding, metrics, model_metrics, plots
-from components.face_data import records
+from face_data import records
 
 EXAMPLES_KEY = "examples"
 MODEL_KEY = "model"

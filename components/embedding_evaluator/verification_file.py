@@ -1,7 +1,7 @@
 """`verification.json`: the decision rule that travels with a model, so serving decides as evaluation did.
 
 The EmbeddingEvaluator writes it into the ModelBlessing, the VersionedPusher copies it beside the
-pushed SavedModel, and `python -m components.serving` reads it there. It is a file rather than an
+pushed SavedModel, and `python -m serving` reads it there. It is a file rather than an
 artifact property because ML Metadata keeps floats to 6 decimals; the threshold must stay exact.
 
 Example:

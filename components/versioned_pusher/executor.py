@@ -23,7 +23,7 @@ from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import io_utils, json_utils, proto_utils
 
 from components.embedding_evaluator import verification_file
-from components.serving.pushed_model import SavedModelEmbedder
+from serving.pushed_model import SavedModelEmbedder
 from components.versioned_pusher import versions
 
 MODEL_NAME_KEY = "model_name"

@@ -4,7 +4,7 @@ Run 1 has the demo's data, transform and trainer settings (configs/local.yaml). 
 one step; everything upstream of the Trainer is cached. The Resolver hands run 1's model to the
 evaluator as the baseline; the policy (at most 0.01 less verification accuracy than the latest
 blessed model) refuses the worse one, so the Pusher skips and the served version stays run 1's.
-Then that served model is used as a user would, through `python -m components.serving compare`,
+Then that served model is used as a user would, through `python -m serving compare`,
 on synthetic people no run has seen.
 """
 
@@ -19,7 +19,7 @@ import yaml
 from ml_metadata import metadata_store
 from tfx import v1 as tfx
 
-from components.face_data.face_drawing import draw_face_records
+from face_data.face_drawing import draw_face_records
 from components.versioned_pusher.versions import list_versions
 from configs import load_config
 
@@ -125,7 +125,7 @@ def test_compare_command_decides_unseen_people(two_runs, tmp_path):
 
     model_dir = os.path.join(config.pusher.serving_dir, config.pusher.model_name)
     result = subprocess.run(
-        [sys.executable, "-m", "components.serving", "compare", "--pairs", str(tmp_path / "pairs.txt"),
+        [sys.executable, "-m", "serving", "compare", "--pairs", str(tmp_path / "pairs.txt"),
          "--model", model_dir],
         cwd=REPO, capture_output=True, text=True, timeout=600,
     )

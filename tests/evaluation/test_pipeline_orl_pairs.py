@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from components.face_data import cli as face_data_cli
+from face_data import cli as face_data_cli
 from configs import load_config
 
 pytestmark = pytest.mark.pipeline

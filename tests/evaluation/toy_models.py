@@ -13,7 +13,7 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image
 
-from components.face_data import records
+from face_data import records
 
 # One colour per identity, all of similar brightness so that brightness alone barely separates them.
 COLOURS = np.array([[200, 60, 60], [60, 200, 60], [60, 60, 200], [180, 180, 40], [40, 180, 180], [180, 40, 180]])

@@ -1,4 +1,4 @@
-"""`python -m components.face_data FORMAT ...`: one command line for every converter."""
+"""`python -m face_data FORMAT ...`: one command line for every converter."""
 
 import json
 import os
@@ -6,9 +6,9 @@ import subprocess
 import sys
 
 import face_fixtures as fx
-from components.face_data.cli import main
-from components.face_data.reading import read_face_records
-from components.face_data.records import FaceFeatures
+from face_data.cli import main
+from face_data.reading import read_face_records
+from face_data.records import FaceFeatures
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -39,7 +39,7 @@ def test_refused_input_exits_1_with_the_reason(tmp_path, capsys):
 
 def test_module_runs_with_worker_processes(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "components.face_data", "synthetic", str(tmp_path / "out"), "--identities", "4",
+        [sys.executable, "-m", "face_data", "synthetic", str(tmp_path / "out"), "--identities", "4",
          "--images-per-identity", "2", "--image-size", "32", "--workers", "2", "--shards", "2"],
         cwd=REPO, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 import face_fixtures as fx
-from components.face_data import images
-from components.face_data.convert import OutputOptions
-from components.face_data.converters import convert_image_folder
-from components.face_data.reading import read_face_records
+from face_data import images
+from face_data.convert import OutputOptions
+from face_data.converters import convert_image_folder
+from face_data.reading import read_face_records
 
 
 def _folder(root, layout):
@@ -113,7 +113,7 @@ def test_an_interrupted_conversion_keeps_the_previous_shards(tmp_path, monkeypat
             raise KeyboardInterrupt
         return images.CheckedImage(data, (1, 1), "RGB")
 
-    monkeypatch.setattr("components.face_data.image_folder.check_image", interrupted)
+    monkeypatch.setattr("face_data.image_folder.check_image", interrupted)
     with pytest.raises(KeyboardInterrupt):
         convert_image_folder(root, OutputOptions(tmp_path / "out", overwrite=True, workers=1, show_progress=False))
     assert {path: open(path, "rb").read() for path in first.shards} == before

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 import face_fixtures as fx
-from components.face_data.images import ImageRejected, check_image, check_pair_image
+from face_data.images import ImageRejected, check_image, check_pair_image
 
 
 def _pixels(data: bytes) -> np.ndarray:

@@ -5,9 +5,9 @@ import os
 import pytest
 
 import face_fixtures as fx
-from components.face_data.convert import OutputOptions
-from components.face_data.converters import convert_lfw_pairs
-from components.face_data.reading import read_pair_records
+from face_data.convert import OutputOptions
+from face_data.converters import convert_lfw_pairs
+from face_data.reading import read_pair_records
 
 PEOPLE = {"Ada_Lovelace": 3, "Alan_Turing": 2}
 

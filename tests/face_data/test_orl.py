@@ -11,9 +11,9 @@ import os
 import numpy as np
 from PIL import Image
 
-from components.face_data.convert import OutputOptions
-from components.face_data.converters import convert_image_folder
-from components.face_data.reading import read_face_records
+from face_data.convert import OutputOptions
+from face_data.converters import convert_image_folder
+from face_data.reading import read_face_records
 
 def test_orl_converts_every_face_with_its_exact_pixels(tmp_path, orl_dir):
     summary = convert_image_folder(orl_dir, OutputOptions(tmp_path, show_progress=False))

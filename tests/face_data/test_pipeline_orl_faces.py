@@ -12,9 +12,9 @@ import os
 import pytest
 from ml_metadata.proto import metadata_store_pb2
 
-from components.face_data import cli as face_data_cli
+from face_data import cli as face_data_cli
 from configs import load_config
-from pipeline import metadata
+from inspection import metadata
 
 pytestmark = pytest.mark.pipeline
 

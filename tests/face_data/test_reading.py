@@ -8,9 +8,9 @@ counts the rest.
 import pytest
 
 import face_fixtures as fx
-from components.face_data.reading import PROBLEMS_SHOWN, check_face_files, check_pair_files
-from components.face_data.records import FaceFeatures, RecordError, make_face_example, make_pair_example
-from components.face_data.shards import ShardedRecordWriter
+from face_data.reading import PROBLEMS_SHOWN, check_face_files, check_pair_files
+from face_data.records import FaceFeatures, RecordError, make_face_example, make_pair_example
+from face_data.shards import ShardedRecordWriter
 
 
 def _write(folder, examples):

@@ -6,10 +6,10 @@ import struct
 import pytest
 
 import face_fixtures as fx
-from components.face_data import mxnet_recordio
-from components.face_data.convert import OutputOptions
-from components.face_data.converters import convert_recordio
-from components.face_data.reading import read_face_records
+from face_data import mxnet_recordio
+from face_data.convert import OutputOptions
+from face_data.converters import convert_recordio
+from face_data.reading import read_face_records
 
 IDENTITIES = [(0, [fx.png(1), fx.jpeg(2)]), (1, [fx.png(3)]), (7, [fx.png(4), fx.png(5), fx.jpeg(6)])]
 

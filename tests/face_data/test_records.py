@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from components.face_data.records import (FaceFeatures, PairFeatures, RecordError, face_feature_spec,
+from face_data.records import (FaceFeatures, PairFeatures, RecordError, face_feature_spec,
                                           make_face_example, make_pair_example, normalize_label,
                                           pair_feature_spec, parse_face_example, parse_pair_example)
 

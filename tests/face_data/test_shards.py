@@ -4,8 +4,8 @@ import os
 
 import pytest
 
-from components.face_data.reading import read_serialized
-from components.face_data.shards import ShardedRecordWriter, check_prefix, default_num_shards
+from face_data.reading import read_serialized
+from face_data.shards import ShardedRecordWriter, check_prefix, default_num_shards
 
 
 def test_records_go_round_robin_and_read_back_in_order(tmp_path):

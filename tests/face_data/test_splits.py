@@ -5,11 +5,11 @@ import os
 import pytest
 
 import face_fixtures as fx
-from components.face_data.cli import main
-from components.face_data.reading import read_face_records
-from components.face_data.records import RecordError, make_face_example
-from components.face_data.shards import ShardedRecordWriter
-from components.face_data.splits import assign_identity_splits, split_face_records
+from face_data.cli import main
+from face_data.reading import read_face_records
+from face_data.records import RecordError, make_face_example
+from face_data.shards import ShardedRecordWriter
+from face_data.splits import assign_identity_splits, split_face_records
 
 
 def _write_faces(folder, labels):

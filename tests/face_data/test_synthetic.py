@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from components.face_data.reading import read_face_records
-from components.face_data.synthetic import write_synthetic_faces
+from face_data.reading import read_face_records
+from face_data.synthetic import write_synthetic_faces
 
 
 def _records(summary):

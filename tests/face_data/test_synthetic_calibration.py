@@ -12,8 +12,8 @@ import numpy as np
 from PIL import Image
 
 from components.embedding_evaluator.metrics import cosine_similarities, make_pairs, verification_accuracy_kfold
-from components.face_data.reading import read_face_records
-from components.face_data.synthetic import write_synthetic_faces
+from face_data.reading import read_face_records
+from face_data.synthetic import write_synthetic_faces
 
 MAX_RAW_PIXEL_ACCURACY = 0.70
 

@@ -7,10 +7,10 @@ import pickle
 import pytest
 
 import face_fixtures as fx
-from components.face_data.convert import OutputOptions
-from components.face_data.converters import convert_verification_bin
-from components.face_data.reading import read_pair_records
-from components.face_data.verification_bin import UnsafePickleError, load_verification_bin
+from face_data.convert import OutputOptions
+from face_data.converters import convert_verification_bin
+from face_data.reading import read_pair_records
+from face_data.verification_bin import UnsafePickleError, load_verification_bin
 
 IMAGES = [fx.png(1), fx.jpeg(2), fx.png(3), fx.png(4), fx.jpeg(5), fx.png(6)]
 FLAGS = [True, False, True]

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pipeline import html_report
+from inspection import html_report
 
 pytestmark = pytest.mark.pipeline
 

@@ -5,7 +5,7 @@ import html.parser
 import re
 
 from configs import load_config
-from pipeline import html_report
+from inspection import html_report
 
 REPO_CONFIG = "configs/local.yaml"
 

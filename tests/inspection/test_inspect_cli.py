@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from pipeline import inspect as inspect_cli
+from inspection import cli as inspect_cli
 
 pytestmark = pytest.mark.pipeline
 
@@ -15,7 +15,7 @@ CORE = {"ImportExampleGen", "StatisticsGen", "SchemaGen", "ExampleValidator", "T
 
 @pytest.fixture
 def inspect(tiny_run, capsys):
-    """`inspect(*args)` -> what `python -m pipeline.inspect --config <tiny run> *args` prints."""
+    """`inspect(*args)` -> what `python -m inspection --config <tiny run> *args` prints."""
     config_path = tiny_run[0].run_root / "config.yaml"
 
     def run(*args):

@@ -37,7 +37,7 @@ def _command(module, config_path, *args):
 
 
 def _inspect(config_path, *args):
-    done = _command("pipeline.inspect", config_path, *args, "--json")
+    done = _command("inspection", config_path, *args, "--json")
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout)
 
@@ -72,7 +72,7 @@ def test_pipeline_on_mariadb_is_read_back_by_the_inspection_commands(
     assert CORE - {"ExampleValidator"} <= {s["component"] for s in lineage["upstream"]}
 
     report = tmp_path / "report.html"
-    done = _command("pipeline.html_report", config_path, "--output", str(report))
+    done = _command("inspection.html_report", config_path, "--output", str(report))
     assert done.returncode == 0, done.stderr[-3000:]
     assert store in report.read_text()
 
@@ -80,7 +80,7 @@ def test_pipeline_on_mariadb_is_read_back_by_the_inspection_commands(
 def test_a_wrong_database_is_an_error_not_a_new_store(mariadb, pipeline_config):
     typo = {**mariadb.settings, "database": "arcface_mlmd_typo"}
     config_path = pipeline_config("mariadb-typo", {"metadata": {"mysql": typo}})
-    done = _command("pipeline.inspect", config_path, "runs")
+    done = _command("inspection", config_path, "runs")
     assert done.returncode == 1
     port = mariadb.settings["port"]
     where = f"mysql://tfx@127.0.0.1:{port}/arcface_mlmd_typo"

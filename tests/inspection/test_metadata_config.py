@@ -8,7 +8,7 @@ from ml_metadata.proto import metadata_store_pb2
 
 from configs import ConfigError, load_config
 from configs.metadata import MetadataConfig
-from pipeline import metadata
+from inspection import metadata
 
 DEMO = Path(__file__).resolve().parents[2] / "configs" / "local.yaml"
 MYSQL = dict(host="mlmd.internal", port=3307, database="arcface_mlmd", user="tfx", password="s3cret")

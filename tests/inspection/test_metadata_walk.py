@@ -4,8 +4,8 @@ lineage both ways and each model's verdict, with exact answers; and the terminal
 
 import pytest
 
-from pipeline import metadata, views
-from pipeline.tables import Column, table
+from inspection import metadata, views
+from inspection.tables import Column, table
 
 
 def _components(steps):

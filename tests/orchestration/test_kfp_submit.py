@@ -1,4 +1,4 @@
-"""`pipeline.submit kfp run|schedule`: the real kfp.Client, against a KFP API server on 127.0.0.1
+"""`python -m submission kfp run|schedule`: the real kfp.Client, against a KFP API server on 127.0.0.1
 that records the requests, sends what `--dry-run` prints."""
 
 import json
@@ -9,7 +9,7 @@ from kfp.pipeline_spec import pipeline_spec_pb2
 from kfp_api_server import API, KfpApiServer
 
 from configs import load_config
-from pipeline import submit
+from submission import cli as submit
 
 KFP = {"namespace": "team-a", "experiment": "arcface-nightly", "service_account": "pipeline-runner"}
 

@@ -16,7 +16,7 @@ import yaml
 from ml_metadata.proto import metadata_store_pb2
 
 from configs import load_config
-from pipeline import metadata
+from inspection import metadata
 
 pytestmark = pytest.mark.pipeline
 

@@ -1,4 +1,4 @@
-"""`pipeline.submit vertex run|schedule --dry-run`: the PipelineJob / PipelineJobSchedule calls printed
+"""`python -m submission vertex run|schedule --dry-run`: the PipelineJob / PipelineJobSchedule calls printed
 for a compiled spec, with the config's project, region, remote pipeline root and cron."""
 
 import json
@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from configs import load_config
-from pipeline import submit
+from submission import cli as submit
 
 VERTEX = {"project": "arcface-prod", "region": "us-central1", "service_account": "runner@arcface-prod.iam.gserviceaccount.com"}
 

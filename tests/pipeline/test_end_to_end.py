@@ -10,7 +10,7 @@ import tensorflow_data_validation as tfdv
 from ml_metadata.proto import metadata_store_pb2
 from tensorflow_metadata.proto.v0 import schema_pb2
 
-from pipeline import metadata
+from inspection import metadata
 
 pytestmark = pytest.mark.pipeline
 

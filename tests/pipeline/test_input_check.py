@@ -2,8 +2,8 @@
 
 import pytest
 
-from components.face_data import reading
-from components.face_data.synthetic import write_synthetic_faces
+from face_data import reading
+from face_data.synthetic import write_synthetic_faces
 from configs import load_config
 from pipeline import inputs
 

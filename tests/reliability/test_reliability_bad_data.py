@@ -19,9 +19,9 @@ import pytest
 import tensorflow as tf
 import yaml
 
-from components.face_data import records
-from components.face_data.reading import read_serialized
-from components.face_data.synthetic import write_synthetic_faces
+from face_data import records
+from face_data.reading import read_serialized
+from face_data.synthetic import write_synthetic_faces
 from configs import load_config
 from tests.reliability.refusals import assert_refused
 

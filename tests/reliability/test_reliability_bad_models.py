@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from configs import load_config
-from pipeline import metadata, views
+from inspection import metadata, views
 
 pytestmark = pytest.mark.pipeline
 

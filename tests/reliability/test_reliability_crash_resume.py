@@ -27,7 +27,7 @@ from ml_metadata.proto import metadata_store_pb2
 from components.versioned_pusher.executor import check_serves
 from components.versioned_pusher.versions import list_versions
 from configs import load_config
-from pipeline import metadata, views
+from inspection import metadata, views
 from pipeline.local_runner import LOCK_FILE
 
 # Four runs of the tiny pipeline: 3.7 to 7.6 minutes in four runs here, on 2 cores shared with other work.

@@ -1,6 +1,6 @@
 """Untrusted files handed to the command lines as an attacker would (issue #9, point 5).
 
-Every hostile file goes to `python -m components.face_data ...` or `python -m components.serving ...`
+Every hostile file goes to `python -m face_data ...` or `python -m serving ...`
 in a process of its own. It is refused (exit 1) or only its bad part is skipped, with a message
 naming the file and the record, line or pair; no payload runs and nothing is written outside the
 output folder. The readers underneath are tested case by case in tests/face_data/; this covers
@@ -38,7 +38,7 @@ def _run(module: str, *args) -> subprocess.CompletedProcess:
 
 
 def _convert(*args) -> subprocess.CompletedProcess:
-    return _run("components.face_data", *args, "--quiet")
+    return _run("face_data", *args, "--quiet")
 
 
 def _files(root: Path) -> set:
@@ -149,13 +149,13 @@ def test_serving_refuses_a_bomb_to_compare_and_skips_it_when_embedding(pushed_mo
     (tmp_path / "faces" / "ann" / "1.png").write_bytes(fx.png(1))
     (tmp_path / "faces" / "bomb.png").write_bytes(BOMB)
     before = _files(tmp_path)
-    assert_refused(_run("components.serving", "compare", tmp_path / "faces" / "ann" / "1.png", tmp_path / "faces" / "bomb.png",
+    assert_refused(_run("serving", "compare", tmp_path / "faces" / "ann" / "1.png", tmp_path / "faces" / "bomb.png",
                         "--model", pushed_model),
                    f"{tmp_path / 'faces' / 'bomb.png'}: too many pixels: decompression bomb refused")
     assert _files(tmp_path) == before
 
     (tmp_path / "out").mkdir()
-    embedded = _run("components.serving", "embed", tmp_path / "faces", tmp_path / "out" / "faces.npz",
+    embedded = _run("serving", "embed", tmp_path / "faces", tmp_path / "out" / "faces.npz",
                     "--model", pushed_model)
     assert embedded.returncode == 0, embedded.stderr[-3000:]
     assert "skipped bomb.png: too many pixels: decompression bomb refused" in embedded.stderr

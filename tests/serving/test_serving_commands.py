@@ -1,4 +1,4 @@
-"""`python -m components.serving embed|compare` on the tiny run's pushed model (in-process: same code path)."""
+"""`python -m serving embed|compare` on the tiny run's pushed model (in-process: same code path)."""
 
 import glob
 import json
@@ -9,10 +9,10 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from components.face_data.face_drawing import draw_face_records
+from face_data.face_drawing import draw_face_records
 from components.embedding_evaluator import verification_file
-from components.serving import cli
-from components.serving.pushed_model import PushedModel
+from serving import cli
+from serving.pushed_model import PushedModel
 from components.versioned_pusher.versions import latest_version_dir
 
 pytestmark = pytest.mark.pipeline

@@ -13,9 +13,9 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image
 
-from arcface_module.training import BACKBONE_FILE, EMBEDDING_KEY, EXAMPLES_SIGNATURE, SERVING_SIGNATURE
-from components.face_data.images import check_image
-from components.face_data.records import parse_face_example
+from tfx_module.training import BACKBONE_FILE, EMBEDDING_KEY, EXAMPLES_SIGNATURE, SERVING_SIGNATURE
+from face_data.images import check_image
+from face_data.records import parse_face_example
 from tests.training.trainer_fixtures import TRAINER, png, serve
 from tests.transform.transform_fixtures import read_transformed
 

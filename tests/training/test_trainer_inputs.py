@@ -5,7 +5,7 @@ import pytest
 import tensorflow as tf
 import tensorflow_transform as tft
 
-from arcface_module.trainer.inputs import augment, training_dataset
+from tfx_module.trainer.inputs import augment, training_dataset
 from tests.training.trainer_fixtures import IMAGE_SIZE, make_fn_args
 
 SEED = tf.constant([7, 1])

@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 import arcface_module
-from arcface_module.trainer.model import MarginTrainer, build_margin, synchronize_batch_norm, trained_steps
+from tfx_module.trainer.model import MarginTrainer, build_margin, synchronize_batch_norm, trained_steps
 
 
 @pytest.mark.parametrize(

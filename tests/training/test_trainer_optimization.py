@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from arcface_module.trainer.optimization import WarmupDecay, build_optimizer
+from tfx_module.trainer.optimization import WarmupDecay, build_optimizer
 
 
 @pytest.mark.parametrize(

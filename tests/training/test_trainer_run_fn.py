@@ -13,8 +13,8 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from arcface_module.trainer.checkpoints import checkpoint_dir
-from components.face_data.records import parse_face_example
+from tfx_module.trainer.checkpoints import checkpoint_dir
+from face_data.records import parse_face_example
 from tests.training.trainer_fixtures import STEPS, make_fn_args, png, run_logged, serve
 
 STEP_LINE = re.compile(r"step (\d+)/(\d+): accuracy (\S+), learning_rate (\S+), loss (\S+)")

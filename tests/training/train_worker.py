@@ -12,7 +12,7 @@ import logging
 
 import tensorflow as tf
 
-from arcface_module import training
+from tfx_module import training
 from tests.training.trainer_fixtures import make_fn_args
 from tests.transform.transform_fixtures import TransformedData
 

@@ -19,9 +19,9 @@ from PIL import Image
 from tfx import v1 as tfx
 from tfx_bsl.public import tfxio
 
-from arcface_module import training
-from components.face_data.face_drawing import draw_face_records
-from components.face_data.records import make_face_example
+from tfx_module import training
+from face_data.face_drawing import draw_face_records
+from face_data.records import make_face_example
 from configs.model import TrainerConfig
 from tests.transform.transform_fixtures import DATA, transform_splits
 

@@ -9,8 +9,8 @@ import tensorflow as tf
 import tensorflow_transform as tft
 from PIL import Image
 
-from arcface_module import preprocessing
-from components.face_data.records import make_face_example
+from tfx_module import preprocessing
+from face_data.records import make_face_example
 from tests.transform.transform_fixtures import read_transformed, transform_splits
 
 RGB = (200, 120, 40)

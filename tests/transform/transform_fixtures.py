@@ -21,7 +21,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from tensorflow_transform.tf_metadata import dataset_metadata, metadata_io, schema_utils
 from tfx_bsl.public import tfxio
 
-from arcface_module import preprocessing
+from tfx_module import preprocessing
 from configs.data import DataConfig
 from configs.model import TransformConfig
 

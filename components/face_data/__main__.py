@@ -1,9 +1,0 @@
-"""`python -m components.face_data FORMAT ...` converts face data to TFRecords; see `cli.py`."""
-
-import sys
-
-if __name__ == "__main__":
-    # Imported only when run: worker processes import this module too, and must not load TensorFlow.
-    from components.face_data.cli import main
-
-    sys.exit(main())

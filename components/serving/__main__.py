@@ -1,8 +1,0 @@
-"""`python -m components.serving embed|compare ...` uses a pushed model; see `cli.py`."""
-
-import sys
-
-from components.serving.cli import main
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,9 @@
+"""`python -m face_data FORMAT ...` converts face data to TFRecords; see `cli.py`."""
+
+import sys
+
+if __name__ == "__main__":
+    # Imported only when run: worker processes import this module too, and must not load TensorFlow.
+    from face_data.cli import main
+
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""The loop every converter shares: workers read and check inputs, this process writes the records.
+
+A converter lists its inputs, cuts them into tasks and names a worker function that turns a task
+into outcomes (`outcomes.py`): `Converted` faces, `ConvertedPair`s, or `Skipped` inputs.
+`write_outcomes` runs the workers on every core, writes the records in input order into atomic
+shards, reports progress and returns the summary. If nothing at all converts, it raises and
+writes nothing.
+
+Example:
+    >>> worker = functools.partial(image_folder.read_folder_images, max_pixels=MAX_PIXELS)
+    >>> summary = write_outcomes(parallel.chunked(images, 64), worker, total=len(images), kind="faces",
+    ...                          options=OutputOptions("out"))
+"""
+
+import collections
+import dataclasses
+import time
+from typing import Callable, Iterable, Optional
+
+from face_data import records
+from face_data.outcomes import Converted, ConvertedPair, Skipped
+from face_data.parallel import available_cores, map_in_order
+from face_data.progress import Progress
+from face_data.shards import ShardedRecordWriter, default_num_shards
+from face_data.summary import ConversionSummary
+
+# Below this many inputs a worker pool costs more to start than it saves.
+PARALLEL_FROM_INPUTS = 1000
+
+
+@dataclasses.dataclass(frozen=True)
+class OutputOptions:
+    """Where and how records are written; shared by every converter and the CLI."""
+
+    output_dir: str
+    prefix: Optional[str] = None  # default: the kind of record, "faces" or "pairs"
+    num_shards: Optional[int] = None  # default: one per 5000 records
+    workers: Optional[int] = None  # default: every core from 1000 inputs on, else this process alone
+    overwrite: bool = False
+    show_progress: bool = True
+    face_features: records.FaceFeatures = records.FaceFeatures()
+    pair_features: records.PairFeatures = records.PairFeatures()
+
+
+def _example(outcome, options: OutputOptions):
+    if isinstance(outcome, ConvertedPair):
+        return records.make_pair_example(outcome.image_a, outcome.image_b, outcome.is_same, outcome.label_a,
+                                         outcome.label_b, options.pair_features, outcome.source)
+    return records.make_face_example(outcome.image, outcome.label, options.face_features, outcome.source)
+
+
+def write_outcomes(tasks: Iterable, worker: Callable, total: int, kind: str, options: OutputOptions,
+                   skipped_before: Iterable[Skipped] = ()) -> ConversionSummary:
+    """Runs `worker` on every task and writes its outcomes; `skipped_before` are inputs already left out.
+
+    `total` is the number of inputs (for progress and the default shard count); `kind` is "faces"
+    or "pairs". Raises ValueError, leaving the output folder untouched, if no record was written.
+    """
+    start = time.monotonic()
+    summary = ConversionSummary(kind=kind, skipped=list(skipped_before))
+    labels = collections.Counter()
+    progress = Progress(total, kind, enabled=options.show_progress)
+    writer = ShardedRecordWriter(options.output_dir, options.prefix or kind,
+                                 options.num_shards or default_num_shards(total), options.overwrite)
+    workers = options.workers or (available_cores() if total >= PARALLEL_FROM_INPUTS else 1)
+    with writer:
+        for outcomes in map_in_order(worker, tasks, workers):
+            written_before, skipped_before_task = writer.written, len(summary.skipped)
+            for outcome in outcomes:
+                if isinstance(outcome, Skipped):
+                    summary.skipped.append(outcome)
+                    continue
+                try:
+                    serialized = _example(outcome, options).SerializeToString()
+                except records.RecordError as error:
+                    summary.skip(outcome.source, "bad record", str(error))
+                    continue
+                writer.write(serialized)
+                for change in outcome.changes:
+                    summary.note(change)
+                if isinstance(outcome, Converted):
+                    labels[records.normalize_label(outcome.label)] += 1
+            progress.advance(writer.written - written_before, len(summary.skipped) - skipped_before_task)
+        summary.written, summary.seconds = writer.written, time.monotonic() - start
+        if writer.written == 0:
+            # Raising inside the writer discards its temporary shards: nothing is left behind.
+            raise ValueError(f"no {kind} record could be written, so nothing was:\n{summary.format()}")
+    progress.finish()
+    summary.shards = writer.paths
+    if kind == "faces":
+        summary.identities = len(labels)
+        singles = sum(count == 1 for count in labels.values())
+        if singles:
+            summary.note("identities with a single image (kept)", singles)
+    return summary

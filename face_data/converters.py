@@ -1,0 +1,76 @@
+"""The converters' Python API: each format in, sharded face or pair records out, a summary back.
+
+Every converter checks and normalises images (`images.check_image`), runs on every core for big
+inputs, writes shards atomically, is deterministic (same input, same bytes) and returns a
+`ConversionSummary` of what was written and what was skipped and why. Input that cannot be read
+at all raises ValueError naming the file (and line or record), before anything is written.
+
+Example:
+    >>> summary = convert_image_folder("/work/shared/faces/orl", OutputOptions("data/orl"))
+    >>> print(summary.format())
+    faces: 400 written of 40 identities to 1 shard(s), 0 skipped, 0.6 s
+      re-encoded PPM L 8-bit as PNG L: 400
+      labels: 0=s1, 1=s2, 2=s3, 3=s4, 4=s5, ... (40 in all)
+    >>> convert_verification_bin("lfw.bin", OutputOptions("data/lfw_pairs"))
+"""
+
+import functools
+import os
+from typing import Optional
+
+from face_data import image_folder, lfw_pairs, mxnet_recordio, verification_bin
+from face_data.convert import OutputOptions, write_outcomes
+from face_data.images import MAX_PIXELS
+from face_data.parallel import chunked
+from face_data.summary import ConversionSummary
+
+TASK_SIZE = 64  # inputs per worker task: enough to amortise the hand-off, few enough for steady progress
+
+
+def convert_image_folder(root: str, output: OutputOptions, label_scheme: str = "index",
+                         max_pixels: int = MAX_PIXELS) -> ConversionSummary:
+    """`root/<identity>/<image>` -> face records; labels by `label_scheme` ("index" or "name")."""
+    images, skipped, names = image_folder.list_image_folder(root, label_scheme)
+    worker = functools.partial(image_folder.read_folder_images, max_pixels=max_pixels)
+    summary = write_outcomes(chunked(images, TASK_SIZE), worker, len(images), "faces", output, skipped)
+    if label_scheme == "index":
+        summary.label_names = names
+    return summary
+
+
+def convert_recordio(rec_path: str, output: OutputOptions, idx_path: Optional[str] = None,
+                     max_pixels: int = MAX_PIXELS) -> ConversionSummary:
+    """insightface `train.rec` (+ `train.idx`, by default next to it) -> face records with int labels."""
+    idx_path = idx_path or os.path.splitext(rec_path)[0] + ".idx"
+    for path in (rec_path, idx_path):
+        if not os.path.isfile(path):
+            raise ValueError(f"{path}: no such file (a RecordIO set is a .rec file and its .idx index)")
+    index = mxnet_recordio.read_index(idx_path)
+    keys, missing = mxnet_recordio.image_keys(rec_path, index)
+    entries = [(key, index[key]) for key in keys]
+    worker = functools.partial(mxnet_recordio.read_recordio_images, rec_path=rec_path, max_pixels=max_pixels)
+    return write_outcomes(chunked(entries, TASK_SIZE), worker, len(entries), "faces", output, missing)
+
+
+def convert_verification_bin(bin_path: str, output: OutputOptions, max_pixels: int = MAX_PIXELS) -> ConversionSummary:
+    """insightface `.bin` verification set -> pair records (no labels: the files have none)."""
+    images, is_same = verification_bin.load_verification_bin(bin_path)
+    name = os.path.basename(bin_path)
+    pairs = [(f"{name} pair {index}", images[2 * index], images[2 * index + 1], same)
+             for index, same in enumerate(is_same)]
+    worker = functools.partial(verification_bin.check_pairs, max_pixels=max_pixels)
+    return write_outcomes(chunked(pairs, TASK_SIZE), worker, len(pairs), "pairs", output)
+
+
+def convert_lfw_pairs(pairs_path: str, image_root: str, output: OutputOptions,
+                      image_pattern: str = lfw_pairs.DEFAULT_IMAGE_PATTERN,
+                      max_pixels: int = MAX_PIXELS) -> ConversionSummary:
+    """LFW-style `pairs.txt` + image folder -> pair records labelled with the identity names."""
+    if not os.path.isdir(image_root):
+        raise ValueError(f"{image_root}: expected the image folder the pairs file refers to, but it is not a folder")
+    pairs = lfw_pairs.parse_pairs_file(pairs_path)
+    name = os.path.basename(pairs_path)
+    items = [(f"{name} line {pair.line}", *lfw_pairs.pair_paths(image_root, pair, image_pattern), pair)
+             for pair in pairs]
+    worker = functools.partial(lfw_pairs.read_lfw_pairs, root=image_root, max_pixels=max_pixels)
+    return write_outcomes(chunked(items, TASK_SIZE), worker, len(items), "pairs", output)

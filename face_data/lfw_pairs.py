@@ -1,0 +1,113 @@
+"""Reads LFW-style verification pairs: a `pairs.txt` and the image folder it names.
+
+`pairs.txt` lines, tab- or space-separated, after an optional header of one or two integers
+(LFW's `10 300`: folds and pairs per fold):
+
+- `name  n1  n2`          a same pair: images n1 and n2 of `name`;
+- `name1 n1  name2  n2`   a different pair.
+
+Image n of `name` is `root/` + `image_pattern.format(name=name, number=n)`, by default
+`name/name_0001.jpg` as in LFW. A name that is not a plain folder name (`../x`, `a/b`, `.x`)
+stops the conversion with the line; an image that is missing, or a link leading out of `root`,
+skips its pair. This module imports no TensorFlow.
+
+Example:
+    >>> pairs = parse_pairs_file("lfw/pairs.txt")
+    >>> pairs[0]
+    LfwPair(line=2, name_a='Abel_Pacheco', number_a=1, name_b='Abel_Pacheco', number_b=4, is_same=True)
+"""
+
+import dataclasses
+import os
+from typing import List, Tuple
+
+from face_data.images import MAX_PIXELS, ImageRejected, check_pair_image
+from face_data.outcomes import ConvertedPair, Skipped
+
+DEFAULT_IMAGE_PATTERN = "{name}/{name}_{number:04d}.jpg"
+
+
+@dataclasses.dataclass(frozen=True)
+class LfwPair:
+    """One line of a pairs file."""
+
+    line: int
+    name_a: str
+    number_a: int
+    name_b: str
+    number_b: int
+    is_same: bool
+
+
+def _check_name(name: str, where: str) -> str:
+    if not name or name.startswith(".") or any(character in name for character in "/\\\0"):
+        raise ValueError(f"{where}: identity name {name!r} is not a plain folder name; "
+                         "path traversal is refused")
+    return name
+
+
+def _number(text: str, where: str) -> int:
+    if not text.isdigit():
+        raise ValueError(f"{where}: expected an image number, got {text!r}")
+    return int(text)
+
+
+def parse_pairs_file(path: str) -> List[LfwPair]:
+    """Parses a pairs file; raises ValueError naming the file and line of anything malformed."""
+    pairs = []
+    with open(path, "r", encoding="utf-8") as file:
+        lines = [(number, line.split()) for number, line in enumerate(file, start=1) if line.strip()]
+    if lines and len(lines[0][1]) <= 2 and all(field.isdigit() for field in lines[0][1]):
+        lines = lines[1:]  # the header: folds and pairs per fold, or a pair count
+    for number, fields in lines:
+        where = f"{path} line {number}"
+        if len(fields) == 3:
+            name = _check_name(fields[0], where)
+            pairs.append(LfwPair(number, name, _number(fields[1], where), name, _number(fields[2], where), True))
+        elif len(fields) == 4:
+            pairs.append(LfwPair(number, _check_name(fields[0], where), _number(fields[1], where),
+                                 _check_name(fields[2], where), _number(fields[3], where), False))
+        else:
+            raise ValueError(f"{where}: expected 'name n1 n2' or 'name1 n1 name2 n2', got {' '.join(fields)!r}")
+    if not pairs:
+        raise ValueError(f"{path}: the pairs file lists no pair")
+    return pairs
+
+
+def pair_paths(root: str, pair: LfwPair, image_pattern: str = DEFAULT_IMAGE_PATTERN) -> Tuple[str, str]:
+    """The image files of `pair` under `root`."""
+    try:
+        return tuple(os.path.join(root, image_pattern.format(name=name, number=number))
+                     for name, number in ((pair.name_a, pair.number_a), (pair.name_b, pair.number_b)))
+    except (KeyError, IndexError, ValueError) as error:
+        raise ValueError(f"image_pattern {image_pattern!r}: expected a pattern using {{name}} and {{number}}, "
+                         f"e.g. {DEFAULT_IMAGE_PATTERN!r} ({type(error).__name__}: {error})") from error
+
+
+def _read(path: str, which: str, real_root: str, max_pixels: int):
+    if os.path.commonpath([os.path.realpath(path), real_root]) != real_root:
+        raise ImageRejected("outside the root folder", f"image {which}: {path} links to {os.path.realpath(path)}")
+    try:
+        with open(path, "rb") as file:
+            data = file.read()
+    except FileNotFoundError as error:
+        raise ImageRejected("missing image", f"image {which}: no file {path}") from error
+    except OSError as error:
+        raise ImageRejected("unreadable file", f"image {which}: {error}") from error
+    return check_pair_image(data, which, max_pixels)
+
+
+def read_lfw_pairs(pairs: List[Tuple[str, str, str, LfwPair]], root: str, max_pixels: int = MAX_PIXELS) -> list:
+    """Worker: reads (source, path_a, path_b, pair) image files; ConvertedPair or Skipped, in order."""
+    real_root = os.path.realpath(root)
+    outcomes = []
+    for source, path_a, path_b, pair in pairs:
+        try:
+            checked = [_read(path, which, real_root, max_pixels) for which, path in (("a", path_a), ("b", path_b))]
+        except ImageRejected as error:
+            outcomes.append(Skipped(source, error.reason, error.detail))
+            continue
+        outcomes.append(ConvertedPair(source, checked[0].data, checked[1].data, pair.is_same,
+                                      pair.name_a.encode("utf-8"), pair.name_b.encode("utf-8"),
+                                      tuple(image.change for image in checked if image.change)))
+    return outcomes

@@ -1,0 +1,41 @@
+"""What a converter's worker makes of each input: a face, a pair, or a skipped input (and why).
+
+Workers run in other processes and import no TensorFlow; the writing process turns these into
+records (see `convert.write_outcomes`).
+
+Example:
+    >>> Converted(source="s1/1.pgm", image=png_bytes, label=0, changes=("re-encoded PPM L 8-bit as PNG L",))
+    >>> Skipped(source="s1/2.pgm", reason="corrupt image", detail="image file is truncated")
+"""
+
+import dataclasses
+from typing import Optional, Tuple, Union
+
+from face_data.summary import Skipped
+
+Label = Union[int, bytes, str]
+
+__all__ = ["Converted", "ConvertedPair", "Skipped"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Converted:
+    """A face ready to write; `changes` lists conversions made on the way (e.g. re-encoded)."""
+
+    source: str
+    image: bytes
+    label: Label
+    changes: Tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class ConvertedPair:
+    """A verification pair ready to write; labels are None when the input has none."""
+
+    source: str
+    image_a: bytes
+    image_b: bytes
+    is_same: bool
+    label_a: Optional[Label] = None
+    label_b: Optional[Label] = None
+    changes: Tuple[str, ...] = ()

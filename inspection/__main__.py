@@ -1,0 +1,6 @@
+"""`python -m inspection runs|executions|artifacts|lineage|models`; see `cli.py`."""
+
+from inspection.cli import main
+
+if __name__ == "__main__":
+    main()

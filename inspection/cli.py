@@ -1,0 +1,149 @@
+"""Reads a pipeline's runs back from ML Metadata: readable tables, or JSON with --json.
+
+    python -m inspection --config configs/local.yaml runs
+    python -m inspection --config configs/local.yaml executions [--run RUN]
+    python -m inspection --config configs/local.yaml artifacts [--run RUN] [--type TYPE]
+    python -m inspection --config configs/local.yaml lineage ARTIFACT_ID
+    python -m inspection --config configs/local.yaml models [--run RUN]
+
+Without --run, `executions` and `artifacts` show the newest run and `models` every run.
+"""
+
+import argparse
+import json
+import sys
+
+from configs import load_config
+from inspection import metadata, views
+from inspection.tables import Column, decimals, table
+
+RUN_COLUMNS = [
+    Column("run", "run"),
+    Column("started (UTC)", "started"),
+    Column("duration s", "duration_s", show=decimals(1)),
+    Column("executions", "executions"),
+    Column("states", "states"),
+]
+EXECUTION_COLUMNS = [
+    Column("component", "component"),
+    Column("execution", "execution"),
+    Column("state", "state"),
+    Column("started (UTC)", "started"),
+    Column("duration s", "duration_s", show=decimals(1)),
+]
+ARTIFACT_COLUMNS = [
+    Column("id", "artifact"),
+    Column("type", "type"),
+    Column("producer", "producer"),
+    Column("uri", "uri"),
+    Column("properties", "properties", max_width=60),
+]
+STEP_COLUMNS = [
+    Column("depth", "depth"),
+    Column("execution", "execution"),
+    Column("component", "component"),
+    Column("state", "state"),
+    Column("run", "run"),
+    Column("inputs", "inputs"),
+    Column("outputs", "outputs"),
+]
+# The metrics a model is judged by; --json has all of them.
+MODEL_COLUMNS = [
+    Column("model", "model"),
+    Column("run", "run"),
+    Column("accuracy", "verification_accuracy", show=decimals(4)),
+    Column("+/-", "verification_accuracy_std", show=decimals(4)),
+    Column("AUC", "auc", show=decimals(4)),
+    Column("EER", "eer", show=decimals(4)),
+    Column("pairs", "num_pairs", show=decimals(0)),
+    Column("blessed", "blessed"),
+    Column("pushed to", "pushed_to"),
+]
+
+
+def show_runs(store, config, args):
+    rows = views.runs(store, config.pipeline_name)
+    return rows, table(rows, RUN_COLUMNS)
+
+
+def show_executions(store, config, args):
+    rows = views.executions(store, metadata.find_run(store, config.pipeline_name, args.run))
+    return rows, table(rows, EXECUTION_COLUMNS)
+
+
+def show_artifacts(store, config, args):
+    rows = views.run_artifacts(store, metadata.find_run(store, config.pipeline_name, args.run), args.type)
+    return rows, table(sorted(rows, key=lambda r: (r["type"], r["artifact"])), ARTIFACT_COLUMNS)
+
+
+def show_lineage(store, config, args):
+    found = views.lineage(store, args.artifact_id)
+    artifact = found["artifact"]
+    writer = "written by no execution"
+    if artifact["producer"]:
+        writer = f"written by {artifact['producer']} in run {artifact['run']}"
+    text = [f"artifact {artifact['artifact']}: {artifact['type']} {writer}", f"  {artifact['uri']}"]
+    for direction, meaning in [("upstream", "what it was made from"), ("downstream", "what used it")]:
+        steps = found[direction]
+        listed = table(steps, STEP_COLUMNS) if steps else "(none)"
+        text += ["", f"{direction} ({meaning}), nearest first:", listed]
+    text += ["", "artifacts:", table(found["artifacts"], ARTIFACT_COLUMNS[:4])]
+    return found, "\n".join(text)
+
+
+def show_models(store, config, args):
+    run = metadata.find_run(store, config.pipeline_name, args.run) if args.run else None
+    rows = views.models(store, config.pipeline_name, run)
+    return rows, table([{**row, **row["metrics"]} for row in rows], MODEL_COLUMNS)
+
+
+SHOW = {
+    "runs": show_runs,
+    "executions": show_executions,
+    "artifacts": show_artifacts,
+    "lineage": show_lineage,
+    "models": show_models,
+}
+NEWEST_RUN = "a run name (see `runs`); default: the newest run"
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        prog="python -m inspection", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--config", default="configs/local.yaml", help="pipeline config (YAML)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def command(name, description):
+        sub = commands.add_parser(name, help=description, description=description)
+        sub.add_argument("--json", action="store_true", help="print JSON instead of a table")
+        return sub
+
+    command("runs", "the pipeline's runs: when, how long, how their executions ended")
+    command("executions", "a run's component executions with state and duration").add_argument(
+        "--run", help=NEWEST_RUN
+    )
+    artifacts = command("artifacts", "a run's artifacts by type, with URIs and properties")
+    artifacts.add_argument("--run", help=NEWEST_RUN)
+    artifacts.add_argument("--type", help="only artifacts of this type, e.g. Model")
+    command("lineage", "what an artifact was made from and what used it").add_argument(
+        "artifact_id", type=int, help="an artifact id (see `artifacts`)"
+    )
+    command("models", "each model's evaluation metrics, blessing and push").add_argument(
+        "--run", help="a run name (see `runs`); default: every run"
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        config = load_config(args.config)
+        data, text = SHOW[args.command](metadata.open_store(config), config, args)
+    except (ValueError, OSError, LookupError) as e:  # bad config, no store, unknown run or id
+        sys.exit(f"inspect: {e}")
+    print(json.dumps(data, indent=2) if args.json else text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Using a pushed model: `python -m serving embed|compare` (see cli.py)."""

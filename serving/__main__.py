@@ -1,0 +1,8 @@
+"""`python -m serving embed|compare ...` uses a pushed model; see `cli.py`."""
+
+import sys
+
+from serving.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

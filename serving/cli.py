@@ -1,0 +1,139 @@
+"""Command line of a pushed model: embed a folder of images, or compare faces.
+
+    python -m serving embed FOLDER OUTPUT.npz --model MODEL
+    python -m serving compare IMAGE_A IMAGE_B --model MODEL
+    python -m serving compare --pairs PAIRS.tsv --model MODEL
+
+MODEL is a pushed version folder (`<serving_dir>/<model_name>/<version>`) or the model folder
+above it, whose newest version is used, as TF Serving does.
+
+`embed` writes an .npz holding `embeddings` [N, dim] (float32, L2-normalised), `paths` [N] (relative
+to FOLDER, sorted) and `model` (the version folder used). Every file under FOLDER is tried;
+those that are not images are skipped and listed on stderr.
+
+`compare` prints one tab-separated line per pair: `same` or `different` (same person iff the
+similarity >= the threshold shipped with the model), the cosine similarity, the threshold, and
+the two paths. A pairs file has two image paths per line, tab-separated (or space-separated
+when they hold no spaces).
+
+Exit status: 0 on success, 1 when an input cannot be used (the message says which and why).
+"""
+
+import argparse
+import os
+import sys
+from typing import List, Tuple
+
+import numpy as np
+
+from face_data.images import ImageRejected, check_image
+from serving.pushed_model import PushedModel
+
+IMAGES_PER_CHUNK = 1024
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as file:
+        return file.read()
+
+
+def _folder_files(folder: str) -> List[str]:
+    if not os.path.isdir(folder):
+        raise ValueError(f"{folder}: expected a folder of images, but it is not a folder")
+    return sorted(os.path.relpath(os.path.join(root, name), folder)
+                  for root, _, names in os.walk(folder) for name in names)
+
+
+def embed_folder(model: PushedModel, folder: str, output: str) -> str:
+    """Embeds every image under `folder` into `output` (.npz); returns a one-line summary."""
+    if not output.endswith(".npz"):
+        raise ValueError(f"{output}: expected an output file name ending in .npz")
+    paths, embeddings, chunk = [], [], []
+    for path in _folder_files(folder):
+        data = _read(os.path.join(folder, path))
+        try:
+            check_image(data)  # what embed() applies to every image; here it names the file that fails
+        except ImageRejected as error:
+            print(f"skipped {path}: {error}", file=sys.stderr)
+            continue
+        paths.append(path)
+        chunk.append(data)
+        if len(chunk) == IMAGES_PER_CHUNK:  # bounded memory, however big the folder
+            embeddings.append(model.embed(chunk))
+            chunk = []
+    if chunk:
+        embeddings.append(model.embed(chunk))
+    if not paths:
+        raise ValueError(f"{folder}: expected images, found none that decode")
+    embeddings = np.concatenate(embeddings)
+    partial = output + ".partial.npz"  # np.savez appends .npz to names without it
+    np.savez(partial, embeddings=embeddings, paths=np.array(paths), model=np.array(model.path))
+    os.replace(partial, output)
+    return f"{len(paths)} images embedded ({embeddings.shape[1]} dimensions) into {output}"
+
+
+def _pairs_file(path: str) -> List[Tuple[str, str]]:
+    pairs = []
+    with open(path, encoding="utf-8") as file:
+        for number, line in enumerate(file, start=1):
+            if not line.strip():
+                continue
+            fields = line.rstrip("\r\n").split("\t") if "\t" in line else line.split()
+            if len(fields) != 2:
+                raise ValueError(f"{path} line {number}: expected two image paths, got {len(fields)} fields")
+            pairs.append((fields[0], fields[1]))
+    if not pairs:
+        raise ValueError(f"{path}: expected lines of two image paths, found none")
+    return pairs
+
+
+def compare_pairs(model: PushedModel, pairs: List[Tuple[str, str]]) -> List[str]:
+    """One line per pair: decision, similarity, threshold, the two paths (tab-separated)."""
+    paths = sorted({path for pair in pairs for path in pair})
+    images = []
+    for path in paths:
+        try:
+            images.append(check_image(_read(path)).data)
+        except ImageRejected as error:
+            raise ValueError(f"{path}: {error}") from error
+    embedding_of = dict(zip(paths, model.embed(images)))  # each image once, however many pairs hold it
+    lines = []
+    for path_a, path_b in pairs:
+        similarity = float(embedding_of[path_a] @ embedding_of[path_b])
+        decision = "same" if similarity >= model.threshold else "different"
+        lines.append(f"{decision}\t{similarity:.4f}\t{model.threshold:.4f}\t{path_a}\t{path_b}")
+    return lines
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m serving", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    embed = commands.add_parser("embed", help="embed every image under a folder into an .npz file")
+    embed.add_argument("folder")
+    embed.add_argument("output", help="the .npz file to write")
+    compare = commands.add_parser("compare", help="same person or not, for two images or a file of pairs")
+    compare.add_argument("images", nargs="*", metavar="IMAGE", help="two images (or none with --pairs)")
+    compare.add_argument("--pairs", help="a file of image pairs, two paths per line")
+    for command in (embed, compare):
+        command.add_argument("--model", required=True,
+                             help="a pushed version folder, or the model folder above it (newest version)")
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "compare" and (len(args.images) != 2) == (args.pairs is None):
+        parser.error(f"compare: expected two images or --pairs FILE, got {len(args.images)} images"
+                     f"{' and --pairs' if args.pairs else ''}")
+    try:
+        model = PushedModel(args.model)
+        if args.command == "embed":
+            print(embed_folder(model, args.folder, args.output))
+        else:
+            pairs = _pairs_file(args.pairs) if args.pairs else [tuple(args.images)]
+            print("\n".join(compare_pairs(model, pairs)))
+    except (ValueError, OSError) as error:  # FileNotFoundError is an OSError
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0

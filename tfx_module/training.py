@@ -1,0 +1,144 @@
+"""TFX Trainer module: trains the backbone + margin head the config names, exports the embedding model.
+
+`run_fn` reads everything from the pipeline config's `trainer` and `data` sections (in
+`fn_args.custom_config`): it builds the model under the configured distribution strategy,
+resumes from the training's last checkpoint if a previous attempt was killed, trains on the
+transformed examples, and exports a SavedModel that holds the Transform graph and the backbone +
+L2 normalisation: `serving_default` (image bytes -> `embedding`) and `embed_examples` (serialized
+tf.Examples -> `embedding`). The head and the label exist only in training. The trained backbone
+is also saved in Keras format, `backbone.keras` in `fn_args.model_run_dir`, beside the
+TensorBoard scalars. The pieces are in `tfx_module/trainer/`.
+"""
+
+import contextlib
+import logging
+import math
+import os
+
+import keras
+import tensorflow as tf
+import tensorflow_transform as tft
+from tfx import v1 as tfx
+
+from tfx_module.preprocessing import IDENTITY_COUNTS, IDENTITY_VOCABULARY, IMAGE_KEY
+from tfx_module.trainer import distribution
+from tfx_module.trainer.checkpoints import SaveCheckpoints, checkpoint_dir, restore_latest
+from tfx_module.trainer.export import (
+    EMBEDDING_KEY,
+    EXAMPLES_SIGNATURE,
+    SERVING_SIGNATURE,
+    export_embedding_model,
+)
+from tfx_module.trainer.inputs import training_dataset
+from tfx_module.trainer.loop import train
+from tfx_module.trainer.model import build_training_model, trained_steps
+from tfx_module.trainer.monitoring import StopOnNonFiniteLoss, TrainingLog
+from tfx_module.trainer.optimization import build_optimizer
+
+__all__ = ["BACKBONE_FILE", "EMBEDDING_KEY", "EXAMPLES_SIGNATURE", "SERVING_SIGNATURE", "run_fn"]
+
+BACKBONE_FILE = "backbone.keras"
+logger = logging.getLogger(__name__)
+
+
+def count_training_images(tft_output):
+    """Images in the training split, summed from the Transform's per-identity counts."""
+    lines = tft_output.vocabulary_by_name(IDENTITY_COUNTS)
+    return sum(int(line.split(b" ", 1)[0]) for line in lines)
+
+
+def total_steps(trainer, tft_output):
+    """`trainer.train_steps`, or `trainer.epochs` passes over the training split in batches."""
+    if trainer["epochs"] is None:
+        return trainer["train_steps"]
+    return trainer["epochs"] * math.ceil(count_training_images(tft_output) / trainer["batch_size"])
+
+
+@contextlib.contextmanager
+def dtype_policy(name):
+    """Sets Keras' global dtype policy ("float32", "mixed_float16") for the block, then restores it."""
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(name)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+def _build(trainer, tft_output, steps, strategy):
+    """The compiled training model under `strategy`, and a checkpoint of its whole state."""
+    replicas = strategy.num_replicas_in_sync
+    if trainer["batch_size"] % replicas:
+        raise ValueError(
+            f"trainer.batch_size: expected a multiple of the {replicas} replicas, so that each "
+            f"takes an equal share of the global batch; got {trainer['batch_size']}"
+        )
+    with strategy.scope():
+        model = build_training_model(
+            trainer,
+            image_size=tft_output.transformed_feature_spec()[IMAGE_KEY].shape[0],
+            num_classes=tft_output.vocabulary_size_by_name(IDENTITY_VOCABULARY),
+            sync_batch_norm=trainer["distribution"]["sync_batch_norm"] and replicas > 1,
+        )
+        model.compile(optimizer=build_optimizer(trainer, steps))
+        model.optimizer.build(model.trainable_variables)
+    return model, tf.train.Checkpoint(model=model, optimizer=model.optimizer)
+
+
+def _train(model, checkpoint, checkpoints, fn_args, tft_output, trainer, steps, strategy):
+    """Trains from the model's current step to `steps`, saving checkpoints on the way."""
+    first_step = trained_steps(model)
+    dataset = training_dataset(
+        fn_args.data_accessor,
+        fn_args.train_files,
+        tft_output.transformed_metadata.schema,
+        trainer["batch_size"],
+        trainer["augmentation"],
+        trainer["shuffle_buffer"],
+        trainer["seed"],
+        first_step,
+    )
+    log_dir = fn_args.model_run_dir if distribution.is_chief(strategy) else None
+    with distribution.writable_dir(checkpoints, strategy) as checkpoint_writes:
+        manager = tf.train.CheckpointManager(checkpoint, checkpoint_writes, max_to_keep=3)
+        callbacks = [
+            StopOnNonFiniteLoss(),  # before the checkpoints: a diverged step is never saved
+            TrainingLog(log_dir, trainer["log_every_steps"], steps),
+            SaveCheckpoints(manager, trainer["checkpoint_every_steps"]),
+        ]
+        train(model, dataset, strategy, first_step, steps, callbacks)
+
+
+def run_fn(fn_args: tfx.components.FnArgs):
+    """`fn_args.custom_config` holds the pipeline config's `trainer` and `data` sections."""
+    trainer, data = fn_args.custom_config["trainer"], fn_args.custom_config["data"]
+    # First of all: a multi-worker strategy must be created before any other TensorFlow op.
+    strategy = distribution.make_strategy(trainer["distribution"])
+    keras.utils.set_random_seed(trainer["seed"])
+    tft_output = tft.TFTransformOutput(fn_args.transform_graph_path)
+    steps = total_steps(trainer, tft_output)
+    checkpoints = checkpoint_dir(
+        fn_args.model_run_dir, fn_args.train_files, fn_args.transform_graph_path, trainer, data
+    )
+
+    with dtype_policy("mixed_float16" if trainer["mixed_precision"] else "float32"):
+        model, checkpoint = _build(trainer, tft_output, steps, strategy)
+        restored = restore_latest(checkpoint, checkpoints)
+        if restored:
+            logger.info("resumed from %s at step %d of %d", restored, trained_steps(model), steps)
+        else:
+            logger.info(
+                "training %d steps on %d identities, %d replica(s); checkpoints in %s",
+                steps, model.head.num_classes, strategy.num_replicas_in_sync, checkpoints,
+            )
+        if trained_steps(model) < steps:
+            _train(model, checkpoint, checkpoints, fn_args, tft_output, trainer, steps, strategy)
+
+    with distribution.writable_dir(fn_args.serving_model_dir, strategy) as export_dir:
+        export_embedding_model(
+            model.backbone, tft_output, data, export_dir, trainer["flip_test_time_augmentation"]
+        )
+    if distribution.is_chief(strategy):
+        tf.io.gfile.makedirs(fn_args.model_run_dir)
+        model.backbone.save(os.path.join(fn_args.model_run_dir, BACKBONE_FILE))
+    logger.info("exported the embedding model to %s", fn_args.serving_model_dir)
