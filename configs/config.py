@@ -17,7 +17,7 @@ import pydantic
 import yaml
 from pydantic import Field
 
-from arcface_module.backbones.mobilefacenet import MIN_INPUT_SIZE as MBF_MIN_INPUT_SIZE
+from arcface_module.catalog import MBF_MIN_INPUT_SIZE
 from configs.base import Location, Section, is_remote, join
 from configs.data import DataConfig
 from configs.evaluation import EvaluatorConfig, PusherConfig

@@ -25,6 +25,7 @@ from typing import Annotated, List, Literal, Optional, Tuple
 import pydantic
 from pydantic import Field
 
+from arcface_module.catalog import BACKBONES, MARGIN_DEFAULTS, MARGINS
 from configs.base import Section
 
 
@@ -88,17 +89,17 @@ _Angle = Annotated[float, Field(ge=0, lt=math.pi)]
 class TrainerConfig(Section):
     """The model and how it is trained."""
 
-    backbone: Literal["tiny", "tiny_flat", "mbf", "r18", "r34", "r50", "r100"] = "tiny"
+    backbone: Literal[BACKBONES] = "tiny"
     embedding_size: int = Field(128, ge=2)
     # The margin on each sample's own class: "arcface" cos(theta + margin), "cosface"
     # cos(theta) - margin, "sphereface" cos(margin * theta), "adaface" (margin adapted to image
     # quality), "combined" cos(m1 * theta + m2) - m3 with (m1, m2, m3) = combined_margins.
-    margin_type: Literal["arcface", "cosface", "sphereface", "adaface", "combined"] = "arcface"
-    margin: float = Field(0.5, ge=0, lt=math.pi)
-    combined_margins: Tuple[Annotated[float, Field(gt=0)], _Angle, Annotated[float, Field(ge=0)]] = (
-        1.0,
-        0.3,
-        0.2,
+    margin_type: Literal[MARGINS] = "arcface"
+    # Unset: the library's default for the margin_type (arcface_module.catalog.MARGIN_DEFAULTS).
+    # One number for every type would give sphereface m1 = 0.5, an easier task than m1 = 1.
+    margin: Optional[float] = Field(None, ge=0, lt=math.pi)
+    combined_margins: Tuple[Annotated[float, Field(gt=0)], _Angle, Annotated[float, Field(ge=0)]] = tuple(
+        MARGIN_DEFAULTS["combined"][m] for m in ("m1", "m2", "m3")
     )
     scale: float = Field(64.0, gt=0)
     sub_centers: int = Field(1, ge=1)
@@ -127,6 +128,16 @@ class TrainerConfig(Section):
     distribution: DistributionConfig = DistributionConfig()
     # Serve the embedding of image + mirrored image (insightface's flip test): steadier, 2x compute.
     flip_test_time_augmentation: bool = False
+
+    @pydantic.model_validator(mode="before")
+    @classmethod
+    def _margin_follows_margin_type(cls, values):
+        if isinstance(values, dict) and values.get("margin") is None:
+            margin_type = values.get("margin_type", cls.model_fields["margin_type"].default)
+            default = MARGIN_DEFAULTS.get(margin_type, {}).get("margin")  # "combined" has none
+            if default is not None:
+                values = {**values, "margin": default}
+        return values
 
     @pydantic.model_validator(mode="after")
     def _consistent(self):

@@ -2,16 +2,19 @@
 
 import functools
 
-from arcface_module.backbones.iresnet import BLOCKS_PER_STAGE, iresnet
+from arcface_module.backbones.iresnet import iresnet
 from arcface_module.backbones.mobilefacenet import mobilefacenet
 from arcface_module.backbones.tiny import tiny
+from arcface_module.catalog import BACKBONES, IRESNET_BLOCKS
 
-_BACKBONES = {
-    "mbf": mobilefacenet,
-    **{depth: functools.partial(iresnet, depth) for depth in BLOCKS_PER_STAGE},
-    "tiny": tiny,
-    "tiny_flat": functools.partial(tiny, flatten=True),
-}
+
+def _builder(name):
+    """The function that builds backbone `name`, one of `catalog.BACKBONES`."""
+    if name == "mbf":
+        return mobilefacenet
+    if name in IRESNET_BLOCKS:
+        return functools.partial(iresnet, name)
+    return functools.partial(tiny, flatten=name == "tiny_flat")
 
 
 def get_backbone(name, num_features=512, input_shape=(112, 112, 3)):
@@ -24,7 +27,7 @@ def get_backbone(name, num_features=512, input_shape=(112, 112, 3)):
     under a mixed-precision policy; `embedding_model` adds the L2 normalisation.
 
     Args:
-        name: one of "mbf", "r18", "r34", "r50", "r100", "tiny", "tiny_flat".
+        name: one of `arcface_module.catalog.BACKBONES`.
         num_features: embedding size.
         input_shape: `(height, width, channels)` of the images, channels last.
 
@@ -34,8 +37,8 @@ def get_backbone(name, num_features=512, input_shape=(112, 112, 3)):
     >>> backbone.output_shape
     (None, 64)
     """
-    if name not in _BACKBONES:
-        raise ValueError(f"Unknown backbone {name!r}; expected one of {sorted(_BACKBONES)}.")
+    if name not in BACKBONES:
+        raise ValueError(f"Unknown backbone {name!r}; expected one of {sorted(BACKBONES)}.")
     if not (isinstance(num_features, int) and num_features >= 1):
         raise ValueError(f"`num_features` must be an int >= 1; received {num_features!r}.")
     input_shape = tuple(input_shape)
@@ -44,4 +47,4 @@ def get_backbone(name, num_features=512, input_shape=(112, 112, 3)):
             "`input_shape` must be (height, width, channels) positive ints; "
             f"received {input_shape!r}."
         )
-    return _BACKBONES[name](num_features=num_features, input_shape=input_shape)
+    return _builder(name)(num_features=num_features, input_shape=input_shape)

@@ -3,16 +3,10 @@
 import keras
 
 from arcface_module.backbones.blocks import batch_norm, conv, prelu
+from arcface_module.catalog import IRESNET_BLOCKS
 
 # InsightFace initialises every convolution with normal(0, 0.1); BatchNorm follows each one.
 _CONV_INIT = keras.initializers.RandomNormal(stddev=0.1)
-
-BLOCKS_PER_STAGE = {
-    "r18": (2, 2, 2, 2),
-    "r34": (3, 4, 6, 3),
-    "r50": (3, 4, 14, 3),
-    "r100": (3, 13, 30, 3),
-}
 
 
 def _basic_block(x, filters, strides, name):
@@ -42,7 +36,7 @@ def iresnet(depth, num_features, input_shape):
     x = conv(images, 64, 3, "conv1", kernel_initializer=_CONV_INIT)
     x = batch_norm("bn1")(x)
     x = prelu("prelu")(x)
-    for stage, (filters, blocks) in enumerate(zip((64, 128, 256, 512), BLOCKS_PER_STAGE[depth]), 1):
+    for stage, (filters, blocks) in enumerate(zip((64, 128, 256, 512), IRESNET_BLOCKS[depth]), 1):
         for block in range(blocks):
             x = _basic_block(x, filters, 2 if block == 0 else 1, f"layer{stage}_{block}")
     x = batch_norm("bn2")(x)

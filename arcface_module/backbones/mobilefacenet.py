@@ -3,13 +3,12 @@
 import keras
 
 from arcface_module.backbones.blocks import batch_norm, conv, prelu
+from arcface_module.catalog import MBF_MIN_INPUT_SIZE
 
 # Kaiming normal with fan-out, as InsightFace initialises MobileFaceNet's convolutions.
 _CONV_INIT = keras.initializers.VarianceScaling(
     2.0, mode="fan_out", distribution="untruncated_normal"
 )
-# The global depthwise convolution is 7x7 on a map of 1/16 of the input (four stride-2 stages).
-MIN_INPUT_SIZE = 97
 
 
 def _conv_block(
@@ -38,13 +37,13 @@ def _residual(x, blocks, expansion, name):
 def mobilefacenet(num_features, input_shape):
     """Builds MobileFaceNet ("mbf"): images -> `num_features` embedding.
 
-    The global depthwise convolution (GDC) is 7x7, so inputs need at least `MIN_INPUT_SIZE` (97)
+    The global depthwise convolution (GDC) is 7x7, so inputs need at least `MBF_MIN_INPUT_SIZE` (97)
     pixels a side (a 7x7 map after four stride-2 stages). Under a mixed-precision policy the
     layers after the last stage run in float32, as in InsightFace's `fp16` mode.
     """
-    if min(input_shape[:2]) < MIN_INPUT_SIZE:
+    if min(input_shape[:2]) < MBF_MIN_INPUT_SIZE:
         raise ValueError(
-            f"mbf needs inputs of at least {MIN_INPUT_SIZE}x{MIN_INPUT_SIZE} pixels (its 7x7 global "
+            f"mbf needs inputs of at least {MBF_MIN_INPUT_SIZE}x{MBF_MIN_INPUT_SIZE} pixels (its 7x7 global "
             "depthwise convolution runs at 1/16 of the input size); "
             f"received input_shape={tuple(input_shape)}."
         )

@@ -8,8 +8,10 @@ class ArcFaceLayer(keras.layers.Layer):
 
     The classification layer of ArcFace-family models: both the embeddings and the class centers
     are L2-normalised, so the output is `cos(theta)` for every class, in [-1, 1]. Put it last in
-    a model and train with a margin loss (`ArcFaceLoss`, `CosFaceLoss`, ...), which adds the
-    margin and the scale. With `sub_centers=K` each class has K centers and its cosine is the
+    a model and train with a margin loss (`ArcFaceLoss`, or `MarginLoss("cosface")` and the
+    other margins by name), which adds the margin and the scale: the plug-and-play convenience.
+    `MarginHead`, the recommended training API, holds this layer and applies the same margin
+    softmax, with the labels inside the model (Partial FC, AdaFace). With `sub_centers=K` each class has K centers and its cosine is the
     largest of the K (sub-center ArcFace, Deng et al., ECCV 2020).
 
     Normalisation always runs in float32 (the squared norm of an fp16 embedding can overflow);

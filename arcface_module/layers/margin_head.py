@@ -13,9 +13,11 @@ from arcface_module.losses.margin_softmax import margin_softmax_cross_entropy
 class MarginHead(keras.layers.Layer):
     """A margin softmax head that takes `[embeddings, labels]` and adds its loss itself.
 
-    For models trained on a loss that needs more than the cosines: AdaFace (the embedding
-    norms), Partial FC (the labels choose which class centers to compute) and custom
-    `train_step`s. The head holds an `ArcFaceLayer` of class centers (`sub_centers` per class),
+    The library's recommended way to train (the pipeline's Trainer uses it; `training_model`
+    wraps a backbone and a head for `fit`): every margin, including AdaFace (which needs the
+    embedding norms), Partial FC (the labels choose which class centers to compute) and custom
+    `train_step`s. `ArcFaceLayer` + `MarginLoss` is the plug-and-play convenience for the
+    margins that need only the cosines. The head holds an `ArcFaceLayer` of class centers (`sub_centers` per class),
     applies the margin to each sample's target class, scales by `scale` and returns the
     per-sample softmax cross-entropy in float32; their mean is also registered with
     `add_loss`, so `model.compile(optimizer)` without a loss trains on it.

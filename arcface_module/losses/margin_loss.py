@@ -1,5 +1,6 @@
 import keras
 
+from arcface_module.catalog import MARGIN_DEFAULTS
 from arcface_module.layers.combined_margin import CombinedMargin
 from arcface_module.layers.margins import get_margin
 from arcface_module.losses.margin_softmax import margin_softmax_cross_entropy, one_hot_targets
@@ -86,9 +87,16 @@ class ArcFaceLoss(MarginLoss):
     >>> history = model.fit(np.zeros((8, 32, 32, 3)), np.arange(8) % 4, verbose=0)
     """
 
-    def __init__(self, margin=0.5, scale=64.0, easy_margin=False, name="arcface_loss", **kwargs):
+    def __init__(
+        self,
+        margin=MARGIN_DEFAULTS["arcface"]["margin"],
+        scale=64.0,
+        easy_margin=MARGIN_DEFAULTS["arcface"]["easy_margin"],
+        name="arcface_loss",
+        **kwargs,
+    ):
         super().__init__(
-            margin=CombinedMargin(m2=margin, easy_margin=easy_margin),
+            margin=get_margin("arcface", margin=margin, easy_margin=easy_margin),
             scale=scale,
             name=name,
             **kwargs,
