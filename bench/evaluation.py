@@ -11,7 +11,7 @@ import numpy as np
 
 from bench import measure
 from bench.results import Result
-from components.embedding_evaluator import metrics, model_metrics
+from components.embedding_evaluator import catalog, metrics, model_metrics
 
 NAME = "evaluation"
 TARGET_SECONDS = 5.0
@@ -32,7 +32,7 @@ def _steps(scores, is_same):
         "kfold": lambda: metrics.verification_accuracy_kfold(scores, is_same),
         "auc": lambda: metrics.auc(scores, is_same),
         "eer": lambda: metrics.equal_error_rate(scores, is_same),
-        "tar": lambda: metrics.tar_at_far(scores, is_same, fars=tuple(model_metrics.FARS.values())),
+        "tar": lambda: metrics.tar_at_far(scores, is_same, fars=tuple(catalog.FARS.values())),
     }
 
 

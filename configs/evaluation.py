@@ -4,22 +4,13 @@ from typing import Annotated, Dict, Literal, Optional
 
 from pydantic import Field
 
+from components.embedding_evaluator.catalog import COMPARABLE_METRICS, FARS, MIN_VERIFICATION_ACCURACY
 from configs.base import Location, Section
 
 # The false-accept rates at which the evaluator reports the true-accept rate.
-FarKey = Literal["1e-1", "1e-2", "1e-3", "1e-4"]
+FarKey = Literal[tuple(FARS)]
 # Metrics a model can be compared on with its predecessor; for `eer` lower is better, else higher.
-ComparableMetric = Literal[
-    "verification_accuracy",
-    "auc",
-    "eer",
-    "rank_1",
-    "rank_5",
-    "tar_at_far_1e-1",
-    "tar_at_far_1e-2",
-    "tar_at_far_1e-3",
-    "tar_at_far_1e-4",
-]
+ComparableMetric = Literal[COMPARABLE_METRICS]
 Rate = Annotated[float, Field(ge=0, le=1)]
 
 
@@ -40,7 +31,7 @@ class EvaluatorConfig(Section):
     are scored on the same pairs in the same run).
     """
 
-    min_verification_accuracy: float = Field(0.7, ge=0, le=1)
+    min_verification_accuracy: float = Field(MIN_VERIFICATION_ACCURACY, ge=0, le=1)
     # FAR -> least TAR there; a FAR the pairs cannot measure (too few negatives) fails the check.
     min_tar_at_far: Dict[FarKey, Rate] = {}
     # metric -> the largest loss tolerated against the latest blessed model (0: no worse).

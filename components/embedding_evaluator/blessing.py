@@ -22,15 +22,15 @@ from tfx.components.evaluator import constants
 from tfx.types import Artifact
 from tfx.utils import io_utils
 
-from components.embedding_evaluator import verification_file
-from components.embedding_evaluator.model_metrics import LOWER_IS_BETTER, tar_key
+from serving import verification_file
+from components.embedding_evaluator.catalog import LOWER_IS_BETTER, MIN_VERIFICATION_ACCURACY, tar_key
 
 
 @dataclasses.dataclass(frozen=True)
 class BlessingPolicy:
     """What a model must achieve to be blessed; see configs/evaluation.py, EvaluatorConfig."""
 
-    min_verification_accuracy: float = 0.0
+    min_verification_accuracy: float = MIN_VERIFICATION_ACCURACY
     min_tar_at_far: Mapping[str, float] = dataclasses.field(default_factory=dict)
     max_regression_from_blessed: Mapping[str, float] = dataclasses.field(default_factory=dict)
 

@@ -5,6 +5,8 @@ anybody else's. These functions form same/different pairs from the eval split's 
 them by cosine similarity and measure verification accuracy with the LFW 10-fold protocol, the
 ROC curve with its AUC, equal error rate and TAR at fixed FARs, and rank-k identification.
 A pair counts as the same identity iff its similarity >= the threshold, throughout.
+Over 300 lines on purpose: every metric here shares that convention and the pair sampling, and
+they are tested together against scikit-learn (tests/evaluation/test_metrics_*.py).
 
 Example:
     >>> labels = np.array(["ann", "ann", "bob", "bob"])
@@ -16,6 +18,8 @@ Example:
 """
 
 import numpy as np
+
+from components.embedding_evaluator.catalog import FARS, RANKS
 
 
 def _sample_pairs(partner_start, partner_count, num_pairs, rng):
@@ -271,7 +275,7 @@ def equal_error_rate(scores, is_same):
     return float(fpr[crossing - 1] + fraction * (fpr[crossing] - fpr[crossing - 1]))
 
 
-def tar_at_far(scores, is_same, fars=(1e-1, 1e-2, 1e-3, 1e-4)):
+def tar_at_far(scores, is_same, fars=tuple(FARS.values())):
     """True-accept rate at the strictest threshold whose false-accept rate is at most each FAR.
 
     A FAR of f is only measurable with at least 1/f different-identity pairs (below that, one
@@ -300,7 +304,7 @@ def tar_at_far(scores, is_same, fars=(1e-1, 1e-2, 1e-3, 1e-4)):
     return results
 
 
-def identification_rank_k(embeddings, labels, ks=(1, 5), seed=0, batch_size=1024):
+def identification_rank_k(embeddings, labels, ks=RANKS, seed=0, batch_size=1024):
     """Closed-set identification: how often a probe's identity ranks in the top k of the gallery.
 
     The gallery holds one image per identity, picked by `seed`; every other image is a probe and

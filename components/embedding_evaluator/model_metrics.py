@@ -15,17 +15,7 @@ Example:
 import numpy as np
 
 from components.embedding_evaluator import metrics
-
-# Report keys of the false-accept rates where the true-accept rate is measured.
-FARS = {"1e-1": 1e-1, "1e-2": 1e-2, "1e-3": 1e-3, "1e-4": 1e-4}
-RANKS = (1, 5)
-# For these metrics lower is better; for every other number reported higher is better.
-LOWER_IS_BETTER = frozenset({"eer"})
-
-
-def tar_key(far: str) -> str:
-    """The report key of the TAR at a FAR key: `tar_key("1e-3") == "tar_at_far_1e-3"`."""
-    return f"tar_at_far_{far}"
+from components.embedding_evaluator.catalog import FARS, RANKS, rank_key, tar_key
 
 
 def verification_metrics(scores, is_same, seed: int) -> dict:
@@ -51,4 +41,4 @@ def verification_metrics(scores, is_same, seed: int) -> dict:
 def identification_metrics(embeddings, labels, seed: int) -> dict:
     """Closed-set rank-1 and rank-5: one gallery image per eval identity, every other image a probe."""
     ranks = metrics.identification_rank_k(embeddings, labels, ks=RANKS, seed=seed)
-    return {f"rank_{k}": ranks[k] for k in RANKS}
+    return {rank_key(k): ranks[k] for k in RANKS}

@@ -11,7 +11,8 @@ from tfx.dsl.components.base.base_beam_executor import BaseBeamExecutor
 from tfx.types import artifact_utils, standard_artifacts
 
 import toy_models
-from components.embedding_evaluator import executor, verification_file
+from components.embedding_evaluator import executor
+from serving import verification_file
 from components.embedding_evaluator.blessing import BlessingPolicy
 
 NUM_IDENTITIES, IMAGES_PER_IDENTITY = 6, 5
@@ -49,7 +50,7 @@ def inputs(tmp_path_factory):
     }
 
 
-def _evaluate(tmp_path, inputs, candidate, baseline=None, pairs=False, policy=BlessingPolicy()):
+def _evaluate(tmp_path, inputs, candidate, baseline=None, pairs=False, policy=BlessingPolicy(min_verification_accuracy=0.0)):
     """Runs the executor; returns (metrics.json as a dict, the ModelEvaluation, the ModelBlessing)."""
     input_dict = {executor.EXAMPLES_KEY: [inputs["examples"]], executor.MODEL_KEY: [inputs[candidate]]}
     if baseline:
@@ -138,7 +139,8 @@ def test_blessing_follows_tfx_conventions_and_carries_the_threshold(good_against
 
 def test_a_model_worse_than_the_blessed_one_is_not_blessed(inputs, tmp_path):
     report, _, blessing = _evaluate(tmp_path, inputs, "poor", baseline="good",
-                                    policy=BlessingPolicy(max_regression_from_blessed={"verification_accuracy": 0.0}))
+                                    policy=BlessingPolicy(min_verification_accuracy=0.0,
+                                                          max_regression_from_blessed={"verification_accuracy": 0.0}))
     assert report["blessed"] is False
     assert os.path.exists(os.path.join(blessing.uri, "NOT_BLESSED"))
     assert blessing.get_int_custom_property("blessed") == 0

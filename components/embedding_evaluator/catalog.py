@@ -1,0 +1,40 @@
+"""What the evaluator reports and blesses on, by name; imports nothing (no TensorFlow, no NumPy).
+
+The one definition of the metric names and of the blessing policy's default: the evaluator
+computes the metrics (`model_metrics`), the policy checks them (`blessing`), and the pipeline
+config validates its thresholds against them (`configs/evaluation.py`) without loading TFX.
+
+Example:
+
+>>> tar_key("1e-3"), "rank_5" in COMPARABLE_METRICS
+('tar_at_far_1e-3', True)
+"""
+
+# Report keys of the false-accept rates where the true-accept rate is measured.
+FARS = {"1e-1": 1e-1, "1e-2": 1e-2, "1e-3": 1e-3, "1e-4": 1e-4}
+# Closed-set identification: is the right identity among the k nearest gallery faces?
+RANKS = (1, 5)
+# For these metrics lower is better; for every other number reported higher is better.
+LOWER_IS_BETTER = frozenset({"eer"})
+# The least LFW-protocol verification accuracy a model needs to be blessed, unless configured.
+MIN_VERIFICATION_ACCURACY = 0.7
+
+
+def tar_key(far: str) -> str:
+    """The report key of the TAR at a FAR key: `tar_key("1e-3") == "tar_at_far_1e-3"`."""
+    return f"tar_at_far_{far}"
+
+
+def rank_key(k: int) -> str:
+    """The report key of rank-k identification: `rank_key(5) == "rank_5"`."""
+    return f"rank_{k}"
+
+
+# Metrics a model can be compared on with its predecessor (`LOWER_IS_BETTER` says which way).
+COMPARABLE_METRICS = (
+    "verification_accuracy",
+    "auc",
+    "eer",
+    *(rank_key(k) for k in RANKS),
+    *(tar_key(far) for far in FARS),
+)
