@@ -18,11 +18,10 @@ from typing import Sequence
 import numpy as np
 import tensorflow as tf
 
-from components.embedding_evaluator import verification_file
+from serving import verification_file
 from face_data.images import check_image
-from components.versioned_pusher.versions import SAVED_MODEL_FILE, latest_version_dir
-
-SERVING_SIGNATURE = tf.saved_model.DEFAULT_SERVING_SIGNATURE_DEF_KEY
+from serving.model_folder import SAVED_MODEL_FILE, latest_version_dir
+from tfx_module.signatures import SERVING_SIGNATURE
 
 
 def version_dir(path: str) -> str:

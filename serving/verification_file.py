@@ -16,9 +16,11 @@ from typing import List
 
 import tensorflow as tf
 
+from tfx_module.signatures import EMBEDDING_KEY, SERVING_SIGNATURE
+
 FILE_NAME = "verification.json"
 DECISION = "same person if the cosine similarity of the two embeddings >= threshold"
-SIGNATURE = "serving_default: images (encoded image bytes) -> embedding (L2-normalised)"
+SIGNATURE = f"{SERVING_SIGNATURE}: images (encoded image bytes) -> {EMBEDDING_KEY} (L2-normalised)"
 
 
 def write(folder: str, threshold: float, model_uri: str, checks: List[str]) -> None:

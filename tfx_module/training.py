@@ -23,19 +23,14 @@ from tfx import v1 as tfx
 from tfx_module.preprocessing import IDENTITY_COUNTS, IDENTITY_VOCABULARY, IMAGE_KEY
 from tfx_module.trainer import distribution
 from tfx_module.trainer.checkpoints import SaveCheckpoints, checkpoint_dir, restore_latest
-from tfx_module.trainer.export import (
-    EMBEDDING_KEY,
-    EXAMPLES_SIGNATURE,
-    SERVING_SIGNATURE,
-    export_embedding_model,
-)
+from tfx_module.trainer.export import export_embedding_model
 from tfx_module.trainer.inputs import training_dataset
 from tfx_module.trainer.loop import train
 from tfx_module.trainer.model import build_training_model, trained_steps
 from tfx_module.trainer.monitoring import StopOnNonFiniteLoss, TrainingLog
 from tfx_module.trainer.optimization import build_optimizer
 
-__all__ = ["BACKBONE_FILE", "EMBEDDING_KEY", "EXAMPLES_SIGNATURE", "SERVING_SIGNATURE", "run_fn"]
+__all__ = ["BACKBONE_FILE", "run_fn"]
 
 BACKBONE_FILE = "backbone.keras"
 logger = logging.getLogger(__name__)

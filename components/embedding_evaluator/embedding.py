@@ -28,7 +28,7 @@ import apache_beam as beam
 import numpy as np
 import tensorflow as tf
 
-from tfx_module.training import EMBEDDING_KEY, EXAMPLES_SIGNATURE, SERVING_SIGNATURE
+from tfx_module.signatures import EMBEDDING_KEY, EXAMPLES_SIGNATURE, SERVING_SIGNATURE
 from face_data import records
 
 KEY_FEATURE = "key"

@@ -22,7 +22,7 @@ from tfx.proto import pusher_pb2
 from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import io_utils, json_utils, proto_utils
 
-from components.embedding_evaluator import verification_file
+from serving import verification_file
 from serving.pushed_model import SavedModelEmbedder
 from components.versioned_pusher import versions
 

@@ -1,4 +1,6 @@
-"""Numbered model versions in TF Serving's layout: `<model_dir>/<version>/saved_model.pb`.
+"""Numbered model versions in TF Serving's layout: `<model_dir>/<version>/saved_model.pb`, written.
+
+Reading the layout (`list_versions`, `latest_version_dir`) belongs to `serving/model_folder.py`.
 
 On a local filesystem a version is copied under a hidden name (`.partial-<version>-<random>`,
 which TF Serving and `list_versions` ignore) and renamed into place, so a reader sees either no
@@ -31,7 +33,8 @@ from typing import Callable, List, Mapping, Optional
 from tfx.dsl.io import fileio
 from tfx.utils import io_utils
 
-SAVED_MODEL_FILE = "saved_model.pb"
+from serving.model_folder import SAVED_MODEL_FILE, list_versions
+
 # Hidden folders of a local push in progress: a staged copy, a version on its way out.
 STAGING_PREFIXES = (".partial-", ".deleting-")
 
@@ -40,24 +43,6 @@ logger = logging.getLogger(__name__)
 
 def _is_remote(path: str) -> bool:
     return "://" in path
-
-
-def list_versions(model_dir: str) -> List[int]:
-    """The complete versions in `model_dir`, oldest first: numbered folders holding saved_model.pb."""
-    if not fileio.isdir(model_dir):
-        return []
-    return sorted(int(name.rstrip("/")) for name in fileio.listdir(model_dir)
-                  if name.rstrip("/").isdigit()
-                  and fileio.exists(os.path.join(model_dir, name.rstrip("/"), SAVED_MODEL_FILE)))
-
-
-def latest_version_dir(model_dir: str) -> str:
-    """The folder of the newest version, the one TF Serving serves by default."""
-    versions = list_versions(model_dir)
-    if not versions:
-        raise FileNotFoundError(f"{model_dir}: expected version folders <model_dir>/<number>/ holding "
-                                f"{SAVED_MODEL_FILE}, found none")
-    return os.path.join(model_dir, str(versions[-1]))
 
 
 def next_version(model_dir: str) -> int:

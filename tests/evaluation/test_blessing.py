@@ -5,7 +5,7 @@ import os
 import pytest
 from tfx.types import standard_artifacts
 
-from components.embedding_evaluator import verification_file
+from serving import verification_file
 from components.embedding_evaluator.blessing import BlessingPolicy, judge, write_blessing
 
 CANDIDATE = {"verification_accuracy": 0.82, "eer": 0.2, "tar_at_far_1e-1": 0.6,

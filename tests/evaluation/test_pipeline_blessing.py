@@ -20,7 +20,7 @@ from ml_metadata import metadata_store
 from tfx import v1 as tfx
 
 from face_data.face_drawing import draw_face_records
-from components.versioned_pusher.versions import list_versions
+from serving.model_folder import list_versions
 from configs import load_config
 
 pytestmark = pytest.mark.pipeline

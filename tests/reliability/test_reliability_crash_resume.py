@@ -25,7 +25,7 @@ import pytest
 from ml_metadata.proto import metadata_store_pb2
 
 from components.versioned_pusher.executor import check_serves
-from components.versioned_pusher.versions import list_versions
+from serving.model_folder import list_versions
 from configs import load_config
 from inspection import metadata, views
 from pipeline.local_runner import LOCK_FILE

@@ -10,10 +10,10 @@ import tensorflow as tf
 from PIL import Image
 
 from face_data.face_drawing import draw_face_records
-from components.embedding_evaluator import verification_file
+from serving import verification_file
 from serving import cli
 from serving.pushed_model import PushedModel
-from components.versioned_pusher.versions import latest_version_dir
+from serving.model_folder import latest_version_dir
 
 pytestmark = pytest.mark.pipeline
 

@@ -12,8 +12,9 @@ from tfx.proto import pusher_pb2
 from tfx.types import standard_artifacts
 from tfx.utils import json_utils, proto_utils
 
-from components.embedding_evaluator import verification_file
+from serving import verification_file
 from components.versioned_pusher import executor, versions
+from serving import model_folder
 
 
 def _saved_model_folder(path, marker: str) -> str:
@@ -46,8 +47,8 @@ def test_publish_adds_a_complete_version_with_its_extra_files(tmp_path):
     source = _saved_model_folder(tmp_path / "source", "model-a")
     model_dir = str(tmp_path / "serving" / "arcface")
     version_dir = versions.publish(source, model_dir, {"verification.json": '{"threshold": 0.3}'}, keep=3)
-    assert versions.list_versions(model_dir) == [int(os.path.basename(version_dir))]
-    assert versions.latest_version_dir(model_dir) == version_dir
+    assert model_folder.list_versions(model_dir) == [int(os.path.basename(version_dir))]
+    assert model_folder.latest_version_dir(model_dir) == version_dir
     assert sorted(os.listdir(version_dir)) == ["saved_model.pb", "variables", "verification.json"]
     with open(os.path.join(version_dir, "variables", "variables.index")) as file:
         assert file.read() == "model-a variables/variables.index"
@@ -60,7 +61,7 @@ def test_versions_always_increase_and_only_the_newest_are_kept(tmp_path):
                  for i in range(4)]  # within a second or two: the clock alone would repeat numbers
     numbers = [int(os.path.basename(path)) for path in published]
     assert numbers == sorted(set(numbers))
-    assert versions.list_versions(model_dir) == numbers[-2:]
+    assert model_folder.list_versions(model_dir) == numbers[-2:]
     assert _entries(model_dir) == [str(number) for number in numbers[-2:]]
 
 
@@ -71,7 +72,7 @@ def test_no_reader_sees_a_version_before_it_is_complete(tmp_path, monkeypatch):
 
     def write_then_look(folder, extra_files):
         # The model's files are copied by now; a reader listing the model folder must not see them yet.
-        seen_while_copying.append((versions.list_versions(model_dir), [n for n in _entries(model_dir) if n.isdigit()]))
+        seen_while_copying.append((model_folder.list_versions(model_dir), [n for n in _entries(model_dir) if n.isdigit()]))
         raise OSError("disk full")
 
     monkeypatch.setattr(versions, "_write_extra_files", write_then_look)
@@ -111,7 +112,7 @@ def test_local_pushes_to_one_folder_take_turns(tmp_path):
         finally:
             os.close(folder)  # the other push is done
         version_dir = waiting.result(timeout=60)
-    assert versions.list_versions(model_dir) == [1, int(os.path.basename(version_dir))]
+    assert model_folder.list_versions(model_dir) == [1, int(os.path.basename(version_dir))]
 
 
 def test_publish_refuses_a_folder_without_a_saved_model(tmp_path):
@@ -124,7 +125,7 @@ def test_publish_refuses_a_folder_without_a_saved_model(tmp_path):
 def test_latest_version_of_an_empty_folder_says_what_was_expected(tmp_path):
     os.makedirs(tmp_path / "arcface" / "17")  # a number without a saved_model.pb is no version
     with pytest.raises(FileNotFoundError, match="expected version folders <model_dir>/<number>/ holding"):
-        versions.latest_version_dir(str(tmp_path / "arcface"))
+        model_folder.latest_version_dir(str(tmp_path / "arcface"))
 
 
 def _push(tmp_path, blessed: bool, threshold=0.42, keep=2, vector=(0.6, 0.8)):
@@ -153,7 +154,7 @@ def _push(tmp_path, blessed: bool, threshold=0.42, keep=2, vector=(0.6, 0.8)):
 
 def test_executor_pushes_a_blessed_model_with_its_threshold(tmp_path):
     pushed = _push(tmp_path, blessed=True)
-    version_dir = versions.latest_version_dir(str(tmp_path / "serving" / "arcface"))
+    version_dir = model_folder.latest_version_dir(str(tmp_path / "serving" / "arcface"))
     assert pushed.get_int_custom_property("pushed") == 1
     assert pushed.get_string_custom_property("pushed_destination") == version_dir
     assert pushed.get_string_custom_property("pushed_version") == os.path.basename(version_dir)
@@ -180,5 +181,5 @@ def test_executor_refuses_a_model_that_does_not_embed_to_a_unit_vector(tmp_path)
     with pytest.raises(ValueError, match=r"not pushed: serving_default embeds a probe image as a vector of norm nan"):
         _push(tmp_path, blessed=True, vector=(np.nan, 1.0))
     model_dir = tmp_path / "serving" / "arcface"
-    assert versions.list_versions(str(model_dir)) == []
+    assert model_folder.list_versions(str(model_dir)) == []
     assert _entries(model_dir) == []  # the staged copy is gone too

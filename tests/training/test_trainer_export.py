@@ -13,7 +13,8 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image
 
-from tfx_module.training import BACKBONE_FILE, EMBEDDING_KEY, EXAMPLES_SIGNATURE, SERVING_SIGNATURE
+from tfx_module.signatures import EMBEDDING_KEY, EXAMPLES_SIGNATURE, SERVING_SIGNATURE
+from tfx_module.training import BACKBONE_FILE
 from face_data.images import check_image
 from face_data.records import parse_face_example
 from tests.training.trainer_fixtures import TRAINER, png, serve

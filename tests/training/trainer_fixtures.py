@@ -19,7 +19,7 @@ from PIL import Image
 from tfx import v1 as tfx
 from tfx_bsl.public import tfxio
 
-from tfx_module import training
+from tfx_module import signatures, training
 from face_data.face_drawing import draw_face_records
 from face_data.records import make_face_example
 from configs.model import TrainerConfig
@@ -106,8 +106,8 @@ def run_logged(fn_args):
 
 def serve(model_dir, images):
     """Embeddings of encoded images through the exported `serving_default`."""
-    signature = tf.saved_model.load(model_dir).signatures[training.SERVING_SIGNATURE]
-    return signature(images=tf.constant(images))[training.EMBEDDING_KEY].numpy()
+    signature = tf.saved_model.load(model_dir).signatures[signatures.SERVING_SIGNATURE]
+    return signature(images=tf.constant(images))[signatures.EMBEDDING_KEY].numpy()
 
 
 def png(pixels):

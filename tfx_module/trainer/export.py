@@ -1,7 +1,8 @@
 """The exported SavedModel: the Transform graph and the embedding model, behind two signatures.
 
 - `serving_default`: `images`, encoded image bytes `[None]` -> `embedding` `[None, D]`;
-- `embed_examples`: `examples`, serialized tf.Examples `[None]` -> `embedding` `[None, D]`.
+- `embed_examples`: `examples`, serialized tf.Examples `[None]` -> `embedding` `[None, D]`
+(the names: `tfx_module/signatures.py`).
 
 Embeddings are L2-normalised float32. Images go through the very Transform graph the training
 data went through, so serving cannot drift from training; the margin head and the label exist
@@ -17,10 +18,8 @@ import tensorflow as tf
 
 import arcface_module
 from tfx_module.preprocessing import IMAGE_KEY
+from tfx_module.signatures import EMBEDDING_KEY, EXAMPLES_SIGNATURE, SERVING_SIGNATURE
 
-SERVING_SIGNATURE = "serving_default"
-EXAMPLES_SIGNATURE = "embed_examples"
-EMBEDDING_KEY = "embedding"
 
 
 class EmbeddingExport(tf.Module):
