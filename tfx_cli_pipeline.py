@@ -8,7 +8,7 @@ The CLI executes this file twice: on `pipeline create` with LocalDagRunner.run()
 learn the pipeline's name and root (the demo's synthetic faces are made then, once), and on
 `run create` as a script, which runs the pipeline. It lives at the top of the repository because
 the CLI puts the file's folder first on sys.path: from pipeline/, pipeline/pipeline.py would hide
-the `pipeline` package, and pipeline/inspect.py the standard library's `inspect`.
+the `pipeline` package.
 """
 
 import os
@@ -18,14 +18,15 @@ from tfx import v1 as tfx
 
 from configs import ConfigError, load_config
 from pipeline.inputs import InputDataError
-from pipeline.local_runner import local_pipeline
+from pipeline.local_runner import local_pipeline, prepare_inputs
 
 CONFIG_ENV = "ARCFACE_CONFIG"
 DEFAULT_CONFIG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "configs", "local.yaml")
 
 try:
-    arcface_pipeline = local_pipeline(load_config(os.environ.get(CONFIG_ENV, DEFAULT_CONFIG)))
+    config = load_config(os.environ.get(CONFIG_ENV, DEFAULT_CONFIG))
+    prepare_inputs(config)
 except (ConfigError, InputDataError) as refused:
     # The CLI passes a failing exit on: the user sees the message naming the key or record, not a traceback.
     sys.exit(f"error: {refused}")
-tfx.orchestration.LocalDagRunner().run(arcface_pipeline)
+tfx.orchestration.LocalDagRunner().run(local_pipeline(config))

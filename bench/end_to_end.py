@@ -19,7 +19,7 @@ from bench import measure
 from bench.results import Result
 from configs import load_config
 from inspection import metadata, views
-from pipeline import inputs
+from pipeline import demo_data
 
 NAME = "end_to_end"
 DEMO_CONFIG = "configs/local.yaml"
@@ -83,7 +83,7 @@ def run_demo(run_root, overrides):
     config_path = demo_config(run_root, overrides)
     config = load_config(config_path)
     start = time.perf_counter()
-    inputs.ensure_input_data(config)
+    demo_data.prepare(config)
     generation = time.perf_counter() - start
     launched = time.time()
     completed = subprocess.run([sys.executable, "-m", "pipeline.local_runner", "--config", config_path],

@@ -21,7 +21,7 @@ from tfx.orchestration.beam.beam_dag_runner import BeamDagRunner
 
 from configs import ConfigError, PipelineConfig, load_config
 from configs.base import is_remote
-from pipeline import inputs, pipeline, report
+from pipeline import demo_data, inputs, pipeline, report
 
 ORCHESTRATORS = {"beam": BeamDagRunner, "local": tfx.orchestration.LocalDagRunner}
 LOCK_FILE = "runner.lock"
@@ -62,11 +62,15 @@ def run_folder_lock(config: PipelineConfig, config_file: str):
         yield
 
 
-def local_pipeline(config: PipelineConfig) -> tfx.dsl.Pipeline:
-    """The pipeline of `config` with its local ML Metadata store, its input data made if missing and
-    checked record by record (InputDataError names each bad file and record)."""
-    inputs.ensure_input_data(config)
+def prepare_inputs(config: PipelineConfig) -> None:
+    """The steps before a local run: the demo's synthetic faces drawn if configured and missing
+    (`demo_data`), then every input record checked (InputDataError names each bad file and record)."""
+    demo_data.prepare(config)
     inputs.check_input_data(config)
+
+
+def local_pipeline(config: PipelineConfig) -> tfx.dsl.Pipeline:
+    """The pipeline of `config` with its local ML Metadata store; it reads or writes nothing yet."""
     connection = config.metadata.connection_config(config.metadata_path)
     return pipeline.create_pipeline(config, connection)
 
@@ -84,6 +88,7 @@ def main(argv=None):
     try:
         config = load_config(args.config)
         with run_folder_lock(config, args.config):
+            prepare_inputs(config)
             ORCHESTRATORS[args.orchestrator]().run(local_pipeline(config))
     # Refused before any component ran: the message names the key, file or record; a traceback would bury it.
     except (ConfigError, inputs.InputDataError, RunFolderBusy) as refused:
