@@ -9,7 +9,9 @@ raised brows, gaze), background and clothes, partial occlusion, blur and sensor 
 
 All images of one identity are drawn at once as soft-edged shapes on `[M, S, S]` coordinate grids,
 so drawing costs a few milliseconds per image. This module imports no TensorFlow: worker
-processes use it.
+processes use it. It is over 300 lines on purpose: one face is the parameters above read by one
+`_draw_*` step per part on one `_Canvas`; split, each part would only move away from the
+parameters it reads.
 
 Example:
     >>> identity = face_identity(seed=0, identity=3)

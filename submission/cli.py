@@ -26,7 +26,7 @@ REQUESTS = {
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m submission", description=__doc__.splitlines()[0])
     parser.add_argument("target", choices=["kfp", "vertex"], help="Kubeflow Pipelines or Vertex AI Pipelines")
     parser.add_argument("action", choices=["run", "schedule"], help="one run now, or recurring runs (kubeflow.schedule)")
     parser.add_argument("--config", default="configs/kubeflow.yaml", help="pipeline config (YAML) with a kubeflow section")
