@@ -4,6 +4,11 @@ import keras
 import tensorflow as tf
 
 import arcface_module
+# Loaded with this module, not on first use: importing the backbones draws from Python's `random`
+# (Keras initializers made at module level take a default seed), and run_fn seeds `random` just
+# before it builds the model; a draw after the seed would change every initial weight.
+import arcface_module.backbones  # noqa: F401
+import arcface_module.layers  # noqa: F401
 
 
 class MarginTrainer(keras.Model):
