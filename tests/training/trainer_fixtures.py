@@ -92,7 +92,7 @@ class _Lines(logging.Handler):
 def run_logged(fn_args):
     """Calls `run_fn(fn_args)` and returns the lines it logged (INFO and above)."""
     handler = _Lines()
-    package_logger = logging.getLogger("arcface_module")
+    package_logger = logging.getLogger("tfx_module")
     level = package_logger.level
     package_logger.addHandler(handler)
     package_logger.setLevel(logging.INFO)
