@@ -101,12 +101,26 @@ def insightface_records(images_by_identity, array_labels: bool):
     return records
 
 
-def python2_pickle(images, flags) -> bytes:
-    """`(images, flags)` pickled as Python 2 does (protocol 2, str images as SHORT_BINSTRING/BINSTRING)."""
+def _python2_str(data: bytes) -> bytes:
+    return b"U" + bytes([len(data)]) + data if len(data) < 256 else b"T" + struct.pack("<I", len(data)) + data
+
+
+def _python2_uint8_array(data: bytes) -> bytes:
+    """A 1-D uint8 numpy array as Python 2's numpy 1.x pickled it (its names and bytes as str)."""
+    return b"".join([
+        b"cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\nK\x00\x85U\x01b\x87R(K\x01",
+        b"J" + struct.pack("<i", len(data)) + b"\x85",
+        b"cnumpy\ndtype\nU\x02u1K\x00K\x01\x87R(K\x03U\x01|NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tb",
+        b"\x89" + _python2_str(data) + b"tb",
+    ])
+
+
+def python2_pickle(images, flags, numpy_arrays: bool = False) -> bytes:
+    """`(images, flags)` pickled as Python 2 does (protocol 2, str images as SHORT_BINSTRING/BINSTRING),
+    or with each image a uint8 numpy array (`numpy_arrays`), as insightface's AgeDB/CFP packers wrote them."""
     out = [b"\x80\x02", b"]("]
     for image in images:
-        out.append(b"U" + bytes([len(image)]) + image if len(image) < 256
-                   else b"T" + struct.pack("<I", len(image)) + image)
+        out.append(_python2_uint8_array(image) if numpy_arrays else _python2_str(image))
     out.append(b"e](")
     out += [b"\x88" if flag else b"\x89" for flag in flags]
     out.append(b"e\x86.")

@@ -1,16 +1,18 @@
 """insightface .bin verification sets -> pair records, and the unpickler that cannot run code."""
 
 import codecs
+import io
 import os
 import pickle
 
+import numpy as np
 import pytest
 
 import face_fixtures as fx
 from face_data.convert import OutputOptions
 from face_data.converters import convert_verification_bin
 from face_data.reading import read_pair_records
-from face_data.verification_bin import UnsafePickleError, load_verification_bin
+from face_data.verification_bin import SafeUnpickler, UnsafePickleError, load_verification_bin
 
 IMAGES = [fx.png(1), fx.jpeg(2), fx.png(3), fx.png(4), fx.jpeg(5), fx.png(6)]
 FLAGS = [True, False, True]
@@ -21,6 +23,51 @@ def _pairs(summary):
 
 
 EXPECTED = [(IMAGES[2 * i], IMAGES[2 * i + 1], flag, None, None) for i, flag in enumerate(FLAGS)]
+
+
+def _arrays(shape):
+    # What cv2.imencode returns: the encoded file as uint8, [N, 1] in OpenCV 3/4, [N] in newer ones.
+    return [np.frombuffer(image, np.uint8).reshape(shape) for image in IMAGES]
+
+
+@pytest.mark.parametrize("pickled", [
+    fx.python2_pickle(IMAGES, FLAGS, numpy_arrays=True),
+    pickle.dumps((_arrays((-1, 1)), FLAGS), protocol=2),
+    pickle.dumps((_arrays(-1), FLAGS), protocol=4),
+    pickle.dumps((_arrays(-1), FLAGS), protocol=5),  # numpy rebuilds these through _frombuffer
+], ids=["python2", "protocol2-column", "protocol4", "protocol5"])
+def test_bin_with_numpy_array_images_converts_like_bytes(tmp_path, pickled):
+    # Really numpy arrays: numpy reads Python 2 pickles with encoding="latin1".
+    assert pickle.loads(pickled, encoding="latin1")[0][0].tobytes() == IMAGES[0]
+    (tmp_path / "agedb_30.bin").write_bytes(pickled)
+    summary = convert_verification_bin(str(tmp_path / "agedb_30.bin"),
+                                       OutputOptions(tmp_path / "out", show_progress=False))
+    assert _pairs(summary) == EXPECTED and summary.written == 3
+
+
+@pytest.mark.parametrize("array, expected", [
+    (np.array([b"x", 3], dtype=object), r"refused numpy.dtype\('O8'\)"),
+    (np.zeros(4, np.float32), r"refused numpy.dtype\('f4'\)"),
+    (np.zeros(4, ">u2"), r"refused numpy.dtype\('u2'\)"),
+    (np.zeros((4, 5, 3), np.uint8), r"refused a numpy array of shape \(4, 5, 3\)"),
+])
+@pytest.mark.parametrize("protocol", [2, 5])
+def test_numpy_arrays_other_than_encoded_uint8_bytes_are_refused(tmp_path, array, expected, protocol):
+    (tmp_path / "cfp_fp.bin").write_bytes(pickle.dumps(([array, IMAGES[1]], [True]), protocol=protocol))
+    with pytest.raises(UnsafePickleError, match="cfp_fp.bin: " + expected):
+        convert_verification_bin(str(tmp_path / "cfp_fp.bin"), OutputOptions(tmp_path / "out"))
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_numpy_stand_ins_refuse_what_numpy_would_build_otherwise(tmp_path):
+    # _reconstruct of another class, and a dtype state other than a plain uint8's.
+    other_class = pickle.dumps(([np.frombuffer(IMAGES[0], np.uint8)], []), protocol=2).replace(
+        b"cnumpy\nndarray", b"cnumpy\nmatrix")
+    with pytest.raises(UnsafePickleError, match="refused to load numpy.matrix"):
+        SafeUnpickler(io.BytesIO(other_class)).load()
+    big_endian = pickle.dumps(np.frombuffer(IMAGES[0], np.uint8), protocol=4).replace(b"\x8c\x01|", b"\x8c\x01>")
+    with pytest.raises(UnsafePickleError, match="refused a numpy dtype state"):
+        SafeUnpickler(io.BytesIO(big_endian)).load()
 
 
 @pytest.mark.parametrize("pickled", [
