@@ -3,8 +3,8 @@
 A face model is judged by whether embeddings of one person are closer to each other than to
 anybody else's. These functions form same/different pairs from the eval split's labels, score
 them by cosine similarity and measure verification accuracy with the LFW 10-fold protocol, the
-ROC curve with its AUC, equal error rate and TAR at fixed FARs, and rank-k identification.
-A pair counts as the same identity iff its similarity >= the threshold, throughout.
+ROC curve with its AUC (scikit-learn's), equal error rate and TAR at fixed FARs, and rank-k
+identification. A pair counts as the same identity iff its similarity >= the threshold, throughout.
 Over 300 lines on purpose: every metric here shares that convention and the pair sampling, and
 they are tested together against scikit-learn (tests/evaluation/test_metrics_*.py).
 
@@ -18,6 +18,7 @@ Example:
 """
 
 import numpy as np
+from sklearn import metrics as sklearn_metrics
 
 from components.embedding_evaluator.catalog import FARS, RANKS
 
@@ -112,7 +113,7 @@ def unit_rows(matrix):
     return np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
 
 
-def _check_scores(scores, is_same):
+def check_scores(scores, is_same):
     """Validated copies: a 1-D float array of scores and a bool array of the same length."""
     scores, is_same = np.asarray(scores, dtype=np.float64), np.asarray(is_same)
     if scores.ndim != 1 or scores.shape != is_same.shape:
@@ -139,7 +140,7 @@ def best_threshold(scores, is_same):
         >>> best_threshold(np.array([0.9, 0.7, 0.3, 0.2]), np.array([True, True, False, False]))
         0.5
     """
-    scores, is_same = _check_scores(scores, is_same)
+    scores, is_same = check_scores(scores, is_same)
     order = np.argsort(scores)
     return _best_threshold_of_sorted(scores[order], is_same[order])
 
@@ -159,13 +160,31 @@ def _best_threshold_of_sorted(sorted_scores, sorted_same):
     return float((sorted_scores[cuts[best]] + sorted_scores[cuts[best - 1]]) / 2)
 
 
-def verification_accuracy_kfold(scores, is_same, num_folds=10, seed=0):
+def _dealt_folds(is_same, num_folds, seed):
+    """Fold numbers dealt round-robin to shuffled pairs, same-identity pairs first."""
+    if num_folds < 2:
+        raise ValueError(f"num_folds: expected >= 2, got {num_folds}")
+    if len(is_same) < num_folds:
+        raise ValueError(f"expected at least num_folds={num_folds} pairs, got {len(is_same)}")
+    rng = np.random.default_rng(seed)
+    # Negatives are dealt on from where positives stopped, so fold sizes differ by at most one.
+    dealing_order = np.concatenate(
+        [rng.permutation(np.flatnonzero(is_same)), rng.permutation(np.flatnonzero(~is_same))]
+    )
+    fold = np.empty(len(is_same), dtype=np.int64)
+    fold[dealing_order] = np.arange(len(is_same)) % num_folds
+    return fold
+
+
+def verification_accuracy_kfold(scores, is_same, num_folds=10, seed=0, folds=None):
     """Verification accuracy by the LFW protocol: k folds, threshold fit on k-1, scored on the last.
 
     Pairs are shuffled by `seed` and dealt round-robin into folds, same-identity pairs first, then
     different-identity ones, so every fold keeps the overall balance. Each fold's accuracy uses the
     threshold that maximised accuracy on the other folds; `std` is over folds (ddof=0, as LFW
-    results are usually reported). `best_threshold`, fit on all pairs, is the one to ship.
+    results are usually reported). `best_threshold` is fit on all pairs.
+    `folds`, one fold number per pair, uses the folds a protocol defines (LFW's `pairs.txt`)
+    instead: `num_folds` and `seed` are then unused.
 
     Returns dict(mean, std, accuracies [num_folds], thresholds [num_folds], best_threshold).
 
@@ -174,18 +193,17 @@ def verification_accuracy_kfold(scores, is_same, num_folds=10, seed=0):
         >>> float(result["mean"]), result["best_threshold"]
         (1.0, 0.5)
     """
-    scores, is_same = _check_scores(scores, is_same)
-    if num_folds < 2:
-        raise ValueError(f"num_folds: expected >= 2, got {num_folds}")
-    if len(scores) < num_folds:
-        raise ValueError(f"expected at least num_folds={num_folds} pairs, got {len(scores)}")
-    rng = np.random.default_rng(seed)
-    # Negatives are dealt on from where positives stopped, so fold sizes differ by at most one.
-    dealing_order = np.concatenate(
-        [rng.permutation(np.flatnonzero(is_same)), rng.permutation(np.flatnonzero(~is_same))]
-    )
-    fold = np.empty(len(scores), dtype=np.int64)
-    fold[dealing_order] = np.arange(len(scores)) % num_folds
+    scores, is_same = check_scores(scores, is_same)
+    if folds is None:
+        fold = _dealt_folds(is_same, num_folds, seed)
+    else:
+        fold = np.asarray(folds)
+        if fold.shape != scores.shape:
+            raise ValueError(f"folds: expected one fold number per pair, {scores.shape}, got {fold.shape}")
+        _, fold = np.unique(fold, return_inverse=True)
+        num_folds = int(fold.max()) + 1 if len(fold) else 0
+        if num_folds < 2:
+            raise ValueError(f"folds: expected at least 2 folds, got {num_folds}")
 
     order = np.argsort(scores)
     sorted_scores, sorted_same, sorted_fold = scores[order], is_same[order], fold[order]
@@ -205,56 +223,41 @@ def verification_accuracy_kfold(scores, is_same, num_folds=10, seed=0):
     }
 
 
-def _accept_counts(scores, is_same):
-    """Accepted positives and negatives when accepting scores >= each distinct score, highest first.
-
-    Returns (true_accepts, false_accepts, thresholds), the counts sklearn's roc_curve builds on.
-    """
-    scores, is_same = _check_scores(scores, is_same)
+def _check_both_classes(scores, is_same):
+    """check_scores, and a ValueError unless both same and different pairs are present."""
+    scores, is_same = check_scores(scores, is_same)
     if is_same.all() or not is_same.any():
         raise ValueError(
             "expected both same and different pairs, "
             f"got {is_same.sum()} same and {(~is_same).sum()} different"
         )
-    order = np.argsort(-scores)  # the order within tied scores never matters here
-    sorted_scores = scores[order]
-    last_of_each_score = np.r_[np.flatnonzero(np.diff(sorted_scores)), len(scores) - 1]
-    true_accepts = np.cumsum(is_same[order])[last_of_each_score]
-    return true_accepts, last_of_each_score + 1 - true_accepts, sorted_scores[last_of_each_score]
+    return scores, is_same
 
 
 def roc(scores, is_same, drop_intermediate=True):
-    """ROC curve of "same identity iff score >= threshold": (fpr, tpr, thresholds).
+    """ROC curve of "same identity iff score >= threshold": sklearn.metrics.roc_curve's (fpr, tpr, thresholds).
 
-    Equals sklearn.metrics.roc_curve, drop_intermediate included (points inside straight runs of
-    the curve are dropped; the curve itself is unchanged) and thresholds[0] = inf for the (0, 0)
-    point. Unlike sklearn, a set with only one class is an error rather than a warning and NaNs.
+    thresholds[0] = inf for the (0, 0) point. Unlike sklearn, a set with only one class is an
+    error rather than a warning and NaNs.
 
     Example:
         >>> fpr, tpr, thresholds = roc([0.9, 0.8, 0.3, 0.1], [1, 0, 1, 0])
         >>> fpr.tolist(), tpr.tolist(), thresholds.tolist()
         ([0.0, 0.0, 0.5, 0.5, 1.0], [0.0, 0.5, 0.5, 1.0, 1.0], [inf, 0.9, 0.8, 0.3, 0.1])
     """
-    true_accepts, false_accepts, thresholds = _accept_counts(scores, is_same)
-    if drop_intermediate and len(thresholds) > 2:
-        # A point is kept where the curve bends: a non-zero second difference, as sklearn does.
-        bends = np.r_[True, (np.diff(false_accepts, 2) != 0) | (np.diff(true_accepts, 2) != 0), True]
-        true_accepts, false_accepts = true_accepts[bends], false_accepts[bends]
-        thresholds = thresholds[bends]
-    fpr = np.r_[0, false_accepts] / false_accepts[-1]
-    tpr = np.r_[0, true_accepts] / true_accepts[-1]
-    return fpr, tpr, np.r_[np.inf, thresholds]
+    scores, is_same = _check_both_classes(scores, is_same)
+    return sklearn_metrics.roc_curve(is_same, scores, drop_intermediate=drop_intermediate)
 
 
 def auc(scores, is_same):
-    """Area under the ROC curve (equals sklearn.metrics.roc_auc_score; tied scores count half).
+    """Area under the ROC curve, sklearn.metrics.roc_auc_score (tied scores count half).
 
     Example:
         >>> auc([0.9, 0.8, 0.3, 0.1], [1, 0, 1, 0])
         0.75
     """
-    fpr, tpr, _ = roc(scores, is_same)
-    return float(np.trapezoid(tpr, fpr))
+    scores, is_same = _check_both_classes(scores, is_same)
+    return float(sklearn_metrics.roc_auc_score(is_same, scores))
 
 
 def equal_error_rate(scores, is_same):
@@ -275,6 +278,18 @@ def equal_error_rate(scores, is_same):
     return float(fpr[crossing - 1] + fraction * (fpr[crossing] - fpr[crossing - 1]))
 
 
+def negative_pairs_needed(far):
+    """The fewest different-identity pairs that can measure a false-accept rate of `far`: ceil(1 / far).
+
+    With fewer, a single false accept already exceeds `far`, so no threshold is known to meet it.
+
+    Example:
+        >>> negative_pairs_needed(1e-3)
+        1000
+    """
+    return int(np.ceil(round(1 / far, 6)))  # round: 1 / 1e-3 may come out a hair over 1000
+
+
 def tar_at_far(scores, is_same, fars=tuple(FARS.values())):
     """True-accept rate at the strictest threshold whose false-accept rate is at most each FAR.
 
@@ -288,14 +303,12 @@ def tar_at_far(scores, is_same, fars=tuple(FARS.values())):
         >>> tar_at_far(scores, [1] * 4 + [0] * 10, fars=(0.1, 0.01))
         {0.1: 0.5, 0.01: 'not measurable: needs 100 negative pairs, have 10'}
     """
-    true_accepts, false_accepts, _ = _accept_counts(scores, is_same)
-    num_positive, num_negative = true_accepts[-1], false_accepts[-1]
-    # Accepting nothing is the first operating point: no false accepts, no true ones.
-    fpr = np.r_[0, false_accepts] / num_negative
-    tpr = np.r_[0, true_accepts] / num_positive
+    num_negative = int(np.sum(~_check_both_classes(scores, is_same)[1]))
+    # Every distinct threshold, from accepting nothing (0, 0) on: fpr never falls along it.
+    fpr, tpr, _ = roc(scores, is_same, drop_intermediate=False)
     results = {}
     for far in fars:
-        needed = int(np.ceil(round(1 / far, 6)))  # round: 1 / 1e-3 may come out a hair over 1000
+        needed = negative_pairs_needed(far)
         if num_negative < needed:
             results[far] = f"not measurable: needs {needed} negative pairs, have {num_negative}"
         else:
