@@ -45,7 +45,7 @@ class OutputOptions:
 def _example(outcome, options: OutputOptions):
     if isinstance(outcome, ConvertedPair):
         return records.make_pair_example(outcome.image_a, outcome.image_b, outcome.is_same, outcome.label_a,
-                                         outcome.label_b, options.pair_features, outcome.source)
+                                         outcome.label_b, options.pair_features, outcome.source, outcome.fold)
     return records.make_face_example(outcome.image, outcome.label, options.face_features, outcome.source)
 
 

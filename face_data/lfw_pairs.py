@@ -6,6 +6,11 @@
 - `name  n1  n2`          a same pair: images n1 and n2 of `name`;
 - `name1 n1  name2  n2`   a different pair.
 
+A header of two integers, F folds of P pairs (LFW's `10 300`), defines folds: the file then
+holds F blocks of P same pairs followed by P different pairs, and with F >= 2 every pair keeps
+its fold (0..F-1), which the evaluation's accuracy uses instead of folds of its own. A file that does
+not hold what its header says is refused.
+
 Image n of `name` is `root/` + `image_pattern.format(name=name, number=n)`, by default
 `name/name_0001.jpg` as in LFW. A name that is not a plain folder name (`../x`, `a/b`, `.x`)
 stops the conversion with the line; an image that is missing, or a link leading out of `root`,
@@ -14,12 +19,12 @@ skips its pair. This module imports no TensorFlow.
 Example:
     >>> pairs = parse_pairs_file("lfw/pairs.txt")
     >>> pairs[0]
-    LfwPair(line=2, name_a='Abel_Pacheco', number_a=1, name_b='Abel_Pacheco', number_b=4, is_same=True)
+    LfwPair(line=2, name_a='Abel_Pacheco', number_a=1, name_b='Abel_Pacheco', number_b=4, is_same=True, fold=0)
 """
 
 import dataclasses
 import os
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 from face_data.images import MAX_PIXELS, ImageRejected, check_pair_image
 from face_data.outcomes import ConvertedPair, Skipped
@@ -37,6 +42,7 @@ class LfwPair:
     name_b: str
     number_b: int
     is_same: bool
+    fold: Optional[int] = None  # from the header's folds; None when it defines none
 
 
 def _check_name(name: str, where: str) -> str:
@@ -57,7 +63,9 @@ def parse_pairs_file(path: str) -> List[LfwPair]:
     pairs = []
     with open(path, "r", encoding="utf-8") as file:
         lines = [(number, line.split()) for number, line in enumerate(file, start=1) if line.strip()]
+    header = []
     if lines and len(lines[0][1]) <= 2 and all(field.isdigit() for field in lines[0][1]):
+        header = [int(field) for field in lines[0][1]]
         lines = lines[1:]  # the header: folds and pairs per fold, or a pair count
     for number, fields in lines:
         where = f"{path} line {number}"
@@ -71,7 +79,25 @@ def parse_pairs_file(path: str) -> List[LfwPair]:
             raise ValueError(f"{where}: expected 'name n1 n2' or 'name1 n1 name2 n2', got {' '.join(fields)!r}")
     if not pairs:
         raise ValueError(f"{path}: the pairs file lists no pair")
-    return pairs
+    return _with_folds(pairs, header, path) if len(header) == 2 else pairs
+
+
+def _with_folds(pairs: List[LfwPair], header: List[int], path: str) -> List[LfwPair]:
+    """Each pair with its fold, after checking the file holds the F x (P same + P different) pairs it says."""
+    num_folds, per_fold = header
+    block = 2 * per_fold
+    if len(pairs) != num_folds * block:
+        raise ValueError(f"{path}: the header '{num_folds} {per_fold}' says {num_folds} folds of {per_fold} same and "
+                         f"{per_fold} different pairs ({num_folds * block} pairs); the file lists {len(pairs)}")
+    for index, pair in enumerate(pairs):
+        expected_same = index % block < per_fold
+        if pair.is_same != expected_same:
+            raise ValueError(f"{path} line {pair.line}: expected a {'same' if expected_same else 'different'} pair "
+                             f"(fold {index // block + 1} of the header's {num_folds}: {per_fold} same, then "
+                             f"{per_fold} different), got a {'same' if pair.is_same else 'different'} one")
+    if num_folds < 2:  # one fold cannot fit a threshold on the others: the evaluation deals its own
+        return pairs
+    return [dataclasses.replace(pair, fold=index // block) for index, pair in enumerate(pairs)]
 
 
 def pair_paths(root: str, pair: LfwPair, image_pattern: str = DEFAULT_IMAGE_PATTERN) -> Tuple[str, str]:
@@ -109,5 +135,5 @@ def read_lfw_pairs(pairs: List[Tuple[str, str, str, LfwPair]], root: str, max_pi
             continue
         outcomes.append(ConvertedPair(source, checked[0].data, checked[1].data, pair.is_same,
                                       pair.name_a.encode("utf-8"), pair.name_b.encode("utf-8"),
-                                      tuple(image.change for image in checked if image.change)))
+                                      tuple(image.change for image in checked if image.change), pair.fold))
     return outcomes

@@ -30,7 +30,7 @@ class Converted:
 
 @dataclasses.dataclass(frozen=True)
 class ConvertedPair:
-    """A verification pair ready to write; labels are None when the input has none."""
+    """A verification pair ready to write; labels (and the fold) are None when the input has none."""
 
     source: str
     image_a: bytes
@@ -39,3 +39,4 @@ class ConvertedPair:
     label_a: Optional[Label] = None
     label_b: Optional[Label] = None
     changes: Tuple[str, ...] = ()
+    fold: Optional[int] = None  # the protocol's fold, when the input defines folds

@@ -20,6 +20,7 @@ Verification-pair records, one per pair of face images:
 | `is_same` | int64            | 1 if both images show the same identity, 0 if not              |
 | `label_a` | int64 or bytes   | optional: identity of `image_a` (absent when unknown)          |
 | `label_b` | int64 or bytes   | optional: identity of `image_b` (absent when unknown)          |
+| `fold`    | int64            | optional: the protocol's fold of the pair (LFW's `pairs.txt`)  |
 
 Within one file set a label is either always int64 or always bytes; a label is never empty.
 
@@ -45,6 +46,7 @@ IMAGE_B_FEATURE = "image_b"
 IS_SAME_FEATURE = "is_same"
 LABEL_A_FEATURE = "label_a"
 LABEL_B_FEATURE = "label_b"
+FOLD_FEATURE = "fold"
 
 Label = Union[int, bytes]
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
@@ -71,6 +73,7 @@ class PairFeatures:
     is_same: str = IS_SAME_FEATURE
     label_a: str = LABEL_A_FEATURE
     label_b: str = LABEL_B_FEATURE
+    fold: str = FOLD_FEATURE
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,6 +93,7 @@ class PairRecord:
     is_same: bool
     label_a: Optional[Label] = None
     label_b: Optional[Label] = None
+    fold: Optional[int] = None
 
 
 def normalize_label(label, source: str = "label") -> Label:
@@ -150,8 +154,9 @@ def make_face_example(image: bytes, label, features: FaceFeatures = FaceFeatures
 
 
 def make_pair_example(image_a: bytes, image_b: bytes, is_same: bool, label_a=None, label_b=None,
-                      features: PairFeatures = PairFeatures(), source: str = "pair record") -> tf.train.Example:
-    """Builds a verification-pair record; labels are optional and written only when given.
+                      features: PairFeatures = PairFeatures(), source: str = "pair record",
+                      fold: Optional[int] = None) -> tf.train.Example:
+    """Builds a verification-pair record; labels and the fold are optional and written only when given.
 
     Example:
         >>> make_pair_example(png_a, png_b, is_same=False).features.feature["is_same"]
@@ -167,6 +172,8 @@ def make_pair_example(image_a: bytes, image_b: bytes, is_same: bool, label_a=Non
     for name, label in ((features.label_a, label_a), (features.label_b, label_b)):
         if label is not None:
             feature[name] = _label_feature(normalize_label(label, f"{source} {name}"))
+    if fold is not None:
+        feature[features.fold] = _int64_feature(int(fold))
     return tf.train.Example(features=tf.train.Features(feature=feature))
 
 
@@ -232,6 +239,7 @@ def parse_pair_example(serialized: bytes, features: PairFeatures = PairFeatures(
         is_same=bool(is_same),
         label_a=_parse_label(example, features.label_a, source, required=False),
         label_b=_parse_label(example, features.label_b, source, required=False),
+        fold=_single_value(example, features.fold, source, ("int64_list",), required=False),
     )
 
 

@@ -44,6 +44,26 @@ def test_same_and_different_pairs_convert_bit_exact_with_names(tmp_path):
     assert not summary.skipped
 
 
+# LFW's layout at a small scale: a header "folds pairs-per-fold", then per fold its same pairs and
+# then its different pairs. Here 2 folds of 2 + 2.
+TWO_FOLDS = ("2\t2\n"
+             "Ada_Lovelace\t1\t2\nAlan_Turing\t1\t2\n"
+             "Ada_Lovelace\t1\tAlan_Turing\t1\nAda_Lovelace\t2\tAlan_Turing\t2\n"
+             "Ada_Lovelace\t1\t3\nAda_Lovelace\t2\t3\n"
+             "Ada_Lovelace\t3\tAlan_Turing\t1\nAlan_Turing\t2\tAda_Lovelace\t1\n")
+
+
+def test_the_folds_of_a_pairs_file_are_kept_in_the_records(tmp_path):
+    summary = _convert(tmp_path, TWO_FOLDS)
+    pairs = [(r.is_same, r.fold) for _, r in read_pair_records(summary.shards)]
+    assert pairs == [(True, 0), (True, 0), (False, 0), (False, 0), (True, 1), (True, 1), (False, 1), (False, 1)]
+
+
+def test_a_pair_count_header_defines_no_folds(tmp_path):
+    summary = _convert(tmp_path, "2\nAda_Lovelace 1 2\nAda_Lovelace 1 Alan_Turing 2\n")
+    assert [r.fold for _, r in read_pair_records(summary.shards)] == [None, None]
+
+
 def test_pairs_with_a_missing_image_are_skipped_with_their_line(tmp_path):
     summary = _convert(tmp_path, "Ada_Lovelace 1 9\nAda_Lovelace 1 2\n")
     assert [(s.source, s.reason) for s in summary.skipped] == [("pairs.txt line 1", "missing image")]
@@ -66,6 +86,10 @@ def test_an_image_linking_out_of_the_root_skips_its_pair(tmp_path):
     ("Ada_Lovelace 1\n", r"line 1: expected 'name n1 n2' or 'name1 n1 name2 n2', got 'Ada_Lovelace 1'"),
     ("Ada_Lovelace one 2\n", r"line 1: expected an image number, got 'one'"),
     ("10 300\n", r"pairs.txt: the pairs file lists no pair"),
+    ("2 1\nAda_Lovelace 1 2\nAda_Lovelace 1 Alan_Turing 2\n",
+     r"pairs.txt: the header '2 1' says 2 folds of 1 same and 1 different pairs \(4 pairs\); the file lists 2"),
+    ("2 1\nAda_Lovelace 1 2\nAda_Lovelace 1 Alan_Turing 2\nAda_Lovelace 2 Alan_Turing 1\nAlan_Turing 1 2\n",
+     r"pairs.txt line 4: expected a same pair \(fold 2 of the header's 2: 1 same, then 1 different\), got a different"),
 ])
 def test_malformed_or_hostile_pairs_files_are_refused_before_writing(tmp_path, pairs_text, expected):
     with pytest.raises(ValueError, match=expected):
