@@ -68,6 +68,14 @@ class PipelineConfig(Section):
         return kubeflow
 
     @pydantic.model_validator(mode="after")
+    def _validation_sets_exist(self):
+        unknown = [name for name in self.trainer.validation.pairs if name not in self.evaluator.pairs]
+        if unknown:
+            raise ValueError(f"trainer.validation.pairs: {unknown} are not sets in evaluator.pairs "
+                             f"({sorted(self.evaluator.pairs)})")
+        return self
+
+    @pydantic.model_validator(mode="after")
     def _backbone_fits_the_images(self):
         # Caught here, not when the Trainer builds the model after Transform has run.
         if self.trainer.backbone == "mbf" and self.transform.image_size < MBF_MIN_INPUT_SIZE:

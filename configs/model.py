@@ -86,6 +86,25 @@ class DistributionConfig(Section):
 _Angle = Annotated[float, Field(ge=0, lt=math.pi)]
 
 
+class ValidationConfig(Section):
+    """Verification on named pairs sets (evaluator.pairs) during training, every `every_steps` steps.
+
+    Each set's accuracy and TAR at the operating point's FAR go to TensorBoard and the log;
+    `keep_best` names a set whose best accuracy picks the weights exported (else the last).
+    Example: `{pairs: [lfw], every_steps: 500, keep_best: lfw}`.
+    """
+
+    pairs: List[str] = []
+    every_steps: int = Field(500, gt=0)
+    keep_best: Optional[str] = None
+
+    @pydantic.model_validator(mode="after")
+    def _keep_best_is_validated(self):
+        if self.keep_best is not None and self.keep_best not in self.pairs:
+            raise ValueError(f"keep_best: expected one of the validation pairs {self.pairs}, got '{self.keep_best}'")
+        return self
+
+
 class TrainerConfig(Section):
     """The model and how it is trained."""
 
@@ -128,6 +147,7 @@ class TrainerConfig(Section):
     distribution: DistributionConfig = DistributionConfig()
     # Serve the embedding of image + mirrored image (insightface's flip test): steadier, 2x compute.
     flip_test_time_augmentation: bool = False
+    validation: ValidationConfig = ValidationConfig()
 
     @pydantic.model_validator(mode="before")
     @classmethod

@@ -44,16 +44,18 @@ def check_input_data(config: PipelineConfig) -> None:
     names, are not read again (`CHECKED_INPUTS`), so a re-run does not pay the decode twice.
     Remote inputs (gs://...) are read only by the cluster's components and are not checked here.
     """
-    data, pairs = config.data, config.evaluator.pairs
+    data, sets = config.data, config.evaluator.pairs
     try:
         if not is_remote(data.input_base):
             features = FaceFeatures(data.image_feature, data.label_feature)
             _check_once(config.run_root, _input_files(data.input_base, data.file_pattern, "data"),
                         lambda paths: reading.check_face_files(paths, features),
                         "faces", features.image, features.label)
-        if pairs is not None and not is_remote(pairs.input_base):
-            _check_once(config.run_root, _input_files(pairs.input_base, pairs.file_pattern, "evaluator.pairs"),
-                        reading.check_pair_files, "pairs")
+        for name, pairs in sets.items():
+            if not is_remote(pairs.input_base):
+                _check_once(config.run_root,
+                            _input_files(pairs.input_base, pairs.file_pattern, f"evaluator.pairs.{name}"),
+                            reading.check_pair_files, "pairs")
     except RecordError as error:
         raise InputDataError(f"{error}\nNo component ran. Convert the faces again with `python -m face_data` "
                              "(it skips bad images and lists them) or remove these files.") from error

@@ -2,16 +2,17 @@
 
 ImportExampleGen (identity-disjoint splits) -> StatisticsGen -> SchemaGen -> ExampleValidator
 -> Transform (decode, resize, normalise; identity vocabulary) -> Trainer (backbone + ArcFace head)
--> EmbeddingEvaluator (verification on unseen identities, or on an external pairs set, against the
-   latest blessed model found by a Resolver; blessing) -> VersionedPusher (blessed only).
+-> EmbeddingEvaluator (verification on unseen identities and on each named pairs set, against the
+   latest blessed model found by a Resolver; operating point; blessing) -> VersionedPusher (blessed only).
 """
 
+import posixpath
 from typing import Optional
 
 from ml_metadata.proto import metadata_store_pb2
 from tfx import v1 as tfx
 
-from components.embedding_evaluator.blessing import BlessingPolicy
+from components.embedding_evaluator.blessing import BlessingPolicy, SetPolicy
 from components.embedding_evaluator.component import EmbeddingEvaluator
 from components.versioned_pusher.component import VersionedPusher
 from configs import PipelineConfig
@@ -33,19 +34,63 @@ def _identity_splits(config: PipelineConfig) -> tfx.proto.Output:
     )
 
 
+def _common_base(locations) -> str:
+    """The deepest folder holding every location (local paths or URIs of one scheme and bucket)."""
+    parts = [str(location).rstrip("/").split("/") for location in locations]
+    common = []
+    for names in zip(*parts):
+        if len(set(names)) > 1:
+            break
+        common.append(names[0])
+    base = "/".join(common)
+    if not base.strip("/") or base.endswith(":") or base.endswith(":/"):
+        raise ValueError(f"evaluator.pairs: expected the sets' input_base folders to share a root folder "
+                         f"(one filesystem, one bucket), got {[str(location) for location in locations]}")
+    return base
+
+
 def _external_pairs(config: PipelineConfig) -> Optional[tfx.components.ImportExampleGen]:
-    """An ImportExampleGen of the configured pair records: in ML Metadata, and re-read when they change."""
-    pairs = config.evaluator.pairs
-    if pairs is None:
+    """One ImportExampleGen of every named pairs set, a split each: in ML Metadata, re-read when they change.
+
+    An ExampleGen reads under one input_base: the sets' folders become patterns under their
+    common folder, and each input split is kept as an output split (no hash re-splitting).
+    """
+    sets = config.evaluator.pairs
+    if not sets:
         return None
+    base = _common_base([pairs.input_base for pairs in sets.values()])
+    splits = [
+        tfx.proto.Input.Split(
+            name=name,
+            pattern=posixpath.join(str(pairs.input_base)[len(base):].lstrip("/"), pairs.file_pattern),
+        )
+        for name, pairs in sets.items()
+    ]
     return tfx.components.ImportExampleGen(
-        input_base=str(pairs.input_base),
-        input_config=tfx.proto.Input(splits=[tfx.proto.Input.Split(name="pairs", pattern=pairs.file_pattern)]),
-        # One output split holding every pair (ExampleGen would otherwise split them 2:1).
-        output_config=tfx.proto.Output(
-            split_config=tfx.proto.SplitConfig(splits=[tfx.proto.SplitConfig.Split(name="pairs", hash_buckets=1)])
-        ),
+        input_base=base, input_config=tfx.proto.Input(splits=splits)
     ).with_id("PairsExampleGen")
+
+
+def _validation(config: PipelineConfig) -> dict:
+    """What the Trainer's validation reads: each validation set's files and the FAR to report TAR at."""
+    sets = config.evaluator.pairs
+    return {
+        "sets": {name: {"input_base": str(sets[name].input_base), "file_pattern": sets[name].file_pattern}
+                 for name in config.trainer.validation.pairs},
+        "far": config.evaluator.operating_point.far,
+        "seed": config.evaluator.seed,
+    }
+
+
+def _blessing_policy(config: PipelineConfig) -> BlessingPolicy:
+    evaluator = config.evaluator
+    policy_fields = ("min_verification_accuracy", "min_tar_at_far", "max_regression_from_blessed")
+    return BlessingPolicy(
+        **{name: getattr(evaluator, name) for name in policy_fields},
+        min_tar_at_operating_point=evaluator.min_tar_at_operating_point,
+        pair_sets={name: SetPolicy(**{field: getattr(pairs, field) for field in policy_fields})
+                   for name, pairs in evaluator.pairs.items()},
+    )
 
 
 def create_pipeline(
@@ -83,7 +128,8 @@ def create_pipeline(
         train_args=(tfx.proto.TrainArgs(num_steps=config.trainer.train_steps)
                     if config.trainer.epochs is None else tfx.proto.TrainArgs()),
         eval_args=tfx.proto.EvalArgs(num_steps=0),
-        custom_config={"trainer": config.trainer.model_dump(mode="json"), "data": data},
+        custom_config={"trainer": config.trainer.model_dump(mode="json"), "data": data,
+                       "validation": _validation(config)},
     )
     # The model to beat: the latest blessed one of earlier runs, scored again on this run's pairs.
     latest_blessed = tfx.dsl.Resolver(
@@ -97,11 +143,10 @@ def create_pipeline(
         model=trainer.outputs["model"],
         baseline_model=latest_blessed.outputs["model"],
         pairs=pairs_gen.outputs["examples"] if pairs_gen else None,
-        blessing_policy=BlessingPolicy(
-            min_verification_accuracy=config.evaluator.min_verification_accuracy,
-            min_tar_at_far=config.evaluator.min_tar_at_far,
-            max_regression_from_blessed=config.evaluator.max_regression_from_blessed,
-        ),
+        pair_sets=list(config.evaluator.pairs),
+        operating_point_far=config.evaluator.operating_point.target_far,
+        operating_point_pairs=config.evaluator.operating_point.pairs,
+        blessing_policy=_blessing_policy(config),
         image_feature=config.data.image_feature,
         label_feature=config.data.label_feature,
         max_positive_pairs=config.evaluator.max_positive_pairs,

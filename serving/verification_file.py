@@ -4,15 +4,20 @@ The EmbeddingEvaluator writes it into the ModelBlessing, the VersionedPusher cop
 pushed SavedModel, and `python -m serving` reads it there. It is a file rather than an
 artifact property because ML Metadata keeps floats to 6 decimals; the threshold must stay exact.
 
+It holds the `threshold` and the operating point it was chosen for (`operating_point`: the
+criterion, a target FAR or the best accuracy, and the FAR and FRR measured there on the eval
+pairs, with their confidence intervals and the pair counts they rest on).
+
 Example:
-    >>> write("/pipeline/EmbeddingEvaluator/blessing/9", threshold=0.4183, model_uri="...", checks=["PASS ..."])
+    >>> write("/pipeline/EmbeddingEvaluator/blessing/9", OperatingPoint(...).as_dict(), model_uri="...",
+    ...       checks=["PASS ..."])
     >>> read_threshold("/srv/models/arcface/1760000000")
-    0.4183
+    0.7912
 """
 
 import json
 import os
-from typing import List
+from typing import List, Mapping
 
 import tensorflow as tf
 
@@ -23,10 +28,14 @@ DECISION = "same person if the cosine similarity of the two embeddings >= thresh
 SIGNATURE = f"{SERVING_SIGNATURE}: images (encoded image bytes) -> {EMBEDDING_KEY} (L2-normalised)"
 
 
-def write(folder: str, threshold: float, model_uri: str, checks: List[str]) -> None:
-    """Writes the threshold, how to apply it, the model it was chosen for and the blessing checks."""
-    content = {"threshold": threshold, "decision": DECISION, "signature": SIGNATURE, "model": model_uri,
-               "checks": checks}
+def write(folder: str, operating_point: Mapping, model_uri: str, checks: List[str]) -> None:
+    """Writes the threshold, how to apply it, its operating point, the model and the blessing checks.
+
+    `operating_point` is `OperatingPoint.as_dict()`, or {"refused": why} when the pairs could not
+    resolve the FAR asked for: the threshold is then null, and the model is not blessed.
+    """
+    content = {"threshold": operating_point.get("threshold"), "decision": DECISION, "signature": SIGNATURE,
+               "operating_point": dict(operating_point), "model": model_uri, "checks": checks}
     tf.io.gfile.makedirs(folder)
     with tf.io.gfile.GFile(os.path.join(folder, FILE_NAME), "w") as file:
         file.write(json.dumps(content, indent=2))
@@ -42,6 +51,11 @@ def read_text(folder: str) -> str:
         return file.read()
 
 
+def read(folder: str) -> dict:
+    """The whole file, as a dict."""
+    return json.loads(read_text(folder))
+
+
 def read_threshold(folder: str) -> float:
     """The similarity threshold at and above which two faces are the same person."""
-    return float(json.loads(read_text(folder))["threshold"])
+    return float(read(folder)["threshold"])

@@ -1,11 +1,13 @@
 """The blessing policy, the verdict it gives on a model, and the ModelBlessing artifact that records it.
 
-A model is blessed when every check passes: absolute thresholds on its own metrics, and, when a
-baseline (the latest blessed model) was scored on the same pairs, a bounded loss against it. As
+A model is blessed when every check passes: absolute thresholds on its own metrics (on the eval
+split, at the operating point, and on each named pairs set with that set's own thresholds), and,
+when a baseline (the latest blessed model) was scored on the same pairs, a bounded loss against
+it. As
 with TFX's Evaluator, change thresholds are not checked when there is no baseline yet. The artifact
 follows the Evaluator's conventions (`blessed`, `current_model[_id]`, `baseline_model[_id]`, a
 BLESSED or NOT_BLESSED file), so the stock Pusher and `LatestBlessedModelStrategy` understand it,
-and it holds `verification.json`, the similarity threshold the Pusher ships beside the model.
+and it holds `verification.json`, the operating point (threshold) the Pusher ships beside the model.
 
 Example:
     >>> policy = BlessingPolicy(min_verification_accuracy=0.7, max_regression_from_blessed={"eer": 0.0})
@@ -27,12 +29,31 @@ from components.embedding_evaluator.catalog import LOWER_IS_BETTER, MIN_VERIFICA
 
 
 @dataclasses.dataclass(frozen=True)
-class BlessingPolicy:
-    """What a model must achieve to be blessed; see configs/evaluation.py, EvaluatorConfig."""
+class SetPolicy:
+    """What a model must achieve on one set of pairs; see configs/evaluation.py. No minimum unless given."""
 
-    min_verification_accuracy: float = MIN_VERIFICATION_ACCURACY
+    min_verification_accuracy: float = 0.0
     min_tar_at_far: Mapping[str, float] = dataclasses.field(default_factory=dict)
     max_regression_from_blessed: Mapping[str, float] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class BlessingPolicy(SetPolicy):
+    """What a model must achieve to be blessed; see configs/evaluation.py, EvaluatorConfig.
+
+    The inherited thresholds apply to the eval split; `pair_sets` holds each named pairs set's
+    own, `min_tar_at_operating_point` the least TAR at the shipped threshold.
+    """
+
+    min_verification_accuracy: float = MIN_VERIFICATION_ACCURACY  # on the eval split, the configs' default
+    min_tar_at_operating_point: Optional[float] = None
+    pair_sets: Mapping[str, SetPolicy] = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def from_json_dict(cls, values: Mapping) -> "BlessingPolicy":
+        """The policy from `dataclasses.asdict` of one (as the component passes it to the executor)."""
+        sets = {name: SetPolicy(**policy) for name, policy in values.get("pair_sets", {}).items()}
+        return cls(**{**values, "pair_sets": sets})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,26 +84,51 @@ def _no_worse(name: str, value, baseline_value, tolerance: float) -> str:
     return f"PASS {name} {value:.4f} vs blessed {baseline_value:.4f} (tolerated loss {tolerance:.4f})"
 
 
-def judge(policy: BlessingPolicy, candidate: Mapping, baseline: Optional[Mapping] = None) -> Verdict:
-    """Checks the candidate's metrics (and its change against the baseline's) against the policy."""
-    checks = [_at_least("verification_accuracy", candidate["verification_accuracy"],
+def _set_checks(policy: SetPolicy, candidate: Mapping, baseline: Optional[Mapping], prefix: str = "") -> List[str]:
+    """The checks of one set of pairs; metric names carry `prefix` ("lfw/") for a named set."""
+    checks = [_at_least(prefix + "verification_accuracy", candidate["verification_accuracy"],
                         policy.min_verification_accuracy)]
-    checks += [_at_least(tar_key(far), candidate[tar_key(far)], minimum)
+    checks += [_at_least(prefix + tar_key(far), candidate[tar_key(far)], minimum)
                for far, minimum in sorted(policy.min_tar_at_far.items())]
     if policy.max_regression_from_blessed:
         if baseline is None:
-            checks.append("PASS no blessed model yet: change thresholds not checked")
+            of_set = f" of {prefix.rstrip('/')}" if prefix else ""
+            checks.append(f"PASS no blessed model yet: change thresholds{of_set} not checked")
         else:
-            checks += [_no_worse(name, candidate[name], baseline[name], tolerance)
+            checks += [_no_worse(prefix + name, candidate[name], baseline[name], tolerance)
                        for name, tolerance in sorted(policy.max_regression_from_blessed.items())]
+    return checks
+
+
+def _operating_point_check(point: Mapping, minimum: float) -> str:
+    if "refused" in point:  # the pairs cannot resolve the FAR asked for: there is no threshold to ship
+        return f"FAIL operating point refused: {point['refused']}"
+    return _at_least(f"tar_at_operating_point ({point['criterion']}, threshold {point['threshold']:.4f})",
+                     point["tar"], minimum)
+
+
+def judge(policy: BlessingPolicy, candidate: Mapping, baseline: Optional[Mapping] = None) -> Verdict:
+    """Checks the candidate's metrics (and its change against the baseline's) against the policy.
+
+    `candidate` and `baseline` hold the eval split's metrics at the top level, and, when they
+    were measured, `operating_point` and `pair_sets` ({name: that set's metrics}).
+    """
+    checks = _set_checks(policy, candidate, baseline)
+    point = candidate.get("operating_point")
+    if policy.min_tar_at_operating_point is not None or (point is not None and "refused" in point):
+        checks.append(_operating_point_check(point, policy.min_tar_at_operating_point or 0.0))
+    for name, set_policy in sorted(policy.pair_sets.items()):
+        checks += _set_checks(set_policy, candidate["pair_sets"][name],
+                              None if baseline is None else baseline["pair_sets"][name], f"{name}/")
     return Verdict(all(check.startswith("PASS") for check in checks), checks)
 
 
 def write_blessing(blessing: Artifact, model: Artifact, baseline_model: Optional[Artifact],
-                   verdict: Verdict, threshold: float) -> None:
-    """Records the verdict in `blessing` the way TFX's Evaluator does, plus the threshold to ship.
+                   verdict: Verdict, operating_point: Mapping) -> None:
+    """Records the verdict in `blessing` the way TFX's Evaluator does, plus the operating point to ship.
 
-    `threshold` is the cosine similarity at and above which two faces are the same person.
+    `operating_point` (operating_point.OperatingPoint.as_dict(), or {"refused": why}) holds the
+    cosine similarity `threshold` at and above which two faces are the same person.
     """
     name = constants.BLESSED_FILE_NAME if verdict.blessed else constants.NOT_BLESSED_FILE_NAME
     io_utils.write_string_file(os.path.join(blessing.uri, name), "\n".join(verdict.checks) + "\n")
@@ -97,4 +143,4 @@ def write_blessing(blessing: Artifact, model: Artifact, baseline_model: Optional
                                             baseline_model.uri)
         blessing.set_int_custom_property(constants.ARTIFACT_PROPERTY_BASELINE_MODEL_ID_KEY, baseline_model.id)
     blessing.set_string_custom_property(constants.ARTIFACT_PROPERTY_BLESSING_MESSAGE_KEY, verdict.message)
-    verification_file.write(blessing.uri, threshold, model.uri, verdict.checks)
+    verification_file.write(blessing.uri, operating_point, model.uri, verdict.checks)

@@ -16,6 +16,11 @@ FARS = {"1e-1": 1e-1, "1e-2": 1e-2, "1e-3": 1e-3, "1e-4": 1e-4}
 RANKS = (1, 5)
 # For these metrics lower is better; for every other number reported higher is better.
 LOWER_IS_BETTER = frozenset({"eer"})
+# The pairs drawn from the eval split go by this name beside the named pairs sets (`evaluator.pairs`).
+EVAL_PAIRS = "eval"
+# Report keys: the shipped operating point, and each named pairs set's metrics.
+OPERATING_POINT = "operating_point"
+PAIR_SETS = "pair_sets"
 # The least LFW-protocol verification accuracy a model needs to be blessed, unless configured.
 MIN_VERIFICATION_ACCURACY = 0.7
 
@@ -30,11 +35,8 @@ def rank_key(k: int) -> str:
     return f"rank_{k}"
 
 
-# Metrics a model can be compared on with its predecessor (`LOWER_IS_BETTER` says which way).
-COMPARABLE_METRICS = (
-    "verification_accuracy",
-    "auc",
-    "eer",
-    *(rank_key(k) for k in RANKS),
-    *(tar_key(far) for far in FARS),
-)
+# Metrics measured on any set of pairs (the eval split's and each named set's).
+VERIFICATION_METRICS = ("verification_accuracy", "auc", "eer", *(tar_key(far) for far in FARS))
+# Metrics a model can be compared on with its predecessor (`LOWER_IS_BETTER` says which way):
+# on a named set its verification metrics, on the eval split identification as well.
+COMPARABLE_METRICS = (*VERIFICATION_METRICS, *(rank_key(k) for k in RANKS))

@@ -3,10 +3,12 @@
 A custom component rather than TFX's Evaluator with TFMA metrics: TFMA computes metrics example by
 example (predictions against labels, sliced), whereas every number here compares examples with
 each other (pairs, a gallery against probes), and a face model has no label to predict. The
-component embeds the eval split (and an external pairs set, if given) with the trained model, and
-with the latest blessed model when the Resolver found one, in Beam; scores both on the same pairs;
-writes a ModelEvaluation (`metrics.json` and figures, see executor.py) and a ModelBlessing that the
-stock Pusher, `LatestBlessedModelStrategy` and the VersionedPusher understand.
+component embeds the eval split (and any named pairs sets: LFW, CFP-FP, AgeDB-30...) with the
+trained model, and with the latest blessed model when the Resolver found one, in Beam; scores both
+on the same pairs; chooses the operating point (the threshold for a target FAR, or the most
+accurate one); writes a ModelEvaluation (`metrics.json`, figures, failure cases, see executor.py)
+and a ModelBlessing that the stock Pusher, `LatestBlessedModelStrategy` and the VersionedPusher
+understand.
 
 Example:
     evaluator = EmbeddingEvaluator(
@@ -18,7 +20,8 @@ Example:
 """
 
 import dataclasses
-from typing import Optional
+import json
+from typing import Optional, Sequence
 
 from tfx import types
 from tfx.dsl.components.base import base_beam_component, executor_spec
@@ -38,7 +41,8 @@ class EmbeddingEvaluatorSpec(types.ComponentSpec):
         executor.SPLIT_KEY: ExecutionParameter(type=str),
         executor.IMAGE_FEATURE_KEY: ExecutionParameter(type=str),
         executor.LABEL_FEATURE_KEY: ExecutionParameter(type=str),
-        executor.PAIRS_SPLIT_KEY: ExecutionParameter(type=str),
+        executor.PAIR_SETS_KEY: ExecutionParameter(type=str),
+        executor.OPERATING_POINT_KEY: ExecutionParameter(type=str),
         executor.MAX_POSITIVE_PAIRS_KEY: ExecutionParameter(type=int),
         executor.SEED_KEY: ExecutionParameter(type=int),
         # JSON of a BlessingPolicy: execution parameters hold primitives, as TFX's custom_config does.
@@ -69,8 +73,10 @@ class EmbeddingEvaluator(base_beam_component.BaseBeamComponent):
         blessing_policy: BlessingPolicy,
         baseline_model: Optional[types.BaseChannel] = None,
         pairs: Optional[types.BaseChannel] = None,
+        pair_sets: Sequence[str] = (),
+        operating_point_far: Optional[float] = None,
+        operating_point_pairs: str = "eval",
         split: str = "eval",
-        pairs_split: str = "pairs",
         image_feature: str = records.IMAGE_FEATURE,
         label_feature: str = records.LABEL_FEATURE,
         max_positive_pairs: int = 3000,
@@ -84,8 +90,12 @@ class EmbeddingEvaluator(base_beam_component.BaseBeamComponent):
           blessing_policy: the thresholds the model must meet to be blessed.
           baseline_model: the latest blessed model, from a Resolver with LatestBlessedModelStrategy;
             scored on the same pairs for the policy's change thresholds.
-          pairs: verification-pair records (ImportExampleGen output, split `pairs_split`); when
-            given, verification is measured on them instead of on pairs drawn from `split`.
+          pairs: verification-pair records (an ImportExampleGen's output), one split per named set.
+          pair_sets: the names of those splits; each set is scored and reported on its own,
+            besides the pairs drawn from `split`.
+          operating_point_far: the false-accept rate the shipped threshold is chosen for; None
+            chooses the most accurate threshold.
+          operating_point_pairs: the pairs it is chosen on: "eval" (drawn from `split`) or a set.
           max_positive_pairs, seed: how pairs are drawn from `split` (metrics.make_pairs), and the
             seed of the 10 folds and of the identification gallery.
         """
@@ -95,7 +105,8 @@ class EmbeddingEvaluator(base_beam_component.BaseBeamComponent):
             baseline_model=baseline_model,
             pairs=pairs,
             split=split,
-            pairs_split=pairs_split,
+            pair_sets=json.dumps(list(pair_sets)),
+            operating_point=json.dumps({"far": operating_point_far, "pairs": operating_point_pairs}),
             image_feature=image_feature,
             label_feature=label_feature,
             max_positive_pairs=max_positive_pairs,

@@ -4,7 +4,7 @@ Each worker loads every model once (`DoFn.setup`) and embeds batches of records 
 so the candidate and the baseline see exactly the same records. The output is one "embedding
 record" (a tf.Example) per input record: a `key` (SHA-256 of the serialized input record), the
 face's `label` or the pair's `is_same`, and one float feature per model and image,
-`<model>/embedding` for a face, `<model>/embedding_a` and `<model>/embedding_b` for a pair.
+`<model>/embedding` for a face, `<model>/embedding_a` and `<model>/embedding_b` for a pair (and the pair's `fold` if it has one).
 `read_embeddings` loads them back sorted by key, an order that does not depend on how Beam
 scheduled the work, so pairs drawn from it are the same in every run.
 
@@ -34,6 +34,7 @@ from face_data import records
 KEY_FEATURE = "key"
 LABEL_FEATURE = "label"
 IS_SAME_FEATURE = "is_same"
+FOLD_FEATURE = "fold"
 MAX_BATCH_SIZE = 256
 
 
@@ -42,7 +43,8 @@ def embedding_feature(model_name: str, image: str = "") -> str:
     return f"{model_name}/embedding{'_' + image if image else ''}"
 
 
-def _record_key(serialized: bytes) -> bytes:
+def record_key(serialized: bytes) -> bytes:
+    """The `key` of the embedding record of a serialized input record: its SHA-256, in hex."""
     return hashlib.sha256(serialized).hexdigest().encode()
 
 
@@ -75,7 +77,7 @@ class FaceEmbedder:
         embeddings = {name: embed(examples=examples)[EMBEDDING_KEY].numpy()
                       for name, embed in models.items()}
         for index, (record, label) in enumerate(zip(batch, labels)):
-            values = {KEY_FEATURE: _record_key(record), LABEL_FEATURE: label}
+            values = {KEY_FEATURE: record_key(record), LABEL_FEATURE: label}
             values.update({embedding_feature(name): rows[index] for name, rows in embeddings.items()})
             yield _embedding_record(values)
 
@@ -96,7 +98,9 @@ class PairEmbedder:
         embeddings = {(name, image): embed(images=images[image])[EMBEDDING_KEY].numpy()
                       for name, embed in models.items() for image in images}
         for index, (record, pair) in enumerate(zip(batch, pairs)):
-            values = {KEY_FEATURE: _record_key(record), IS_SAME_FEATURE: int(pair.is_same)}
+            values = {KEY_FEATURE: record_key(record), IS_SAME_FEATURE: int(pair.is_same)}
+            if pair.fold is not None:
+                values[FOLD_FEATURE] = pair.fold
             values.update({embedding_feature(name, image): rows[index]
                            for (name, image), rows in embeddings.items()})
             yield _embedding_record(values)
@@ -141,5 +145,9 @@ def read_embeddings(files: Sequence[str]) -> Dict[str, np.ndarray]:
             kind = feature.WhichOneof("kind")
             values = getattr(feature, kind).value
             columns.setdefault(name, []).append(np.asarray(values, np.float32) if kind == "float_list" else values[0])
+    partial = {name: len(values) for name, values in columns.items() if len(values) != len(columns[KEY_FEATURE])}
+    if partial:  # e.g. a pairs set of which only some records carry a fold
+        raise ValueError(f"features held by only some of the {len(columns[KEY_FEATURE])} records: {partial}; "
+                         "expected every record of a set to hold the same features")
     order = np.argsort(np.asarray(columns[KEY_FEATURE]), kind="stable")
     return {name: np.asarray(values)[order] for name, values in columns.items()}

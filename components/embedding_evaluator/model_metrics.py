@@ -18,13 +18,14 @@ from components.embedding_evaluator import metrics
 from components.embedding_evaluator.catalog import FARS, RANKS, rank_key, tar_key
 
 
-def verification_metrics(scores, is_same, seed: int) -> dict:
-    """LFW 10-fold accuracy, ROC AUC, EER, TAR at each FAR and the threshold to ship, for pair scores.
+def verification_metrics(scores, is_same, seed: int, folds=None) -> dict:
+    """LFW 10-fold accuracy, ROC AUC, EER, TAR at each FAR and the most accurate threshold, for pair scores.
 
+    `folds` (one per pair) are the folds a pairs file defines; without them 10 are dealt by `seed`.
     A TAR whose FAR needs more negative pairs than there are is a string saying so, not a number.
     """
     scores, is_same = np.asarray(scores), np.asarray(is_same, dtype=bool)
-    accuracy = metrics.verification_accuracy_kfold(scores, is_same, seed=seed)
+    accuracy = metrics.verification_accuracy_kfold(scores, is_same, seed=seed, folds=folds)
     tars = metrics.tar_at_far(scores, is_same, fars=tuple(FARS.values()))
     return {
         "verification_accuracy": accuracy["mean"],
