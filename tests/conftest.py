@@ -39,7 +39,9 @@ TINY = {
         "batch_size": 32,
         "train_steps": 100,
     },
-    "evaluator": {"min_verification_accuracy": 0.55},
+    # The eval split's few people (a quarter of 24) give under 250 different-identity pairs: too
+    # few for the default FAR of 1e-3, so the shipped threshold is the most accurate one.
+    "evaluator": {"min_verification_accuracy": 0.55, "operating_point": {"criterion": "best_accuracy"}},
 }
 
 

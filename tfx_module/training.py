@@ -3,7 +3,9 @@
 `run_fn` reads everything from the pipeline config's `trainer` and `data` sections (in
 `fn_args.custom_config`): it builds the model under the configured distribution strategy,
 resumes from the training's last checkpoint if a previous attempt was killed, trains on the
-transformed examples, and exports a SavedModel that holds the Transform graph and the backbone +
+transformed examples (validating on the pairs sets `trainer.validation` names, from
+`custom_config["validation"]`, and keeping the best weights if asked), and exports a SavedModel
+that holds the Transform graph and the backbone +
 L2 normalisation: `serving_default` (image bytes -> `embedding`) and `embed_examples` (serialized
 tf.Examples -> `embedding`). The head and the label exist only in training. The trained backbone
 is also saved in Keras format, `backbone.keras` in `fn_args.model_run_dir`, beside the
@@ -20,10 +22,11 @@ import tensorflow as tf
 import tensorflow_transform as tft
 from tfx import v1 as tfx
 
+import arcface_module
 from tfx_module.preprocessing import IDENTITY_COUNTS, IDENTITY_VOCABULARY, IMAGE_KEY
-from tfx_module.trainer import distribution
+from tfx_module.trainer import distribution, validation
 from tfx_module.trainer.checkpoints import SaveCheckpoints, checkpoint_dir, restore_latest
-from tfx_module.trainer.export import export_embedding_model
+from tfx_module.trainer.export import EmbeddingExport, export_embedding_model
 from tfx_module.trainer.inputs import training_dataset
 from tfx_module.trainer.loop import train
 from tfx_module.trainer.model import build_training_model, trained_steps
@@ -80,8 +83,25 @@ def _build(trainer, tft_output, steps, strategy):
     return model, tf.train.Checkpoint(model=model, optimizer=model.optimizer)
 
 
+def _validation(model, fn_args, tft_output, trainer, data, steps, log_dir, best_writes):
+    """The callback validating on the configured pairs sets (fn_args.custom_config["validation"]), or None."""
+    settings = fn_args.custom_config.get("validation") or {}
+    config = trainer["validation"]
+    if not config["pairs"]:
+        return None
+    sets = validation.load_pair_sets({name: settings["sets"][name] for name in config["pairs"]})
+    # The exported model's path from image bytes to embedding, on the backbone being trained.
+    export = EmbeddingExport(arcface_module.embedding_model(model.backbone, trainer["flip_test_time_augmentation"]),
+                             tft_output, data["image_feature"], data["label_feature"])
+    logger.info("validating on %s every %d steps", ", ".join(f"{name} ({len(pairs.is_same)} pairs)"
+                                                             for name, pairs in sets.items()), config["every_steps"])
+    return validation.PairsValidation(
+        sets, export, config["every_steps"], steps, settings["far"], settings["seed"], log_dir,
+        best_writes, config["keep_best"], model.backbone)
+
+
 def _train(model, checkpoint, checkpoints, fn_args, tft_output, trainer, steps, strategy):
-    """Trains from the model's current step to `steps`, saving checkpoints on the way."""
+    """Trains from the model's current step to `steps`, saving checkpoints (and the best weights) on the way."""
     first_step = trained_steps(model)
     dataset = training_dataset(
         fn_args.data_accessor,
@@ -101,7 +121,9 @@ def _train(model, checkpoint, checkpoints, fn_args, tft_output, trainer, steps, 
             TrainingLog(log_dir, trainer["log_every_steps"], steps),
             SaveCheckpoints(manager, trainer["checkpoint_every_steps"]),
         ]
-        train(model, dataset, strategy, first_step, steps, callbacks)
+        validating = _validation(model, fn_args, tft_output, trainer, fn_args.custom_config["data"], steps, log_dir,
+                                 validation.best_dir(checkpoint_writes))
+        train(model, dataset, strategy, first_step, steps, callbacks + ([validating] if validating else []))
 
 
 def run_fn(fn_args: tfx.components.FnArgs):
@@ -128,6 +150,12 @@ def run_fn(fn_args: tfx.components.FnArgs):
             )
         if trained_steps(model) < steps:
             _train(model, checkpoint, checkpoints, fn_args, tft_output, trainer, steps, strategy)
+
+    if trainer["validation"]["keep_best"]:
+        best = validation.restore_best(model.backbone, validation.best_dir(checkpoints))
+        if best is not None:
+            logger.info("exporting the best weights by %s accuracy: %.4f at step %d of %d", best["set"],
+                        best["accuracy"], best["step"], steps)
 
     with distribution.writable_dir(fn_args.serving_model_dir, strategy) as export_dir:
         export_embedding_model(

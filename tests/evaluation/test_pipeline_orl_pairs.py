@@ -1,7 +1,11 @@
-"""One run on tiny synthetic data whose verification is measured on an external pairs set of ORL faces.
+"""One run on tiny synthetic data judged on two named pairs sets of ORL faces, validated during training.
 
-The pairs.txt below is converted to pair records by the face data CLI and travels into the
-pipeline through the PairsExampleGen; identification stays on the synthetic eval split.
+The sets: `orl`, a pairs.txt converted by the face data CLI, and `orl_bin`, an insightface `.bin`
+whose images are uint8 numpy arrays (as insightface's AgeDB and CFP packers write them), converted
+by the same CLI. Both travel into the pipeline through the PairsExampleGen (a split each); each is
+reported on its own beside the synthetic eval split, which keeps identification. The Trainer
+validates on both every 25 of its 100 steps and keeps the weights of the best `orl` accuracy,
+which are the ones exported. The shipped threshold is chosen for a FAR of 1e-2 on `orl`.
 
 The ORL face database was taken between 1992 and 1994 at the Olivetti Research Laboratory in
 Cambridge, UK (40 people x 10 images); credit to the Olivetti Research Laboratory (AT&T
@@ -10,12 +14,16 @@ never copied.
 """
 
 import glob
+import io
 import json
 import os
+import pickle
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+import tensorflow as tf
 from PIL import Image
 
 from face_data import cli as face_data_cli
@@ -37,44 +45,99 @@ def _write_orl_pairs(path: Path) -> int:
     return len(lines)
 
 
+def _write_orl_bin(path: Path, orl_dir: str) -> int:
+    """A .bin of ORL faces as insightface's AgeDB/CFP packers write it: images as cv2.imencode's uint8 arrays."""
+    images, flags = [], []
+    for person in range(1, ORL_PEOPLE + 1):
+        other = person % ORL_PEOPLE + 1
+        for (who_a, shot_a), (who_b, shot_b) in (((person, 1), (person, 9)), ((person, 2), (other, 10))):
+            for who, shot in ((who_a, shot_a), (who_b, shot_b)):
+                buffer = io.BytesIO()
+                Image.open(os.path.join(orl_dir, f"s{who}", f"{shot}.pgm")).save(buffer, format="PNG")
+                images.append(np.frombuffer(buffer.getvalue(), np.uint8).reshape(-1, 1))
+            flags.append(who_a == who_b)
+    path.write_bytes(pickle.dumps((images, flags), protocol=2))
+    return len(flags)
+
+
 @pytest.fixture(scope="module")
 def orl_run(pipeline_config, run_pipeline, tmp_path_factory, orl_dir):
-    """(config, number of ORL pairs) of a finished tiny run judged on ORL pairs."""
+    """(config, {set: number of pairs}, runner output) of a finished tiny run judged on ORL pairs."""
     folder = tmp_path_factory.mktemp("orl_pairs")
-    num_pairs = _write_orl_pairs(folder / "pairs.txt")
-    converted = face_data_cli.main(["lfw-pairs", str(folder / "pairs.txt"), orl_dir, str(folder / "records"),
-                                    "--image-pattern", "{name}/{number}.pgm", "--quiet"])
-    assert converted == 0
-    config_path = pipeline_config("orl_pairs", {"evaluator": {"pairs": {"input_base": str(folder / "records")}}})
-    run_pipeline(config_path)
-    return load_config(config_path), num_pairs
+    sizes = {"orl": _write_orl_pairs(folder / "pairs.txt"), "orl_bin": _write_orl_bin(folder / "orl.bin", orl_dir)}
+    assert face_data_cli.main(["lfw-pairs", str(folder / "pairs.txt"), orl_dir, str(folder / "orl"),
+                               "--image-pattern", "{name}/{number}.pgm", "--quiet"]) == 0
+    assert face_data_cli.main(["bin", str(folder / "orl.bin"), str(folder / "orl_bin"), "--quiet"]) == 0
+    config_path = pipeline_config("orl_pairs", {
+        "evaluator": {"pairs": {name: {"input_base": str(folder / name)} for name in sizes},
+                      "operating_point": {"criterion": "far", "far": 1e-2, "pairs": "orl"}},
+        "trainer": {"validation": {"pairs": ["orl", "orl_bin"], "every_steps": 25, "keep_best": "orl"}},
+    })
+    result = run_pipeline(config_path, extra_args=("--log-level", "info"))
+    return load_config(config_path), sizes, result.stdout + result.stderr
 
 
 @pytest.fixture(scope="module")
 def evaluation_dir(orl_run):
-    config, _ = orl_run
+    config, _, _ = orl_run
     (folder,) = glob.glob(os.path.join(config.pipeline_root, "EmbeddingEvaluator", "evaluation", "*"))
     return folder
 
 
-def test_verification_is_measured_on_the_orl_pairs(orl_run, evaluation_dir):
-    config, num_pairs = orl_run
+def _report(evaluation_dir):
     with open(os.path.join(evaluation_dir, "metrics.json")) as file:
-        report = json.load(file)
-    print(f"\nORL pairs ({report['num_pairs']}): verification accuracy {report['verification_accuracy']:.4f} "
-          f"+/- {report['verification_accuracy_std']:.4f}, AUC {report['auc']:.4f}, EER {report['eer']:.4f}, "
-          f"TAR@FAR=1e-1 {report['tar_at_far_1e-1']:.4f}, TAR@FAR=1e-2 {report['tar_at_far_1e-2']:.4f}, "
-          f"threshold {report['best_threshold']:.4f}; synthetic eval split ({report['num_identities']} people): "
-          f"rank-1 {report['rank_1']:.4f}, rank-5 {report['rank_5']:.4f}")
+        return json.load(file)
+
+
+def test_each_orl_set_is_reported_on_its_own(orl_run, evaluation_dir):
+    config, sizes, _ = orl_run
+    report = _report(evaluation_dir)
     (pairs_examples,) = glob.glob(os.path.join(config.pipeline_root, "PairsExampleGen", "examples", "*"))
-    assert report["pairs_source"] == f"external pairs {pairs_examples}"
-    assert (report["num_pairs"], report["num_positive_pairs"]) == (num_pairs, num_pairs // 2)
-    for key in ("verification_accuracy", "auc", "tar_at_far_1e-1", "tar_at_far_1e-2", "rank_1", "rank_5"):
-        assert 0 <= report[key] <= 1, key
-    assert report["tar_at_far_1e-3"] == f"not measurable: needs 1000 negative pairs, have {num_pairs // 2}"
-    assert report["tar_at_far_1e-4"] == f"not measurable: needs 10000 negative pairs, have {num_pairs // 2}"
-    # Identification stays on the synthetic eval split, the only labelled faces of unseen people.
+    for name, size in sizes.items():
+        scored = report["pair_sets"][name]
+        print(f"\n{name} ({scored['num_pairs']} pairs): verification accuracy {scored['verification_accuracy']:.4f} "
+              f"+/- {scored['verification_accuracy_std']:.4f}, AUC {scored['auc']:.4f}, EER {scored['eer']:.4f}, "
+              f"TAR@FAR=1e-1 {scored['tar_at_far_1e-1']}")
+        assert scored["pairs_source"].startswith(f"pairs set '{name}': {pairs_examples}/Split-{name}/")
+        assert (scored["num_pairs"], scored["num_positive_pairs"]) == (size, size // 2)
+        for key in ("verification_accuracy", "auc", "tar_at_far_1e-1"):
+            assert 0 <= scored[key] <= 1, (name, key)
+        assert scored["tar_at_far_1e-3"] == f"not measurable: needs 1000 negative pairs, have {size // 2}"
+    # The eval split is scored as without sets, and keeps identification.
     assert report["num_images"] == report["num_identities"] * config.data.synthetic.images_per_identity
+    assert 0 <= report["verification_accuracy"] <= 1 and 0 <= report["rank_1"] <= 1
+    point = report["operating_point"]
+    print(f"operating point on orl: threshold {point['threshold']:.4f}, FAR {point['far']:.4f} "
+          f"{point['far_interval']}, FRR {point['frr']:.4f} {point['frr_interval']}")
+    assert (point["pairs"], point["target_far"], point["num_negative_pairs"]) == ("orl", 1e-2, sizes["orl"] // 2)
+    assert point["far"] <= 1e-2
+
+
+VALIDATION_LINE = re.compile(r"validation at step (\d+)/100 \([\d.]+ s\): orl accuracy ([\d.]+) .*; orl_bin accuracy")
+BEST_LINE = re.compile(r"exporting the best weights by orl accuracy: ([\d.]+) at step (\d+) of 100")
+
+
+def test_validation_is_logged_during_training_and_the_best_weights_are_exported(orl_run, evaluation_dir):
+    config, sizes, output = orl_run
+    validations = [(int(step), float(accuracy)) for step, accuracy in VALIDATION_LINE.findall(output)]
+    assert [step for step, _ in validations] == [25, 50, 75, 100], output[-3000:]
+    best_accuracy = max(accuracy for _, accuracy in validations)
+    best_step = next(step for step, accuracy in validations if accuracy == best_accuracy)
+    (exported,) = BEST_LINE.findall(output)
+    print(f"\nvalidation on orl during training: {validations}; exported the weights of step {exported[1]}")
+    assert (float(exported[0]), int(exported[1])) == (best_accuracy, best_step)
+    # The exported model, scored by the evaluator on the same pairs and folds, is the best step's.
+    scored = _report(evaluation_dir)["pair_sets"]["orl"]["verification_accuracy"]
+    assert abs(scored - best_accuracy) <= 1 / sizes["orl"] + 1e-4  # at most one pair decided otherwise
+    # TensorBoard has every validation of both sets.
+    events = glob.glob(os.path.join(config.pipeline_root, "Trainer", "model_run", "*", "events.out.tfevents.*"))
+    tags = {}
+    for record in tf.data.TFRecordDataset(events):
+        event = tf.compat.v1.Event.FromString(record.numpy())
+        for value in event.summary.value:
+            tags.setdefault(value.tag, []).append(event.step)
+    assert tags["validation/orl/accuracy"] == tags["validation/orl_bin/accuracy"] == [25, 50, 75, 100]
+    assert tags["validation/orl/tar_at_far"] == [25, 50, 75, 100]
 
 
 @pytest.mark.parametrize("name", ["roc.png", "similarity_histogram.png", "embedding_map.png"])

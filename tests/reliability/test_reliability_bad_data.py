@@ -104,7 +104,7 @@ def test_bad_pair_records_are_refused_naming_the_pair_and_image(pipeline_config,
     config_path = pipeline_config("bad-pairs")
     pairs = config_path.parent / "pairs"
     config = yaml.safe_load(config_path.read_text())
-    config["evaluator"]["pairs"] = {"input_base": str(pairs)}
+    config["evaluator"]["pairs"] = {"lfw": {"input_base": str(pairs)}}
     config_path.write_text(yaml.safe_dump(config))
     good_image = records.parse_face_example(good_faces[0]).image
     (config_path.parent / "data").mkdir()
@@ -119,4 +119,4 @@ def test_bad_pair_records_are_refused_naming_the_pair_and_image(pipeline_config,
     _refused(result, config_path, [f"{pairs / 'pairs.tfrecord'} record 1: corrupt image: image b:"])
     shutil.rmtree(pairs)  # a pairs folder that is not there is refused by its key as well
     result = run_pipeline(config_path, expect_success=False)
-    _refused(result, config_path, [f"evaluator.pairs.input_base: {pairs} is not a folder of records"])
+    _refused(result, config_path, [f"evaluator.pairs.lfw.input_base: {pairs} is not a folder of records"])
