@@ -3,7 +3,8 @@
 `pipeline_config(name, overrides)` writes a config for a fresh run folder; `run_pipeline(path)` runs
 a runner in its own process as a user would; `tiny_run` is one finished run shared by the session;
 `split_records(examples_uri, split)` reads a split of ExampleGen's output back; `orl_dir` is the ORL
-face database.
+face database; `orl_verification_bin(path, pairs)` writes ORL faces as an insightface `.bin` with
+numpy-array images.
 
 The ORL face database was taken between 1992 and 1994 at the Olivetti Research Laboratory in
 Cambridge, UK (40 people x 10 grayscale 92x112 PGM images); credit to the Olivetti Research
@@ -12,7 +13,9 @@ $ARCFACE_ORL_DIR (default: ../shared/faces/orl next to the repository) and never
 """
 
 import glob
+import io
 import os
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +24,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 import yaml
+from PIL import Image
 
 from configs import load_config
 
@@ -128,3 +132,23 @@ def _split_records(examples_uri, split):
 def split_records_fixture():
     """`split_records(examples_uri, split)` -> (encoded images, int labels) of an ExampleGen split."""
     return _split_records
+
+
+@pytest.fixture(scope="session")
+def orl_verification_bin(orl_dir):
+    """`orl_verification_bin(path, pairs, protocol=4)` -> number of pairs: writes an insightface `.bin` of ORL
+    faces whose images are uint8 numpy arrays of PNG bytes, shaped [N, 1] as cv2.imencode returns them (as
+    insightface's AgeDB and CFP packers store them); `pairs` holds ((person, shot), (person, shot)) tuples."""
+
+    def write(path: Path, pairs, protocol: int = 4) -> int:
+        images = []
+        for pair in pairs:
+            for person, shot in pair:
+                buffer = io.BytesIO()
+                Image.open(os.path.join(orl_dir, f"s{person}", f"{shot}.pgm")).save(buffer, format="PNG")
+                images.append(np.frombuffer(buffer.getvalue(), np.uint8).reshape(-1, 1))
+        flags = [a[0] == b[0] for a, b in pairs]
+        path.write_bytes(pickle.dumps((images, flags), protocol=protocol))
+        return len(flags)
+
+    return write

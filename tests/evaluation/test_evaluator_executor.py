@@ -1,11 +1,9 @@
 """The EmbeddingEvaluator executor on toy models and coloured-square faces, without a pipeline."""
 
 import dataclasses
-import io
 import json
 import math
 import os
-import pickle
 
 import numpy as np
 import pytest
@@ -210,23 +208,8 @@ def _orl_two_fold_pairs_txt(path):
     path.write_text("\n".join(lines) + "\n")
 
 
-def _orl_bin_with_numpy_images(path, orl_dir):
-    """An insightface .bin of ORL faces whose images are uint8 numpy arrays, as cv2.imencode returns."""
-    images, flags = [], []
-    for person in range(11, 21):  # persons 11-20: none of them in the pairs.txt set
-        other = person % 10 + 11
-        for who_a, shot_a, who_b, shot_b in ((person, 1, person, 6), (person, 2, other, 7)):
-            for who, shot in ((who_a, shot_a), (who_b, shot_b)):
-                buffer = io.BytesIO()
-                Image.open(os.path.join(orl_dir, f"s{who}", f"{shot}.pgm")).save(buffer, format="PNG")
-                images.append(np.frombuffer(buffer.getvalue(), np.uint8).reshape(-1, 1))
-            flags.append(who_a == who_b)
-    path.write_bytes(pickle.dumps((images, flags), protocol=4))
-    return len(flags)
-
-
 @pytest.fixture(scope="module")
-def three_sets(inputs, tmp_path_factory, orl_dir):
+def three_sets(inputs, tmp_path_factory, orl_dir, orl_verification_bin):
     """ORL pairs (pairs.txt, 2 folds), synthetic pairs, and a .bin of ORL faces with numpy images, as one
     Examples artifact (a split each, as the PairsExampleGen writes them), and the poor model's evaluation."""
     root = tmp_path_factory.mktemp("three_sets")
@@ -237,7 +220,9 @@ def three_sets(inputs, tmp_path_factory, orl_dir):
     synthetic = [(i, 2, i, 3) for i in range(NUM_IDENTITIES)] + [(i, 2, (i + 2) % NUM_IDENTITIES, 3)
                                                                 for i in range(NUM_IDENTITIES)]
     toy_models.write_pair_records(str(root / "sets" / "Split-synthetic" / "pairs.gz"), synthetic)
-    num_bin_pairs = _orl_bin_with_numpy_images(root / "orl.bin", orl_dir)
+    # Persons 11-20, none of them in the pairs.txt set: a same and a different pair each.
+    num_bin_pairs = orl_verification_bin(root / "orl.bin", [pair for person in range(11, 21) for pair in (
+        ((person, 1), (person, 6)), ((person, 2), (person % 10 + 11, 7)))])
     converters.convert_verification_bin(str(root / "orl.bin"), OutputOptions(root / "sets" / "Split-orl_bin", **quiet))
     sets = _artifact(standard_artifacts.Examples, root / "sets", splits=["orl", "synthetic", "orl_bin"])
     # orl_bin blocks this blessing: its accuracy cannot reach 1.0 with the poor model.

@@ -14,10 +14,8 @@ never copied.
 """
 
 import glob
-import io
 import json
 import os
-import pickle
 import re
 from pathlib import Path
 
@@ -45,26 +43,15 @@ def _write_orl_pairs(path: Path) -> int:
     return len(lines)
 
 
-def _write_orl_bin(path: Path, orl_dir: str) -> int:
-    """A .bin of ORL faces as insightface's AgeDB/CFP packers write it: images as cv2.imencode's uint8 arrays."""
-    images, flags = [], []
-    for person in range(1, ORL_PEOPLE + 1):
-        other = person % ORL_PEOPLE + 1
-        for (who_a, shot_a), (who_b, shot_b) in (((person, 1), (person, 9)), ((person, 2), (other, 10))):
-            for who, shot in ((who_a, shot_a), (who_b, shot_b)):
-                buffer = io.BytesIO()
-                Image.open(os.path.join(orl_dir, f"s{who}", f"{shot}.pgm")).save(buffer, format="PNG")
-                images.append(np.frombuffer(buffer.getvalue(), np.uint8).reshape(-1, 1))
-            flags.append(who_a == who_b)
-    path.write_bytes(pickle.dumps((images, flags), protocol=2))
-    return len(flags)
-
-
 @pytest.fixture(scope="module")
-def orl_run(pipeline_config, run_pipeline, tmp_path_factory, orl_dir):
+def orl_run(pipeline_config, run_pipeline, tmp_path_factory, orl_dir, orl_verification_bin):
     """(config, {set: number of pairs}, runner output) of a finished tiny run judged on ORL pairs."""
     folder = tmp_path_factory.mktemp("orl_pairs")
-    sizes = {"orl": _write_orl_pairs(folder / "pairs.txt"), "orl_bin": _write_orl_bin(folder / "orl.bin", orl_dir)}
+    # The .bin: person p's images 1 and 9, and p's image 2 with p+1's image 10, at pickle protocol 2.
+    bin_pairs = [pair for person in range(1, ORL_PEOPLE + 1)
+                 for pair in (((person, 1), (person, 9)), ((person, 2), (person % ORL_PEOPLE + 1, 10)))]
+    sizes = {"orl": _write_orl_pairs(folder / "pairs.txt"),
+             "orl_bin": orl_verification_bin(folder / "orl.bin", bin_pairs, protocol=2)}
     assert face_data_cli.main(["lfw-pairs", str(folder / "pairs.txt"), orl_dir, str(folder / "orl"),
                                "--image-pattern", "{name}/{number}.pgm", "--quiet"]) == 0
     assert face_data_cli.main(["bin", str(folder / "orl.bin"), str(folder / "orl_bin"), "--quiet"]) == 0

@@ -76,6 +76,32 @@ def test_pickle_lengths_that_lie_are_refused_before_anything_is_allocated(tmp_pa
     assert _files(tmp_path) == {Path("lfw.bin")}
 
 
+class _MakeMarker:
+    """Unpickling this calls os.mkdir(marker): proof of code execution if the marker appears."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.mkdir, (str(self.marker),)
+
+
+def test_a_numpy_object_array_carrying_code_is_refused_and_does_not_run(tmp_path):
+    # numpy-array images are accepted (insightface's AgeDB/CFP packers write them), but only uint8 ones:
+    # an object array would let numpy's unpickling build any object, here one that runs os.mkdir.
+    marker = tmp_path / "code-ran"
+    array = np.array([_MakeMarker(marker), None], dtype=object)
+    hostile = pickle.dumps(([np.frombuffer(fx.png(1), np.uint8), array], [True]), protocol=2)
+    pickle.loads(hostile)  # the payload is live: a plain unpickler runs it
+    assert marker.is_dir()
+    marker.rmdir()
+    (tmp_path / "agedb_30.bin").write_bytes(hostile)
+    assert_refused(_convert("bin", tmp_path / "agedb_30.bin", tmp_path / "out"),
+                   f"{tmp_path / 'agedb_30.bin'}: refused numpy.dtype('O8'): only uint8 ('u1') images are allowed")
+    assert not marker.exists()
+    assert _files(tmp_path) == {Path("agedb_30.bin")}
+
+
 def test_a_bomb_in_a_bin_skips_its_pair_and_the_rest_converts(tmp_path):
     (tmp_path / "lfw.bin").write_bytes(pickle.dumps(([BOMB, fx.png(1), fx.png(2), fx.png(3)], [True, False])))
     result = _convert("bin", tmp_path / "lfw.bin", tmp_path / "out", "--summary-json", tmp_path / "summary.json")
