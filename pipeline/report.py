@@ -7,6 +7,26 @@ from configs import PipelineConfig
 from inspection import metadata, views
 
 
+def _operating_point(metrics: dict) -> list:
+    """The shipped threshold and its error rates (from the evaluation's properties: operating_point/...)."""
+    point = {key.split("/", 1)[1]: value for key, value in metrics.items() if key.startswith("operating_point/")}
+    if "refused" in point:
+        return [f"Operating point: refused ({point['refused']})"]
+    if "threshold" not in point:
+        return []
+    return [f"Operating point: threshold {point['threshold']:.4f} for {point['criterion']} on the {point['pairs']} "
+            f"pairs: FAR {point['far']:.4f}, FRR {point['frr']:.4f} ({point['num_negative_pairs']:.0f} + "
+            f"{point['num_positive_pairs']:.0f} pairs)"]
+
+
+def _pair_sets(metrics: dict) -> list:
+    """One line per named pairs set (properties pair_sets/<name>/...)."""
+    names = sorted({key.split("/")[1] for key in metrics if key.startswith("pair_sets/")})
+    return [f"  on {name}: {metrics[f'pair_sets/{name}/verification_accuracy']:.4f}"
+            f" (+/- {metrics[f'pair_sets/{name}/verification_accuracy_std']:.4f},"
+            f" {metrics[f'pair_sets/{name}/num_pairs']:.0f} pairs)" for name in names]
+
+
 def _verdict(model: dict) -> list:
     metrics = model["metrics"]
     if "verification_accuracy" not in metrics:
@@ -14,6 +34,8 @@ def _verdict(model: dict) -> list:
     return [
         f"Verification accuracy on unseen identities: {metrics['verification_accuracy']:.4f}"
         f" (+/- {metrics['verification_accuracy_std']:.4f}, {metrics['num_pairs']:.0f} pairs)",
+        *_pair_sets(metrics),
+        *_operating_point(metrics),
         f"Evaluation:      {model['evaluation_uri']}",
         f"Pushed model:    {model['pushed_to']}"
         if model["pushed_to"]

@@ -77,7 +77,7 @@ def _report(evaluation_dir):
 
 
 def test_each_orl_set_is_reported_on_its_own(orl_run, evaluation_dir):
-    config, sizes, _ = orl_run
+    config, sizes, output = orl_run
     report = _report(evaluation_dir)
     (pairs_examples,) = glob.glob(os.path.join(config.pipeline_root, "PairsExampleGen", "examples", "*"))
     for name, size in sizes.items():
@@ -98,6 +98,12 @@ def test_each_orl_set_is_reported_on_its_own(orl_run, evaluation_dir):
           f"{point['far_interval']}, FRR {point['frr']:.4f} {point['frr_interval']}")
     assert (point["pairs"], point["target_far"], point["num_negative_pairs"]) == ("orl", 1e-2, sizes["orl"] // 2)
     assert point["far"] <= 1e-2
+    # The runner's summary names each set and the operating point.
+    for name, size in sizes.items():
+        accuracy = report["pair_sets"][name]["verification_accuracy"]
+        assert f"  on {name}: {accuracy:.4f} (+/- " in output and f", {size} pairs)" in output
+    assert (f"Operating point: threshold {point['threshold']:.4f} for FAR 0.01 on the orl pairs: FAR {point['far']:.4f}, "
+            f"FRR {point['frr']:.4f} (200 + 200 pairs)") in output
 
 
 VALIDATION_LINE = re.compile(r"validation at step (\d+)/100 \([\d.]+ s\): orl accuracy ([\d.]+) .*; orl_bin accuracy")
