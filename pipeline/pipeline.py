@@ -66,8 +66,11 @@ def _external_pairs(config: PipelineConfig) -> Optional[tfx.components.ImportExa
         )
         for name, pairs in sets.items()
     ]
+    # Input splits stay output splits, except a single one, which ExampleGen would split 2:1.
+    output = (tfx.proto.Output(split_config=tfx.proto.SplitConfig(
+        splits=[tfx.proto.SplitConfig.Split(name=splits[0].name, hash_buckets=1)])) if len(splits) == 1 else None)
     return tfx.components.ImportExampleGen(
-        input_base=base, input_config=tfx.proto.Input(splits=splits)
+        input_base=base, input_config=tfx.proto.Input(splits=splits), output_config=output
     ).with_id("PairsExampleGen")
 
 

@@ -28,6 +28,7 @@ def test_each_set_is_a_split_of_one_pairs_example_gen_and_has_its_own_policy(tmp
     assert json.loads(splits)["splits"] == [{"name": "lfw", "pattern": "lfw/*.tfrecord*"},
                                            {"name": "cfp_fp", "pattern": "cfp/*.gz"}]
     assert components["PairsExampleGen"].exec_properties["input_base"] == str(tmp_path / "sets")
+    assert json.loads(components["PairsExampleGen"].exec_properties["output_config"]) == {}  # splits kept
     evaluator = components["EmbeddingEvaluator"].exec_properties
     assert json.loads(evaluator["pair_sets"]) == ["lfw", "cfp_fp"]
     assert json.loads(evaluator["operating_point"]) == {"far": 1e-2, "pairs": "lfw"}
@@ -50,9 +51,12 @@ def test_sets_in_two_buckets_are_refused():
         _components(config)
 
 
-def test_the_former_single_set_reads_as_a_set_named_pairs(tmp_path):
+def test_the_former_single_set_reads_as_a_set_named_pairs_and_stays_one_split(tmp_path):
     config = load_config(DEMO, {"evaluator": {"pairs": {"input_base": str(tmp_path)}}})
     assert list(config.evaluator.pairs) == ["pairs"] and config.evaluator.pairs["pairs"].input_base == tmp_path
+    # A single input split would be split 2:1 by ExampleGen unless the output says otherwise.
+    output = json.loads(_components(config)["PairsExampleGen"].exec_properties["output_config"])
+    assert output["split_config"]["splits"] == [{"name": "pairs", "hash_buckets": 1}]
 
 
 @pytest.mark.parametrize("overrides, message", [
