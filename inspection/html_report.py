@@ -17,7 +17,7 @@ import sys
 from typing import Callable, List, Optional, Sequence, Tuple
 
 from configs import PipelineConfig, load_config
-from inspection import metadata, views
+from inspection import failure_cases_html, metadata, views
 from inspection.tables import cell, decimals
 
 STYLE = """
@@ -152,6 +152,7 @@ def _model_section(store, model: dict) -> str:
             f"{_uri(model['evaluation_uri'])}</p>",
             "<h2>Evaluation figures</h2>",
             _figures(model["evaluation_uri"]),
+            failure_cases_html.section(model["evaluation_uri"]),
         ]
     found = views.lineage(store, model["model"])
     parts += [
