@@ -32,6 +32,7 @@ COPY face_data/ face_data/
 COPY serving/ serving/
 COPY tfx_module/ tfx_module/
 COPY configs/ configs/
+COPY verification/ verification/
 COPY pipeline/ pipeline/
 COPY inspection/ inspection/
 COPY submission/ submission/

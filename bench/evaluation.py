@@ -11,7 +11,8 @@ import numpy as np
 
 from bench import measure
 from bench.results import Result
-from components.embedding_evaluator import catalog, metrics, model_metrics
+from components.embedding_evaluator import catalog, model_metrics
+from verification import metrics
 
 NAME = "evaluation"
 TARGET_SECONDS = 5.0

@@ -34,12 +34,11 @@ from components.embedding_evaluator import (
     catalog,
     embedding,
     failure_cases,
-    metrics,
     model_metrics,
-    operating_point,
     plots,
 )
 from face_data import records
+from verification import metrics, operating_point
 
 EXAMPLES_KEY = "examples"
 MODEL_KEY = "model"

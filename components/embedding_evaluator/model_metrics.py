@@ -14,7 +14,7 @@ Example:
 
 import numpy as np
 
-from components.embedding_evaluator import metrics
+from verification import metrics
 from components.embedding_evaluator.catalog import FARS, RANKS, rank_key, tar_key
 
 

@@ -12,7 +12,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from components.embedding_evaluator import metrics
+from verification import metrics
 
 
 def _save(figure, path):

@@ -5,9 +5,9 @@ import os
 import pytest
 from tfx.types import standard_artifacts
 
-from components.embedding_evaluator import verification_file
 from components.embedding_evaluator.blessing import BlessingPolicy, SetPolicy, judge, write_blessing
-from components.embedding_evaluator.operating_point import measure
+from serving import verification_file
+from verification.operating_point import measure
 
 CANDIDATE = {"verification_accuracy": 0.82, "eer": 0.2, "tar_at_far_1e-1": 0.6,
              "tar_at_far_1e-3": "not measurable: needs 1000 negative pairs, have 675"}

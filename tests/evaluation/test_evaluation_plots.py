@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from components.embedding_evaluator import metrics, plots
+from components.embedding_evaluator import plots
+from verification import metrics
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,11 @@ from tfx.dsl.components.base.base_beam_executor import BaseBeamExecutor
 from tfx.types import artifact_utils, standard_artifacts
 
 import toy_models
-from components.embedding_evaluator import executor, failure_cases, verification_file
+from components.embedding_evaluator import executor, failure_cases
 from components.embedding_evaluator.blessing import BlessingPolicy, SetPolicy, judge
 from face_data import converters
 from face_data.convert import OutputOptions
+from serving import verification_file
 
 NUM_IDENTITIES, IMAGES_PER_IDENTITY = 6, 5
 BEAM_ARGS = ["--runner=SwitchingDirectRunner", "--direct_running_mode=in_memory", "--direct_num_workers=1"]

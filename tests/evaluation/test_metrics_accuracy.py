@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.metrics.pairwise import cosine_similarity
 
-from components.embedding_evaluator.metrics import (
+from verification.metrics import (
     best_threshold,
     cosine_similarities,
     verification_accuracy_kfold,

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from components.embedding_evaluator.metrics import identification_rank_k
+from verification.metrics import identification_rank_k
 
 
 def _at_degrees(*angles):

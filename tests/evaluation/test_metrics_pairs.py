@@ -5,7 +5,7 @@ import itertools
 import numpy as np
 import pytest
 
-from components.embedding_evaluator.metrics import make_pairs
+from verification.metrics import make_pairs
 
 
 def _pair_set(index_a, index_b):

@@ -1,10 +1,12 @@
 """ROC, AUC, equal error rate and TAR@FAR, checked against sklearn and small hand-made cases."""
 
+import functools
+
 import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score, roc_curve
 
-from components.embedding_evaluator.metrics import auc, equal_error_rate, roc, tar_at_far
+from verification.metrics import auc, equal_error_rate, roc, tar_at_far
 
 
 def _random_pairs(seed, num_pairs, decimals):
@@ -81,7 +83,8 @@ def test_tar_at_far_with_one_false_accept_allowed():
     assert tar_at_far(*two_top_negatives, fars=(1e-3,)) == {1e-3: 0.0}
 
 
-@pytest.mark.parametrize("function", [roc, auc, equal_error_rate, tar_at_far])
+@pytest.mark.parametrize("function", [roc, auc, equal_error_rate, functools.partial(tar_at_far, fars=(0.1,))],
+                         ids=["roc", "auc", "equal_error_rate", "tar_at_far"])
 def test_one_class_is_rejected(function):
     with pytest.raises(ValueError, match="both same and different pairs, got 3 same and 0 different"):
         function(np.array([0.1, 0.2, 0.3]), np.array([True, True, True]))

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from components.embedding_evaluator import metrics
-from components.embedding_evaluator.operating_point import (
+from verification import metrics
+from verification.operating_point import (
     UnresolvableFar,
     choose,
     measure,

@@ -11,7 +11,7 @@ import io
 import numpy as np
 from PIL import Image
 
-from components.embedding_evaluator.metrics import cosine_similarities, make_pairs, verification_accuracy_kfold
+from verification.metrics import cosine_similarities, make_pairs, verification_accuracy_kfold
 from face_data.reading import read_face_records
 from face_data.synthetic import write_synthetic_faces
 

@@ -25,7 +25,7 @@ import yaml
 from absl import logging as absl_logging
 from PIL import Image
 
-from components.embedding_evaluator.metrics import cosine_similarities, make_pairs, verification_accuracy_kfold
+from verification.metrics import cosine_similarities, make_pairs, verification_accuracy_kfold
 from configs import load_config
 from pipeline import local_runner
 

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from arcface_module.trainer import validation
-from components.face_data import records
+from tfx_module.trainer import validation
+from face_data import records
 
 DIM = 4
 

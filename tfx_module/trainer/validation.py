@@ -30,7 +30,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfx_module.trainer.model import trained_steps
-from components.embedding_evaluator import metrics, operating_point
+from verification import metrics, operating_point
 from face_data import records
 
 logger = logging.getLogger(__name__)

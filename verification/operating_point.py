@@ -26,7 +26,7 @@ from typing import Optional, Tuple
 import numpy as np
 from scipy import stats
 
-from components.embedding_evaluator import metrics
+from verification import metrics
 
 CONFIDENCE = 0.95
 

@@ -20,8 +20,6 @@ Example:
 import numpy as np
 from sklearn import metrics as sklearn_metrics
 
-from components.embedding_evaluator.catalog import FARS, RANKS
-
 
 def _sample_pairs(partner_start, partner_count, num_pairs, rng):
     """Draws `num_pairs` distinct pairs (p, q) where q lies in [partner_start[p], +partner_count[p]).
@@ -290,7 +288,7 @@ def negative_pairs_needed(far):
     return int(np.ceil(round(1 / far, 6)))  # round: 1 / 1e-3 may come out a hair over 1000
 
 
-def tar_at_far(scores, is_same, fars=tuple(FARS.values())):
+def tar_at_far(scores, is_same, fars):
     """True-accept rate at the strictest threshold whose false-accept rate is at most each FAR.
 
     A FAR of f is only measurable with at least 1/f different-identity pairs (below that, one
@@ -317,7 +315,7 @@ def tar_at_far(scores, is_same, fars=tuple(FARS.values())):
     return results
 
 
-def identification_rank_k(embeddings, labels, ks=RANKS, seed=0, batch_size=1024):
+def identification_rank_k(embeddings, labels, ks, seed=0, batch_size=1024):
     """Closed-set identification: how often a probe's identity ranks in the top k of the gallery.
 
     The gallery holds one image per identity, picked by `seed`; every other image is a probe and
