@@ -4,7 +4,7 @@ Formats:
   synthetic OUTPUT --identities N --images-per-identity M [--image-size 112] [--seed 0] [--first-identity 0]
   folder    ROOT OUTPUT [--labels index|name]            root/<identity>/<image> -> face records
   recordio  TRAIN.rec OUTPUT [--idx TRAIN.idx]           insightface RecordIO -> face records
-  bin       LFW.bin OUTPUT                               insightface verification pickle -> pair records
+  bin       LFW.bin OUTPUT [--folds 10]                  insightface verification pickle -> pair records
   lfw-pairs PAIRS.txt IMAGE_ROOT OUTPUT [--image-pattern "{name}/{name}_{number:04d}.jpg"] -> pair records
   split     INPUT_DIR OUTPUT --eval-fraction F [--holdout-per-identity K] [--seed 0]
             face records -> OUTPUT/train, OUTPUT/eval (identity-disjoint), OUTPUT/holdout
@@ -83,6 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     verification = formats.add_parser("bin", help="insightface .bin verification set -> pair records")
     verification.add_argument("bin")
     verification.add_argument("output_dir")
+    verification.add_argument("--folds", type=int, help="keep each pair's fold: N consecutive blocks, as "
+                              "insightface's evaluation deals them (10 for lfw.bin, cfp_fp.bin, agedb_30.bin)")
     _common(verification, faces=False)
 
     pairs = formats.add_parser("lfw-pairs", help="LFW pairs.txt + image folder -> pair records")
@@ -134,7 +136,7 @@ def _convert(args, faces: FaceFeatures):
     if args.format == "recordio":
         return converters.convert_recordio(args.rec, output, args.idx, args.max_pixels)
     if args.format == "bin":
-        return converters.convert_verification_bin(args.bin, output, args.max_pixels)
+        return converters.convert_verification_bin(args.bin, output, args.max_pixels, args.folds)
     return converters.convert_lfw_pairs(args.pairs, args.image_root, output, args.image_pattern, args.max_pixels)
 
 

@@ -18,6 +18,8 @@ import functools
 import os
 from typing import Optional
 
+import numpy as np
+
 from face_data import image_folder, lfw_pairs, mxnet_recordio, verification_bin
 from face_data.convert import OutputOptions, write_outcomes
 from face_data.images import MAX_PIXELS
@@ -52,11 +54,23 @@ def convert_recordio(rec_path: str, output: OutputOptions, idx_path: Optional[st
     return write_outcomes(chunked(entries, TASK_SIZE), worker, len(entries), "faces", output, missing)
 
 
-def convert_verification_bin(bin_path: str, output: OutputOptions, max_pixels: int = MAX_PIXELS) -> ConversionSummary:
-    """insightface `.bin` verification set -> pair records (no labels: the files have none)."""
+def convert_verification_bin(bin_path: str, output: OutputOptions, max_pixels: int = MAX_PIXELS,
+                             folds: Optional[int] = None) -> ConversionSummary:
+    """insightface `.bin` verification set -> pair records (no labels: the files have none).
+
+    `folds` gives each pair the fold insightface's evaluation puts it in: `folds` consecutive
+    blocks of pairs (its unshuffled KFold), which for lfw.bin are LFW's own 10 folds.
+    """
     images, is_same = verification_bin.load_verification_bin(bin_path)
     name = os.path.basename(bin_path)
-    pairs = [(f"{name} pair {index}", images[2 * index], images[2 * index + 1], same)
+    fold_of = [None] * len(is_same)
+    if folds is not None:
+        if not 2 <= folds <= len(is_same):
+            raise ValueError(f"--folds: expected 2 to {len(is_same)} (the pairs in {bin_path}), got {folds}")
+        for fold, block in enumerate(np.array_split(np.arange(len(is_same)), folds)):
+            for index in block:
+                fold_of[index] = fold
+    pairs = [(f"{name} pair {index}", images[2 * index], images[2 * index + 1], same, fold_of[index])
              for index, same in enumerate(is_same)]
     worker = functools.partial(verification_bin.check_pairs, max_pixels=max_pixels)
     return write_outcomes(chunked(pairs, TASK_SIZE), worker, len(pairs), "pairs", output)

@@ -20,7 +20,7 @@ Example:
 import io
 import pickle
 import pickletools
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 from face_data.images import MAX_PIXELS, ImageRejected, check_pair_image
 from face_data.outcomes import ConvertedPair, Skipped
@@ -186,16 +186,16 @@ def load_verification_bin(path: str) -> Tuple[List[bytes], List[bool]]:
             [bool(flag) for flag in is_same])
 
 
-def check_pairs(pairs: List[Tuple[str, bytes, bytes, bool]], max_pixels: int = MAX_PIXELS) -> list:
-    """Worker: checks both images of each (source, image_a, image_b, is_same); ConvertedPair or Skipped."""
+def check_pairs(pairs: List[Tuple[str, bytes, bytes, bool, Optional[int]]], max_pixels: int = MAX_PIXELS) -> list:
+    """Worker: checks both images of each (source, image_a, image_b, is_same, fold); ConvertedPair or Skipped."""
     outcomes = []
-    for source, image_a, image_b, is_same in pairs:
+    for source, image_a, image_b, is_same, fold in pairs:
         try:
             checked = [check_pair_image(image, which, max_pixels) for which, image in (("a", image_a), ("b", image_b))]
         except ImageRejected as error:
             outcomes.append(Skipped(source, error.reason, error.detail))
             continue
         changes = tuple(image.change for image in checked if image.change)
-        outcomes.append(ConvertedPair(source, checked[0].data, checked[1].data, is_same, changes=changes))
+        outcomes.append(ConvertedPair(source, checked[0].data, checked[1].data, is_same, changes=changes, fold=fold))
     return outcomes
 

@@ -137,3 +137,14 @@ def test_a_pair_with_a_corrupt_image_is_skipped_and_named(tmp_path):
     assert [(s.source, s.reason) for s in summary.skipped] == [("cfp.bin pair 1", "corrupt image")]
     assert summary.skipped[0].detail.startswith("image b: PNG does not decode")
     assert _pairs(summary) == [EXPECTED[0], EXPECTED[2]]
+
+
+def test_folds_are_consecutive_blocks_as_insightface_deals_them(tmp_path):
+    images = [fx.png(seed) for seed in range(14)]
+    (tmp_path / "lfw.bin").write_bytes(pickle.dumps((images, [True, False] * 3 + [True]), protocol=4))
+    summary = convert_verification_bin(str(tmp_path / "lfw.bin"), OutputOptions(tmp_path / "out", show_progress=False),
+                                       folds=3)
+    # 7 pairs in 3 folds: sizes 3, 2, 2 (sklearn's KFold without shuffling, which insightface uses).
+    assert [record.fold for _, record in read_pair_records(summary.shards)] == [0, 0, 0, 1, 1, 2, 2]
+    with pytest.raises(ValueError, match=r"--folds: expected 2 to 7 \(the pairs in .*lfw.bin\), got 8"):
+        convert_verification_bin(str(tmp_path / "lfw.bin"), OutputOptions(tmp_path / "out2"), folds=8)
