@@ -50,16 +50,39 @@ def _skipped(summary_json: Path) -> dict:
     return {entry["source"]: (entry["reason"], entry["detail"]) for entry in summary["skipped"]}
 
 
-def test_a_pickle_calling_os_system_is_refused_and_does_not_run(tmp_path):
+class _Touch:
+    """Unpickling this runs `touch marker` through os.system: proof of code execution if the marker appears."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.system, (f"touch {self.marker}",)
+
+
+def _protocol0_os_system(marker) -> bytes:
+    # As hand-written exploits are: GLOBAL posix.system, then REDUCE with a shell command.
+    return f"cposix\nsystem\n(S'touch {marker}'\ntR.".encode()
+
+
+def _numpy_object_array(marker) -> bytes:
+    # numpy-array images are accepted (insightface's AgeDB/CFP packers write them), but only uint8
+    # ones: an object array lets numpy's unpickling build any object, here one running a command.
+    array = np.array([_Touch(marker), None], dtype=object)
+    return pickle.dumps(([np.frombuffer(fx.png(1), np.uint8), array], [True]), protocol=2)
+
+
+@pytest.mark.parametrize("hostile, refusal", [
+    (_protocol0_os_system, "refused to load posix.system"),
+    (_numpy_object_array, "refused numpy.dtype('O8'): only uint8 ('u1') images are allowed"),
+], ids=["protocol0-os-system", "numpy-object-array"])
+def test_a_pickle_that_would_run_code_is_refused_and_does_not_run(tmp_path, hostile, refusal):
     marker = tmp_path / "code-ran"
-    # Protocol 0, as hand-written exploits are: GLOBAL posix.system, then REDUCE with a shell command.
-    hostile = f"cposix\nsystem\n(S'touch {marker}'\ntR.".encode()
-    pickle.loads(hostile)  # the payload is live: a plain unpickler runs the command
+    pickle.loads(hostile(marker))  # the payload is live: a plain unpickler runs the command
     assert marker.exists()
     marker.unlink()
-    (tmp_path / "lfw.bin").write_bytes(hostile)
-    assert_refused(_convert("bin", tmp_path / "lfw.bin", tmp_path / "out"),
-                   f"{tmp_path / 'lfw.bin'}: refused to load posix.system")
+    (tmp_path / "lfw.bin").write_bytes(hostile(marker))
+    assert_refused(_convert("bin", tmp_path / "lfw.bin", tmp_path / "out"), f"{tmp_path / 'lfw.bin'}: {refusal}")
     assert not marker.exists()
     assert _files(tmp_path) == {Path("lfw.bin")}
 
@@ -74,32 +97,6 @@ def test_pickle_lengths_that_lie_are_refused_before_anything_is_allocated(tmp_pa
     assert_refused(result, f"{tmp_path / 'lfw.bin'}: not a readable pickle")
     assert "MemoryError" not in result.stderr
     assert _files(tmp_path) == {Path("lfw.bin")}
-
-
-class _MakeMarker:
-    """Unpickling this calls os.mkdir(marker): proof of code execution if the marker appears."""
-
-    def __init__(self, marker):
-        self.marker = marker
-
-    def __reduce__(self):
-        return os.mkdir, (str(self.marker),)
-
-
-def test_a_numpy_object_array_carrying_code_is_refused_and_does_not_run(tmp_path):
-    # numpy-array images are accepted (insightface's AgeDB/CFP packers write them), but only uint8 ones:
-    # an object array would let numpy's unpickling build any object, here one that runs os.mkdir.
-    marker = tmp_path / "code-ran"
-    array = np.array([_MakeMarker(marker), None], dtype=object)
-    hostile = pickle.dumps(([np.frombuffer(fx.png(1), np.uint8), array], [True]), protocol=2)
-    pickle.loads(hostile)  # the payload is live: a plain unpickler runs it
-    assert marker.is_dir()
-    marker.rmdir()
-    (tmp_path / "agedb_30.bin").write_bytes(hostile)
-    assert_refused(_convert("bin", tmp_path / "agedb_30.bin", tmp_path / "out"),
-                   f"{tmp_path / 'agedb_30.bin'}: refused numpy.dtype('O8'): only uint8 ('u1') images are allowed")
-    assert not marker.exists()
-    assert _files(tmp_path) == {Path("agedb_30.bin")}
 
 
 def test_a_bomb_in_a_bin_skips_its_pair_and_the_rest_converts(tmp_path):
