@@ -138,7 +138,7 @@ def _push(tmp_path, blessed: bool, threshold=0.42, keep=2, vector=(0.6, 0.8)):
     blessing.uri = str(tmp_path / "blessing")
     blessing.set_int_custom_property("blessed", int(blessed))
     if threshold is not None:
-        verification_file.write(blessing.uri, threshold, model.uri, ["PASS verification_accuracy 0.9000"])
+        verification_file.write(blessing.uri, {"threshold": threshold}, model.uri, ["PASS verification_accuracy 0.9000"])
     pushed = standard_artifacts.PushedModel()
     pushed.uri = str(tmp_path / "pushed")
     destination = pusher_pb2.PushDestination(
