@@ -1,15 +1,14 @@
 """EmbeddingEvaluator executor: embed in Beam, score, choose the operating point, draw, bless.
 
 Outputs, in the ModelEvaluation artifact:
-  metrics.json              the candidate's metrics on the eval split's pairs at the top level (see
-                            model_metrics.py), the pairs and eval-split sizes, `operating_point`
-                            (the shipped threshold, its FAR and FRR with confidence intervals and
-                            counts, or why the FAR asked for was refused), `pair_sets` (each named
-                            set's metrics, sizes and source), the URIs of the `model` and the
-                            `baseline_model`, the baseline's metrics under "baseline" (null
-                            without one), and the verdict under "blessed" and "checks";
-  roc.png                   the candidate's ROC curve on the eval split's pairs, linear and log FAR;
-  similarity_histogram.png  same- and different-identity similarities, with the shipped threshold;
+  metrics.json              the candidate's metrics on the eval split's pairs at the top level
+                            (model_metrics.py) with their sizes, `operating_point` (the shipped
+                            threshold, its FAR and FRR with intervals and counts, or why it was
+                            refused), `pair_sets` (each named set's metrics, sizes, source), the
+                            `model` and `baseline_model` URIs, the baseline's metrics under
+                            "baseline" (null without one), the verdict under "blessed" and "checks";
+  roc.png, similarity_histogram.png  the candidate's ROC curve (linear and log FAR) and similarities
+                            of same and different identities with the shipped threshold (eval pairs);
   embedding_map.png         the eval split's embeddings on their first two principal axes;
   failure_cases.json, failure_cases/  the hardest false accepts and rejects of every set (failure_cases.py).
 The ModelBlessing follows TFX's Evaluator (blessing.py) and carries the operating point to ship.
@@ -22,7 +21,6 @@ from typing import Any, Dict, List, Optional
 
 import apache_beam as beam
 import numpy as np
-import tensorflow as tf
 from tfx import types
 from tfx.dsl.components.base import base_beam_executor
 from tfx.dsl.io import fileio
@@ -104,9 +102,10 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         model_uris = {"model": model.uri, "baseline_model": baseline_model.uri if baseline_model is not None else None}
         evaluation_artifact = artifact_utils.get_single_instance(output_dict[EVALUATION_KEY])
         write_evaluation(evaluation_artifact, evaluation, verdict, work_dir, model_uris)
-        _write_failure_cases(evaluation_artifact.uri, evaluation, faces_source, sources,
-                             records.FaceFeatures(exec_properties[IMAGE_FEATURE_KEY],
-                                                  exec_properties[LABEL_FEATURE_KEY]))
+        failure_cases.write_hardest(
+            evaluation_artifact.uri, evaluation.pairs, CANDIDATE, shipped_threshold(evaluation.results[CANDIDATE]),
+            {catalog.EVAL_PAIRS: faces_source, **sources},
+            records.FaceFeatures(exec_properties[IMAGE_FEATURE_KEY], exec_properties[LABEL_FEATURE_KEY]))
         blessing.write_blessing(artifact_utils.get_single_instance(output_dict[BLESSING_KEY]), model, baseline_model,
                                 verdict, evaluation.results[CANDIDATE][catalog.OPERATING_POINT])
 
@@ -300,40 +299,3 @@ def write_evaluation(artifact: types.Artifact, evaluation: Evaluation, verdict: 
             artifact.set_string_custom_property(key, value)
         else:
             artifact.set_float_custom_property(key, value)
-
-
-def _records_by_key(pattern: str, wanted: set) -> Dict[bytes, bytes]:
-    """The serialized records of the files matching `pattern` whose record_key is in `wanted`."""
-    found = {}
-    for path in fileio.glob(pattern):
-        # As Beam's ReadFromTFRecord: compressed or not by the file's extension.
-        compression = "GZIP" if path.endswith(".gz") else ""
-        for serialized in tf.data.TFRecordDataset(path, compression_type=compression).as_numpy_iterator():
-            key = embedding.record_key(serialized)
-            if key in wanted:
-                found[key] = serialized
-    return found
-
-
-def _write_failure_cases(artifact_uri: str, evaluation: Evaluation, faces_source: str, sources: Dict[str, str],
-                         face_features: records.FaceFeatures) -> None:
-    """The hardest false accepts and rejects of every set at the shipped threshold, with their images."""
-    threshold = shipped_threshold(evaluation.results[CANDIDATE])
-    cases, images = {}, {}
-    for name, pairs in evaluation.pairs.items():
-        scores = pairs.scores[CANDIDATE]
-        chosen = dict(zip(failure_cases.KINDS, failure_cases.hardest(scores, pairs.is_same, threshold)))
-        wanted = {key for indices in chosen.values() for key in pairs.record_keys[indices].ravel()}
-        found = _records_by_key(faces_source if name == catalog.EVAL_PAIRS else sources[name], wanted)
-
-        def images_of(index):
-            key_a, key_b = pairs.record_keys[index]
-            if name == catalog.EVAL_PAIRS:
-                face_a, face_b = (records.parse_face_example(found[key], face_features) for key in (key_a, key_b))
-                return face_a.image, face_b.image, face_a.label, face_b.label
-            pair = records.parse_pair_example(found[key_a])
-            return pair.image_a, pair.image_b, pair.label_a, pair.label_b
-
-        cases[name] = {"threshold": threshold, **{kind: scores[indices] for kind, indices in chosen.items()}}
-        images[name] = {kind: [images_of(index) for index in indices] for kind, indices in chosen.items()}
-    failure_cases.write(artifact_uri, cases, images)

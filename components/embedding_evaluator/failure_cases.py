@@ -2,8 +2,8 @@
 
 For each set of pairs, the different-identity pairs with the highest similarity among those
 accepted (false accepts) and the same-identity pairs with the lowest among those rejected (false
-rejects), at most `COUNT` of each. `write` puts both images of each as a PNG thumbnail into the
-evaluation artifact, `failure_cases/<set>/false_accept_00_a.png` ..., and describes them in
+rejects), at most `COUNT` of each. `write_hardest` finds them and reads their images back from
+the records; `write` puts both images of each as a PNG thumbnail into the evaluation artifact, `failure_cases/<set>/false_accept_00_a.png` ..., and describes them in
 `failure_cases.json`:
 
     {"eval": {"threshold": 0.41,
@@ -23,8 +23,12 @@ import os
 from typing import Dict, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
+import tensorflow as tf
 from PIL import Image
 from tfx.dsl.io import fileio
+
+from components.embedding_evaluator import catalog, embedding
+from face_data import records
 
 COUNT = 16
 THUMBNAIL_SIZE = 112  # pixels on the longer side: insightface's face crop
@@ -87,3 +91,45 @@ def write(artifact_uri: str, cases: Mapping[str, dict], images: Mapping[str, Seq
         description[name] = entry
     with fileio.open(os.path.join(artifact_uri, FILE_NAME), "w") as file:
         file.write(json.dumps(description, indent=2))
+
+
+def _records_by_key(pattern: str, wanted: set) -> Dict[bytes, bytes]:
+    """The serialized records of the files matching `pattern` whose record_key is in `wanted`."""
+    found = {}
+    for path in fileio.glob(pattern):
+        # As Beam's ReadFromTFRecord: compressed or not by the file's extension.
+        compression = "GZIP" if path.endswith(".gz") else ""
+        for serialized in tf.data.TFRecordDataset(path, compression_type=compression).as_numpy_iterator():
+            key = embedding.record_key(serialized)
+            if key in wanted:
+                found[key] = serialized
+    return found
+
+
+def write_hardest(artifact_uri: str, scored: Mapping, model: str, threshold: float, files: Mapping[str, str],
+                  face_features: records.FaceFeatures) -> None:
+    """Finds the hardest failures of `model` on every set at `threshold` and writes them with their images.
+
+    Args:
+        scored: set name -> the executor's ScoredPairs (`scores[model]`, `is_same`, `record_keys`).
+        files: set name -> the pattern of its records: face records for the eval split's pairs
+            (`catalog.EVAL_PAIRS`), pair records for every named set.
+    """
+    cases, images = {}, {}
+    for name, pairs in scored.items():
+        scores = pairs.scores[model]
+        chosen = dict(zip(KINDS, hardest(scores, pairs.is_same, threshold)))
+        wanted = {key for indices in chosen.values() for key in pairs.record_keys[indices].ravel()}
+        found = _records_by_key(files[name], wanted)
+
+        def images_of(index):
+            key_a, key_b = pairs.record_keys[index]
+            if name == catalog.EVAL_PAIRS:
+                face_a, face_b = (records.parse_face_example(found[key], face_features) for key in (key_a, key_b))
+                return face_a.image, face_b.image, face_a.label, face_b.label
+            pair = records.parse_pair_example(found[key_a])
+            return pair.image_a, pair.image_b, pair.label_a, pair.label_b
+
+        cases[name] = {"threshold": threshold, **{kind: scores[indices] for kind, indices in chosen.items()}}
+        images[name] = {kind: [images_of(index) for index in indices] for kind, indices in chosen.items()}
+    write(artifact_uri, cases, images)
