@@ -75,8 +75,13 @@ def _external_pairs(config: PipelineConfig) -> Optional[tfx.components.ImportExa
 
 
 def _validation(config: PipelineConfig) -> dict:
-    """What the Trainer's validation reads: each validation set's files and the FAR to report TAR at."""
+    """What the Trainer's validation reads: each validation set's files and the FAR to report TAR at.
+
+    Empty without validation, so that the evaluator's settings never make the Trainer run again.
+    """
     sets = config.evaluator.pairs
+    if not config.trainer.validation.pairs:
+        return {}
     return {
         "sets": {name: {"input_base": str(sets[name].input_base), "file_pattern": sets[name].file_pattern}
                  for name in config.trainer.validation.pairs},
@@ -132,7 +137,7 @@ def create_pipeline(
                     if config.trainer.epochs is None else tfx.proto.TrainArgs()),
         eval_args=tfx.proto.EvalArgs(num_steps=0),
         custom_config={"trainer": config.trainer.model_dump(mode="json"), "data": data,
-                       "validation": _validation(config)},
+                       **({"validation": _validation(config)} if config.trainer.validation.pairs else {})},
     )
     # The model to beat: the latest blessed one of earlier runs, scored again on this run's pairs.
     latest_blessed = tfx.dsl.Resolver(

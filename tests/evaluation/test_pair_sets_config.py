@@ -37,6 +37,18 @@ def test_each_set_is_a_split_of_one_pairs_example_gen_and_has_its_own_policy(tmp
     assert policy["pair_sets"]["lfw"]["min_verification_accuracy"] == 0.0
 
 
+def test_the_evaluator_settings_reach_the_trainer_only_with_validation(tmp_path):
+    def trainer_config(overrides):
+        return json.loads(_components(load_config(DEMO, overrides))["Trainer"].exec_properties["custom_config"])
+
+    sets = {"lfw": {"input_base": str(tmp_path / "lfw")}}
+    # Without validation, another FAR or another set changes nothing the Trainer is cached by.
+    assert trainer_config({"evaluator": {"operating_point": {"far": 1e-2}, "pairs": sets}}) == trainer_config({})
+    validated = trainer_config({"evaluator": {"pairs": sets}, "trainer": {"validation": {"pairs": ["lfw"]}}})
+    assert validated["validation"] == {"sets": {"lfw": {"input_base": str(tmp_path / "lfw"),
+                                                        "file_pattern": "*.tfrecord*"}}, "far": 1e-3, "seed": 0}
+
+
 def test_without_sets_there_is_no_pairs_example_gen():
     components = _components(load_config(DEMO))
     assert "PairsExampleGen" not in components
