@@ -1,8 +1,10 @@
-"""The exported SavedModel: the Transform graph and the embedding model, behind two signatures.
+"""The exported SavedModel: the Transform graph and the embedding model, behind three signatures.
 
 - `serving_default`: `images`, encoded image bytes `[None]` -> `embedding` `[None, D]`;
-- `embed_examples`: `examples`, serialized tf.Examples `[None]` -> `embedding` `[None, D]`
-(the names: `tfx_module/signatures.py`).
+- `embed_examples`: `examples`, serialized tf.Examples `[None]` -> `embedding` `[None, D]`;
+- `embed_pixels`: `pixels`, Transform's image output `[None, S, S, 3]` -> `embedding` `[None, D]`:
+  the model without its preprocessing, which the Pusher converts to ONNX and TFLite
+  (the names: `tfx_module/signatures.py`).
 
 Embeddings are L2-normalised float32. Images go through the very Transform graph the training
 data went through, so serving cannot drift from training; the margin head and the label exist
@@ -18,8 +20,13 @@ import tensorflow as tf
 
 import arcface_module
 from tfx_module.preprocessing import IMAGE_KEY
-from tfx_module.signatures import EMBEDDING_KEY, EXAMPLES_SIGNATURE, SERVING_SIGNATURE
-
+from tfx_module.signatures import (
+    EMBEDDING_KEY,
+    EXAMPLES_SIGNATURE,
+    PIXELS_INPUT,
+    PIXELS_SIGNATURE,
+    SERVING_SIGNATURE,
+)
 
 
 class EmbeddingExport(tf.Module):
@@ -40,10 +47,16 @@ class EmbeddingExport(tf.Module):
         self._image_feature = image_feature
         self._image_shape = list(spec[image_feature].shape)
         self._feature_spec = spec
+        pixels = tft_output.transformed_feature_spec()[IMAGE_KEY]
+        self.embed_pixels = tf.function(
+            self._embed_pixels,
+            input_signature=[tf.TensorSpec([None, *pixels.shape], pixels.dtype, name=PIXELS_INPUT)])
+
+    def _embed_pixels(self, pixels):
+        return {EMBEDDING_KEY: self.embedder(pixels)}
 
     def _embed(self, raw_features):
-        transformed = self.tft_layer(raw_features)
-        return {EMBEDDING_KEY: self.embedder(transformed[IMAGE_KEY])}
+        return self._embed_pixels(self.tft_layer(raw_features)[IMAGE_KEY])
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="images")])
     def embed_images(self, images):
@@ -69,5 +82,6 @@ def export_embedding_model(backbone, tft_output, data, export_dir, flip_test_tim
     tf.saved_model.save(
         export,
         export_dir,
-        signatures={SERVING_SIGNATURE: export.embed_images, EXAMPLES_SIGNATURE: export.embed_examples},
+        signatures={SERVING_SIGNATURE: export.embed_images, EXAMPLES_SIGNATURE: export.embed_examples,
+                    PIXELS_SIGNATURE: export.embed_pixels},
     )
