@@ -5,7 +5,9 @@
     python -m serving compare --pairs PAIRS.tsv --model MODEL
 
 MODEL is a pushed version folder (`<serving_dir>/<model_name>/<version>`) or the model folder
-above it, whose newest version is used, as TF Serving does.
+above it, whose newest version is used, as TF Serving does. `--runtime` picks what embeds: by
+default ONNX Runtime when the version holds model.onnx (no TensorFlow is imported), else the
+SavedModel; `--runtime saved_model` forces the SavedModel, `tflite` etc. a TFLite file.
 
 `embed` writes an .npz holding `embeddings` [N, dim] (float32, L2-normalised), `paths` [N] (relative
 to FOLDER, sorted) and `model` (the version folder used). Every file under FOLDER is tried;
@@ -27,7 +29,7 @@ from typing import List, Tuple
 import numpy as np
 
 from face_data.images import ImageRejected, check_image
-from serving.pushed_model import PushedModel
+from serving.pushed_model import AUTO, RUNTIMES, PushedModel
 
 IMAGES_PER_CHUNK = 1024
 
@@ -117,6 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     for command in (embed, compare):
         command.add_argument("--model", required=True,
                              help="a pushed version folder, or the model folder above it (newest version)")
+        command.add_argument("--runtime", choices=RUNTIMES, default=AUTO,
+                             help="what embeds: auto (default) is ONNX Runtime when the version holds model.onnx, "
+                                  "without TensorFlow, else the SavedModel; or force one")
     return parser
 
 
@@ -127,7 +132,7 @@ def main(argv=None) -> int:
         parser.error(f"compare: expected two images or --pairs FILE, got {len(args.images)} images"
                      f"{' and --pairs' if args.pairs else ''}")
     try:
-        model = PushedModel(args.model)
+        model = PushedModel(args.model, args.runtime)
         if args.command == "embed":
             print(embed_folder(model, args.folder, args.output))
         else:

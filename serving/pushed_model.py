@@ -1,10 +1,15 @@
-"""A pushed model as a user holds it: the SavedModel folder and the threshold shipped beside it.
+"""A pushed model as a user holds it: a version folder, the threshold shipped in it, and a runtime.
 
-Nothing of the pipeline is needed: the SavedModel holds the preprocessing (decode, resize,
-normalise) and its `serving_default` signature maps encoded image bytes to L2-normalised
-embeddings; `verification.json` beside it holds the similarity threshold the evaluator chose.
-Images go through the same check as the face records the model was trained on (Pillow: PGM,
-16-bit, RGBA... become 8-bit PNG), since the model's decoder reads only PNG, JPEG, BMP and GIF.
+Nothing of the pipeline is needed. A version holds the SavedModel (encoded images in, its own
+preprocessing inside) and, when the Pusher was given `pusher.formats`, `model.onnx` and TFLite
+files that take preprocessed pixels, with `preprocessing.json` saying how to make them
+(serving/formats.py, serving/preprocessing.py). `verification.json` holds the similarity
+threshold the evaluator chose. Every runtime returns L2-normalised embeddings: the Pusher
+publishes only versions whose formats give the SavedModel's.
+
+The runtime is `auto` by default: ONNX Runtime when the version holds `model.onnx` (no
+TensorFlow is imported: a cold start in well under a second and a half), else the SavedModel in
+TensorFlow; or any of `saved_model`, `onnx`, `tflite`, `tflite_fp16`, `tflite_int8`.
 
 Example:
     >>> model = PushedModel("runs/demo/serving/arcface")      # the newest version, as TF Serving picks
@@ -16,51 +21,48 @@ import os
 from typing import Sequence
 
 import numpy as np
-import tensorflow as tf
 
 from serving import verification_file
-from face_data.images import check_image
-from serving.model_folder import SAVED_MODEL_FILE, latest_version_dir
-from tfx_module.signatures import SERVING_SIGNATURE
+from serving.formats import FORMATS
+from serving.model_folder import SAVED_MODEL_FILE, exists, latest_version_dir
+from serving.runtimes import format_embedder
+
+AUTO, SAVED_MODEL = "auto", "saved_model"
+RUNTIMES = (AUTO, SAVED_MODEL, *FORMATS)
 
 
 def version_dir(path: str) -> str:
     """`path` itself if it is a version folder (holds saved_model.pb), else its newest version."""
-    if tf.io.gfile.exists(os.path.join(path, SAVED_MODEL_FILE)):
+    if exists(os.path.join(path, SAVED_MODEL_FILE)):
         return path
     return latest_version_dir(path)
 
 
-class SavedModelEmbedder:
-    """The `serving_default` signature of a SavedModel folder: encoded images -> embeddings."""
-
-    def __init__(self, folder: str):
-        self._saved_model = tf.saved_model.load(folder)  # owns the variables the signature uses
-        self._embed = self._saved_model.signatures[SERVING_SIGNATURE]
-        # One input (encoded images) and one output (the embedding), whatever their names.
-        (self._input,) = self._embed.structured_input_signature[1]
-        (self._output,) = self._embed.structured_outputs
-
-    def embed(self, images: Sequence[bytes], batch_size: int = 64) -> np.ndarray:
-        """Encoded images (any format Pillow reads) -> [N, dim] float32 embeddings."""
-        if not images:
-            raise ValueError("expected at least one image to embed, got none")
-        prepared = [check_image(image).data for image in images]
-        batches = [self._embed(**{self._input: tf.constant(prepared[start:start + batch_size])})[self._output].numpy()
-                   for start in range(0, len(prepared), batch_size)]
-        return np.concatenate(batches)
+def _runtime(folder: str, runtime: str) -> str:
+    if runtime not in RUNTIMES:
+        raise ValueError(f"runtime: expected one of {', '.join(RUNTIMES)}, got {runtime!r}")
+    if runtime != AUTO:
+        return runtime
+    return "onnx" if exists(os.path.join(folder, FORMATS["onnx"].file)) else SAVED_MODEL
 
 
-class PushedModel(SavedModelEmbedder):
-    """Loads a pushed version (or the newest version of a model folder) and its threshold.
+class PushedModel:
+    """Loads a pushed version (or the newest version of a model folder), its threshold and a runtime."""
 
-    `embed` returns L2-normalised embeddings: the Pusher publishes only models that do.
-    """
-
-    def __init__(self, path: str):
+    def __init__(self, path: str, runtime: str = AUTO):
         self.path = version_dir(path)
         self.threshold = verification_file.read_threshold(self.path)
-        super().__init__(self.path)
+        self.runtime = _runtime(self.path, runtime)
+        if self.runtime == SAVED_MODEL:
+            from serving.saved_model import SavedModelEmbedder  # imports TensorFlow: only this runtime needs it
+
+            self._embedder = SavedModelEmbedder(self.path)
+        else:
+            self._embedder = format_embedder(self.path, self.runtime)
+
+    def embed(self, images: Sequence[bytes]) -> np.ndarray:
+        """Encoded images (any format Pillow reads) -> [N, dim] L2-normalised float32 embeddings."""
+        return self._embedder.embed(images)
 
     def similarity(self, image_a: bytes, image_b: bytes) -> float:
         """Cosine similarity of two faces' embeddings (their dot product: the model normalises them)."""

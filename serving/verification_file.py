@@ -19,8 +19,6 @@ import json
 import os
 from typing import List, Mapping
 
-import tensorflow as tf
-
 from tfx_module.signatures import EMBEDDING_KEY, SERVING_SIGNATURE
 
 FILE_NAME = "verification.json"
@@ -34,6 +32,8 @@ def write(folder: str, operating_point: Mapping, model_uri: str, checks: List[st
     `operating_point` is `OperatingPoint.as_dict()`, or {"refused": why} when the pairs could not
     resolve the FAR asked for: the threshold is then null, and the model is not blessed.
     """
+    import tensorflow as tf  # here, not at the top: serving reads the file without TensorFlow
+
     content = {"threshold": operating_point.get("threshold"), "decision": DECISION, "signature": SIGNATURE,
                "operating_point": dict(operating_point), "model": model_uri, "checks": checks}
     tf.io.gfile.makedirs(folder)
@@ -44,9 +44,15 @@ def write(folder: str, operating_point: Mapping, model_uri: str, checks: List[st
 def read_text(folder: str) -> str:
     """The file's text; FileNotFoundError naming the folder when it has none."""
     path = os.path.join(folder, FILE_NAME)
+    if "://" not in path:  # local: plain Python, so serving from ONNX imports no TensorFlow
+        if not os.path.exists(path):
+            raise _missing(folder)
+        with open(path, encoding="utf-8") as file:
+            return file.read()
+    import tensorflow as tf  # remote (gs://...): TensorFlow's filesystems
+
     if not tf.io.gfile.exists(path):
-        raise FileNotFoundError(f"{folder}: expected {FILE_NAME}, written by the EmbeddingEvaluator with the "
-                                "blessing and copied beside the model by the Pusher; found none")
+        raise _missing(folder)
     with tf.io.gfile.GFile(path) as file:
         return file.read()
 
@@ -54,6 +60,11 @@ def read_text(folder: str) -> str:
 def read(folder: str) -> dict:
     """The whole file, as a dict."""
     return json.loads(read_text(folder))
+
+
+def _missing(folder: str) -> FileNotFoundError:
+    return FileNotFoundError(f"{folder}: expected {FILE_NAME}, written by the EmbeddingEvaluator with the "
+                             "blessing and copied beside the model by the Pusher; found none")
 
 
 def read_threshold(folder: str) -> float:
