@@ -1,6 +1,6 @@
 """Config sections for evaluation, blessing and pushing."""
 
-from typing import Annotated, Dict, Literal, Optional
+from typing import Annotated, Dict, List, Literal, Optional
 
 import pydantic
 from pydantic import Field
@@ -13,6 +13,7 @@ from components.embedding_evaluator.catalog import (
     VERIFICATION_METRICS,
 )
 from configs.base import Location, Section
+from serving.formats import FORMATS
 
 # The false-accept rates at which the evaluator reports the true-accept rate.
 FarKey = Literal[tuple(FARS)]
@@ -97,8 +98,13 @@ class EvaluatorConfig(Section):
 
 
 class PusherConfig(Section):
-    """Where blessed models are published: `<serving_dir>/<model_name>/<version>/` (TF Serving layout)."""
+    """Where blessed models are published: `<serving_dir>/<model_name>/<version>/` (TF Serving layout).
+
+    `formats`: what each version holds besides the SavedModel (serving/formats.py: onnx, tflite,
+    tflite_fp16, tflite_int8), each checked against the SavedModel on eval faces before publishing.
+    """
 
     serving_dir: Location
     model_name: str = Field("arcface", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     keep_versions: int = Field(3, ge=1)
+    formats: List[Literal[tuple(FORMATS)]] = []

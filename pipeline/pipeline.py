@@ -166,6 +166,13 @@ def create_pipeline(
         base_directory=str(config.pusher.serving_dir),
         model_name=config.pusher.model_name,
         keep_versions=config.pusher.keep_versions,
+        examples=example_gen.outputs["examples"],
+        formats=config.pusher.formats,
+        preprocessing=config.transform.model_dump(mode="json"),
+        # The faces and pairs the evaluator scored: each format's accuracy is comparable with its.
+        eval_data={"split": "eval", "image_feature": config.data.image_feature,
+                   "label_feature": config.data.label_feature,
+                   "max_positive_pairs": config.evaluator.max_positive_pairs, "seed": config.evaluator.seed},
     ).with_id("Pusher")  # the pipeline's Pusher node; only its executor is customised
     return tfx.dsl.Pipeline(
         pipeline_name=config.pipeline_name,

@@ -4,16 +4,29 @@ Like the stock Pusher it pushes only a blessed model, archives the pushed model 
 artifact and marks it `pushed`, `pushed_destination` and `pushed_version`. Unlike it, the model goes
 to `<base_directory>/<model_name>/<version>/` (TF Serving's model base path per model), appears
 there atomically, only the newest `keep_versions` are kept, and the blessing's `verification.json`
-(the EmbeddingEvaluator's threshold) is copied beside it. Before the copy becomes a version it is
-loaded as a user would load it and must embed a probe image as a finite unit vector
-(`check_serves`): a copy that is damaged, or a model that yields NaN, is never served.
+(the EmbeddingEvaluator's threshold) is copied beside it.
+
+With `formats` (ONNX, TFLite: serving/formats.py), the version is first assembled in a local
+folder: the SavedModel, each format converted from its `embed_pixels` signature (conversion.py)
+and `preprocessing.json` (serving/preprocessing.py); verification.json gains, under "formats",
+each format's cosine with the SavedModel on the probe faces and the verification accuracy it gives
+on the eval pairs (parity.py).
+
+Before the copy becomes a version it is loaded as a user would load it (`parity.check_formats`):
+the SavedModel must embed the probe faces (real faces from the eval split of `examples`, or a
+noise image without them: a flat image may embed to ~0) as finite unit vectors, and each float32 format must give the same
+embeddings. A copy that is damaged, a model that yields NaN, or a format that disagrees is never
+served; the error names the format.
 """
 
 import io
+import json
 import os
-from typing import Any, Dict, List
+import tempfile
+from typing import Any, Dict, List, Sequence, Tuple
 
 import numpy as np
+import tensorflow as tf
 from PIL import Image
 
 from tfx import types
@@ -22,35 +35,72 @@ from tfx.proto import pusher_pb2
 from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import io_utils, json_utils, proto_utils
 
-from serving import verification_file
-from serving.pushed_model import SavedModelEmbedder
-from components.versioned_pusher import versions
+from components.versioned_pusher import conversion, parity, versions
+from face_data import records
+from serving import preprocessing, verification_file
+from serving.formats import MIN_COSINE
 
 MODEL_NAME_KEY = "model_name"
 KEEP_VERSIONS_KEY = "keep_versions"
-PROBE_SIZE = 112  # pixels; the model's own preprocessing resizes it
-MAX_NORM_ERROR = 1e-3
+FORMATS_KEY = "formats"
+PREPROCESSING_KEY = "preprocessing"
+EVAL_DATA_KEY = "eval_data"
+EXAMPLES_KEY = "examples"
+PROBE_SIZE = 112  # pixels of the noise probe; the model's own preprocessing resizes it
+PROBE_FACES = 16  # eval faces every format must embed as the SavedModel does
 
 
-def _probe_image() -> bytes:
-    # Noise rather than a flat image: a flat one can legitimately embed to ~0 before normalising.
+def _noise_probe() -> bytes:
     pixels = np.random.default_rng(0).integers(0, 256, (PROBE_SIZE, PROBE_SIZE, 3), dtype=np.uint8)
     buffer = io.BytesIO()
     Image.fromarray(pixels).save(buffer, format="PNG")
     return buffer.getvalue()
 
 
-def check_serves(folder: str) -> None:
-    """Raises ValueError unless the SavedModel in `folder` embeds a probe image as a finite unit vector."""
-    (embedding,) = SavedModelEmbedder(folder).embed([_probe_image()])
-    norm = float(np.linalg.norm(embedding))
-    if not np.all(np.isfinite(embedding)) or abs(norm - 1) > MAX_NORM_ERROR:
-        raise ValueError(f"{folder}: not pushed: serving_default embeds a probe image as a vector of norm {norm} "
-                         f"(first values {embedding[:4].tolist()}); expected a finite L2-normalised embedding")
+def check_serves(folder: str, formats: Sequence[str] = (), probe_faces: Sequence[bytes] = ()) -> Dict[str, dict]:
+    """Raises ValueError unless the version in `folder` serves (see parity.check_formats); a noise probe by default."""
+    return parity.check_formats(folder, formats, list(probe_faces) or [_noise_probe()])
+
+
+def read_eval_faces(examples: types.Artifact, eval_data: Dict[str, Any]) -> Tuple[List[bytes], np.ndarray]:
+    """The encoded images and labels of the eval split of ExampleGen's `examples`, in file order."""
+    split_uri = artifact_utils.get_split_uri([examples], eval_data["split"])
+    files = sorted(tf.io.gfile.glob(os.path.join(split_uri, "*")))
+    if not files:
+        raise ValueError(f"split '{eval_data['split']}' of {examples.uri}: expected TFRecord files, found none")
+    features = records.FaceFeatures(eval_data["image_feature"], eval_data["label_feature"])
+    faces = [records.parse_face_example(record.numpy(), features, f"{split_uri} record {number}")
+             for number, record in enumerate(tf.data.TFRecordDataset(files, compression_type="GZIP"))]
+    return [face.image for face in faces], np.array([str(face.label) for face in faces])
+
+
+def assemble(model_dir: str, folder: str, formats: List[str], transform: Dict[str, Any]) -> None:
+    """The SavedModel, each format's file and preprocessing.json in the local `folder`."""
+    io_utils.copy_dir(model_dir, folder)
+    conversion.convert(model_dir, folder, formats)
+    with open(os.path.join(folder, preprocessing.FILE_NAME), "w", encoding="utf-8") as file:
+        json.dump(preprocessing.spec_from_transform(transform), file, indent=2)
+
+
+def _format_report(folder: str, formats: List[str], images: List[bytes], labels: np.ndarray, probes: List[bytes],
+                   eval_data: Dict[str, Any]) -> Dict[str, Any]:
+    """verification.json's "formats" (each one's probe cosines and pair accuracy) and "format_check".
+
+    Raises ValueError, naming the format, if a float32 format does not serve the SavedModel's embeddings.
+    """
+    report = parity.check_formats(folder, formats, probes)
+    accuracy = parity.pair_accuracy(folder, formats, images, labels, eval_data["max_positive_pairs"],
+                                    eval_data["seed"])
+    for name in formats:
+        report[name]["verification_accuracy"] = accuracy[name]
+    check = {"probe_faces": len(probes), "min_cosine_required": MIN_COSINE,
+             "pairs": f"the evaluator's pairs of split '{eval_data['split']}' ({len(images)} images)",
+             "saved_model_verification_accuracy": accuracy[parity.SAVED_MODEL]}
+    return {"formats": report, "format_check": check}
 
 
 class Executor(pusher_executor.Executor):
-    """Pushes a blessed model to `<base_directory>/<model_name>/<version>/` with its threshold."""
+    """Pushes a blessed model to `<base_directory>/<model_name>/<version>/` with its threshold and formats."""
 
     def Do(self, input_dict: Dict[str, List[types.Artifact]], output_dict: Dict[str, List[types.Artifact]],
            exec_properties: Dict[str, Any]) -> None:
@@ -64,15 +114,28 @@ class Executor(pusher_executor.Executor):
         if destination.WhichOneof("destination") != "filesystem":
             raise ValueError(f"push_destination: expected a filesystem destination, got {destination}")
         custom_config = json_utils.loads(exec_properties[standard_component_specs.CUSTOM_CONFIG_KEY])
+        formats = custom_config.get(FORMATS_KEY) or []
         model_blessing = artifact_utils.get_single_instance(input_dict[standard_component_specs.MODEL_BLESSING_KEY])
-        extra_files = {verification_file.FILE_NAME: verification_file.read_text(model_blessing.uri)}
+        verification = json.loads(verification_file.read_text(model_blessing.uri))
 
-        version_dir = versions.publish(
-            self.GetModelPath(input_dict),
-            os.path.join(destination.filesystem.base_directory, custom_config[MODEL_NAME_KEY]),
-            extra_files,
-            keep=custom_config[KEEP_VERSIONS_KEY],
-            check=check_serves,
-        )
+        examples = input_dict.get(EXAMPLES_KEY) or []
+        images, labels = ([], None) if not examples else read_eval_faces(
+            artifact_utils.get_single_instance(examples), custom_config[EVAL_DATA_KEY])
+        probes = images[:PROBE_FACES]
+
+        with tempfile.TemporaryDirectory(prefix="versioned-pusher-") as work_dir:
+            source = self.GetModelPath(input_dict)
+            if formats:
+                source = os.path.join(work_dir, "version")
+                assemble(self.GetModelPath(input_dict), source, formats, custom_config[PREPROCESSING_KEY])
+                verification.update(_format_report(source, formats, images, labels, probes,
+                                                   custom_config[EVAL_DATA_KEY]))
+            version_dir = versions.publish(
+                source,
+                os.path.join(destination.filesystem.base_directory, custom_config[MODEL_NAME_KEY]),
+                {verification_file.FILE_NAME: json.dumps(verification, indent=2)},
+                keep=custom_config[KEEP_VERSIONS_KEY],
+                check=lambda folder: check_serves(folder, formats, probes),
+            )
         io_utils.copy_dir(version_dir, pushed_model.uri)  # the archive TFX's Pusher keeps too
         self._MarkPushed(pushed_model, pushed_destination=version_dir, pushed_version=os.path.basename(version_dir))
