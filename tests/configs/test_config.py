@@ -30,6 +30,7 @@ def test_demo_config_validates_with_absolute_paths():
         ({"evaluator": {"min_verification_accuracy": 1.5}}, "evaluator.min_verification_accuracy"),
         ({"beam": {"running_mode": "cluster"}}, "beam.running_mode"),
         ({"pipeline_name": "no spaces allowed"}, "pipeline_name"),
+        ({"pusher": {"formats": ["onnx", "coreml"]}}, "pusher.formats.1: Input should be 'onnx', 'tflite'"),
     ],
 )
 def test_bad_values_are_refused_naming_the_key(overrides, message):

@@ -178,7 +178,7 @@ def test_executor_needs_the_evaluators_threshold(tmp_path):
 
 
 def test_executor_refuses_a_model_that_does_not_embed_to_a_unit_vector(tmp_path):
-    with pytest.raises(ValueError, match=r"not pushed: serving_default embeds a probe image as a vector of norm nan"):
+    with pytest.raises(ValueError, match=r"not pushed: serving_default embeds probe image 0 as a vector of norm nan"):
         _push(tmp_path, blessed=True, vector=(np.nan, 1.0))
     model_dir = tmp_path / "serving" / "arcface"
     assert model_folder.list_versions(str(model_dir)) == []
