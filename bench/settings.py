@@ -25,6 +25,7 @@ FULL = {
     "margin_head": {"classes": [1000, 10_000, 100_000, 1_000_000], "rates": [1.0, 0.3, 0.1],
                     "batch_size": 128, "dim": 512, "steps": 3},
     "end_to_end": {"repeats": 2, "overrides": {}},
+    "serving": {"repeats": 5, "latency_calls": 50, "overrides": {}},
 }
 
 _TINY_DATA = {"identities": 8, "images_per_identity": 8, "source_image_size": 32, "image_size": 32}
@@ -45,3 +46,5 @@ SMOKE = {
         },
     },
 }
+# The end-to-end smoke run's demo, reused (bench/serving.py) rather than run again.
+SMOKE["serving"] = {"repeats": 1, "latency_calls": 2, "overrides": SMOKE["end_to_end"]["overrides"]}
