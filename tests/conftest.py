@@ -46,6 +46,8 @@ TINY = {
     # The eval split's few people (a quarter of 24) give under 250 different-identity pairs: too
     # few for the default FAR of 1e-3, so the shipped threshold is the most accurate one.
     "evaluator": {"min_verification_accuracy": 0.55, "operating_point": {"criterion": "best_accuracy"}},
+    # Converting and checking the ONNX / TFLite formats costs about 10 s a run: only tiny_run does it.
+    "pusher": {"formats": []},
 }
 
 
@@ -56,7 +58,7 @@ def write_config(run_root: Path, overrides: dict) -> Path:
         pipeline_name="arcface-test",
         run_root=str(run_root),
         data={**base["data"], "input_base": str(run_root / "data")},
-        pusher={"serving_dir": str(run_root / "serving")},
+        pusher={**base["pusher"], "serving_dir": str(run_root / "serving")},
     )
     path = run_root / "config.yaml"
     run_root.mkdir(parents=True, exist_ok=True)
@@ -104,8 +106,9 @@ def run_pipeline_fixture():
 
 @pytest.fixture(scope="session")
 def tiny_run(pipeline_config):
-    """One finished local Beam run on tiny synthetic data: (config, runner output)."""
-    config_path = pipeline_config("tiny")
+    """One finished local Beam run on tiny synthetic data, pushing the demo's formats: (config, runner output)."""
+    demo = yaml.safe_load((REPO / "configs" / "local.yaml").read_text())
+    config_path = pipeline_config("tiny", {"pusher": {"formats": demo["pusher"]["formats"]}})
     result = run_pipeline(config_path)
     return load_config(config_path), result
 

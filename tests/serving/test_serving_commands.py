@@ -40,7 +40,8 @@ def faces(tmp_path_factory):
 def test_embed_writes_one_normalised_embedding_per_image(tiny_run, model_dir, faces, tmp_path, capsys):
     dimensions = tiny_run[0].trainer.embedding_size
     output = tmp_path / "embeddings.npz"
-    assert cli.main(["embed", str(faces), str(output), "--model", model_dir]) == 0
+    # The SavedModel runtime (ONNX, the default, is held to it in test_tf_free_serving.py).
+    assert cli.main(["embed", str(faces), str(output), "--model", model_dir, "--runtime", "saved_model"]) == 0
     out, err = capsys.readouterr()
     assert out.strip() == f"5 images embedded ({dimensions} dimensions) into {output}"
     assert "skipped README.txt: not an image" in err
