@@ -3,11 +3,14 @@
 The model is the Trainer's export without Transform's vocabulary: Transform's `preprocess_image`
 + a tiny backbone + L2 normalisation behind `serving_default` (image bytes) and `embed_pixels`
 (pixels), as tfx_module/trainer/export.py saves them. The eval split holds ORL faces as JPEG,
-gray PNG and RGBA PNG. About 40 s (the four conversions, twice).
+gray PNG and RGBA PNG. About 35 s on 2 busy cores (the conversions, four times).
 """
 
 import json
 import os
+import re
+import subprocess
+import sys
 
 import numpy as np
 import onnx
@@ -30,6 +33,7 @@ from serving.pushed_model import PushedModel
 from tfx_module.preprocessing import preprocess_image
 from tfx_module.signatures import EMBEDDING_KEY, PIXELS_INPUT, PIXELS_SIGNATURE, SERVING_SIGNATURE
 
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TRANSFORM = {"image_size": 32, "crop": None, "normalize_mean": 0.5, "normalize_std": 0.5}
 EVAL_DATA = {"split": "eval", "image_feature": "image", "label_feature": "label", "max_positive_pairs": 100,
              "seed": 0}
@@ -155,3 +159,20 @@ def test_a_damaged_onnx_file_stops_the_push_naming_the_format(tmp_path, saved_mo
     with pytest.raises(ValueError, match=f"not pushed: {message}"):
         _push(tmp_path, saved_model, examples, ["onnx", "tflite"])
     assert not os.path.exists(tmp_path / "serving")  # refused before anything was published
+
+
+def test_the_readmes_onnx_runtime_example_gives_the_saved_models_decision(tmp_path, saved_model, examples, orl_dir):
+    """README's example, verbatim but for its paths, run in a process where this project cannot be imported."""
+    readme = open(os.path.join(REPO, "README.md"), encoding="utf-8").read()
+    code = re.search(r"```python\n(import json, numpy as np, onnxruntime\n.*?)```", readme, re.S).group(1)
+    (version,) = list_versions(_push(tmp_path, saved_model, examples, ["onnx"]))
+    folder = os.path.join(tmp_path, "serving", "arcface", str(version))
+    face_a, face_b = (os.path.join(orl_dir, "s3", name) for name in ("1.pgm", "2.pgm"))
+    code = (code.replace('"runs/demo/serving/arcface/1796540000"', repr(folder))
+            .replace('"a.jpg"', repr(face_a)).replace('"b.jpg"', repr(face_b)))
+    result = subprocess.run([sys.executable, "-I", "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=120)  # -I: no PYTHONPATH, no current folder: nothing of this project
+    assert result.returncode == 0, result.stderr
+    model = PushedModel(folder, "saved_model")
+    similarity = model.similarity(open(face_a, "rb").read(), open(face_b, "rb").read())
+    assert result.stdout.strip() == ("same" if similarity >= model.threshold else "different")
