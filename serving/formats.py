@@ -20,21 +20,25 @@ import dataclasses
 
 @dataclasses.dataclass(frozen=True)
 class Format:
-    """A model file: `exact` formats must give the SavedModel's embeddings (cosine >= MIN_COSINE)."""
+    """A model file; the float32 ones must give the SavedModel's embeddings (cosine >= MIN_COSINE)."""
 
     name: str
     file: str
     runtime: str  # "onnxruntime" or "litert"
-    exact: bool
+    weights: str  # "float32", "float16" or "int8" (dynamic-range: activations stay float)
+
+    @property
+    def exact(self) -> bool:
+        return self.weights == "float32"
 
 
 FORMATS = {
     format_.name: format_
     for format_ in (
-        Format("onnx", "model.onnx", "onnxruntime", exact=True),
-        Format("tflite", "model.tflite", "litert", exact=True),
-        Format("tflite_fp16", "model_fp16.tflite", "litert", exact=False),
-        Format("tflite_int8", "model_int8.tflite", "litert", exact=False),
+        Format("onnx", "model.onnx", "onnxruntime", "float32"),
+        Format("tflite", "model.tflite", "litert", "float32"),
+        Format("tflite_fp16", "model_fp16.tflite", "litert", "float16"),
+        Format("tflite_int8", "model_int8.tflite", "litert", "int8"),
     )
 }
 # An exact (float32) format must give every probe face this cosine with the SavedModel's embedding.

@@ -23,7 +23,6 @@ from serving.formats import FORMATS
 from tfx_module.signatures import PIXELS_SIGNATURE
 
 ONNX_OPSET = 17
-_TFLITE_QUANTIZATION = {"tflite": None, "tflite_fp16": tf.float16, "tflite_int8": tf.int8}
 
 
 def pixels_signature(saved_model):
@@ -35,11 +34,11 @@ def pixels_signature(saved_model):
     return signature
 
 
-def _tflite(signature, quantization) -> bytes:
+def _tflite(signature, weights: str) -> bytes:
     converter = tf.lite.TFLiteConverter.from_concrete_functions([convert_variables_to_constants_v2(signature)])
-    if quantization is not None:
+    if weights != "float32":
         converter.optimizations = [tf.lite.Optimize.DEFAULT]  # alone: dynamic-range int8 weights
-        if quantization == tf.float16:
+        if weights == "float16":
             converter.target_spec.supported_types = [tf.float16]
     return converter.convert()
 
@@ -67,6 +66,6 @@ def convert(saved_model_dir: str, output_dir: str, formats: Sequence[str]) -> Li
             _onnx(signature, path)
         else:
             with open(path, "wb") as file:
-                file.write(_tflite(signature, _TFLITE_QUANTIZATION[name]))
+                file.write(_tflite(signature, FORMATS[name].weights))
         paths.append(path)
     return paths
