@@ -12,6 +12,7 @@ import pytest
 
 from arcface_module import catalog as library
 from components.embedding_evaluator import catalog as evaluator
+from serving.formats import FORMATS
 from tfx_module import signatures
 
 REPO = Path(__file__).resolve().parents[2]
@@ -21,8 +22,9 @@ LISTS = [
     ("margin names", set(library.MARGINS), "arcface_module/"),
     ("metric names", set(evaluator.COMPARABLE_METRICS), "components/embedding_evaluator/"),
     ("FAR keys", set(evaluator.FARS), "components/embedding_evaluator/catalog.py"),
+    ("model format names", set(FORMATS), "serving/formats.py"),
 ]
-SIGNATURE_NAMES = {signatures.SERVING_SIGNATURE, signatures.EXAMPLES_SIGNATURE}
+SIGNATURE_NAMES = {signatures.SERVING_SIGNATURE, signatures.EXAMPLES_SIGNATURE, signatures.PIXELS_SIGNATURE}
 SIGNATURES_OWNER = "tfx_module/signatures.py"
 
 
@@ -93,7 +95,7 @@ def test_a_docstring_naming_a_signature_or_a_short_selection_is_no_copy():
 
 
 def test_the_configs_offer_exactly_the_owned_lists():
-    from configs.evaluation import ComparableMetric, FarKey
+    from configs.evaluation import ComparableMetric, FarKey, PusherConfig
     from configs.model import TrainerConfig
 
     fields = TrainerConfig.model_fields
@@ -101,3 +103,4 @@ def test_the_configs_offer_exactly_the_owned_lists():
     assert fields["margin_type"].annotation.__args__ == library.MARGINS
     assert ComparableMetric.__args__ == evaluator.COMPARABLE_METRICS
     assert FarKey.__args__ == tuple(evaluator.FARS)
+    assert PusherConfig.model_fields["formats"].annotation.__args__[0].__args__ == tuple(FORMATS)

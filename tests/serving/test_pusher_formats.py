@@ -22,11 +22,10 @@ from tfx.types import standard_artifacts
 from tfx.utils import json_utils, proto_utils
 
 import arcface_module
-from components.embedding_evaluator import verification_file
 from components.versioned_pusher import conversion, executor
 from face_data import records
 from orl_inputs import orl_faces
-from serving import preprocessing
+from serving import preprocessing, verification_file
 from serving.formats import FORMATS, MIN_COSINE
 from serving.model_folder import list_versions
 from serving.pushed_model import PushedModel

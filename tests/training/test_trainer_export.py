@@ -13,7 +13,7 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image
 
-from tfx_module.signatures import EMBEDDING_KEY, EXAMPLES_SIGNATURE, SERVING_SIGNATURE
+from tfx_module.signatures import EMBEDDING_KEY, EXAMPLES_SIGNATURE, PIXELS_INPUT, PIXELS_SIGNATURE, SERVING_SIGNATURE
 from tfx_module.training import BACKBONE_FILE
 from face_data.images import check_image
 from face_data.records import parse_face_example
@@ -54,7 +54,7 @@ def test_examples_signature_embeds_records_like_serving_default(trained, transfo
 def test_signatures_take_no_label_and_the_export_holds_no_margin_head(trained):
     fn_args, _ = trained
     model = tf.saved_model.load(fn_args.serving_model_dir)
-    assert set(model.signatures) == {SERVING_SIGNATURE, EXAMPLES_SIGNATURE}
+    assert set(model.signatures) == {SERVING_SIGNATURE, EXAMPLES_SIGNATURE, PIXELS_SIGNATURE}
     for name, input_name in ((SERVING_SIGNATURE, "images"), (EXAMPLES_SIGNATURE, "examples")):
         signature = model.signatures[name]
         assert signature.structured_input_signature == ((), {input_name: tf.TensorSpec([None], tf.string, input_name)})
@@ -67,6 +67,20 @@ def test_signatures_take_no_label_and_the_export_holds_no_margin_head(trained):
     exported_values = sum(int(np.prod(shape)) for name, shape in shapes.items() if name.endswith("VARIABLE_VALUE"))
     # The backbone's weights, nothing more: the class centers stayed in training.
     assert exported_values == backbone.count_params()
+
+
+def test_pixels_signature_embeds_transforms_images_as_the_backbone_does(trained, transformed_faces):
+    """`embed_pixels` (what the Pusher converts to ONNX and TFLite) is the model after Transform."""
+    fn_args, _ = trained
+    pixels = read_transformed(transformed_faces, "eval")["image"]
+    model = tf.saved_model.load(fn_args.serving_model_dir)
+    signature = model.signatures[PIXELS_SIGNATURE]
+    assert signature.structured_input_signature == (
+        (), {PIXELS_INPUT: tf.TensorSpec([None, *pixels.shape[1:]], tf.float32, PIXELS_INPUT)})
+    embedded = signature(**{PIXELS_INPUT: tf.constant(pixels)})[EMBEDDING_KEY].numpy()
+    backbone = keras.saving.load_model(os.path.join(fn_args.model_run_dir, BACKBONE_FILE))
+    features = keras.ops.convert_to_numpy(backbone(pixels))
+    np.testing.assert_allclose(embedded, features / np.linalg.norm(features, axis=1, keepdims=True), atol=1e-5)
 
 
 def test_orl_pgm_rgba_png_and_jpeg_all_serve(trained, orl_dir):
