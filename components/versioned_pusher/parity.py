@@ -17,10 +17,11 @@ from typing import Dict, Sequence
 
 import numpy as np
 
-from components.embedding_evaluator import metrics, model_metrics
+from components.embedding_evaluator import model_metrics
 from serving.formats import FORMATS, MIN_COSINE
-from serving.saved_model import SavedModelEmbedder
 from serving.runtimes import format_embedder
+from serving.saved_model import SavedModelEmbedder
+from verification import metrics
 
 SAVED_MODEL = "saved_model"
 MAX_NORM_ERROR = 1e-3

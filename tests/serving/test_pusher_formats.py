@@ -83,7 +83,8 @@ def _push(tmp_path, saved_model, examples, formats):
     blessing = standard_artifacts.ModelBlessing()
     blessing.uri = str(tmp_path / "blessing")
     blessing.set_int_custom_property("blessed", 1)
-    verification_file.write(blessing.uri, 0.5, model.uri, ["PASS verification_accuracy 0.9000"])
+    verification_file.write(blessing.uri, {"threshold": 0.5, "criterion": "best_accuracy"}, model.uri,
+                            ["PASS verification_accuracy 0.9000"])
     pushed = standard_artifacts.PushedModel()
     pushed.uri = str(tmp_path / "pushed")
     destination = pusher_pb2.PushDestination(
