@@ -13,9 +13,14 @@ _REMOTE_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 class Section(pydantic.BaseModel):
-    """A config section: unknown keys are errors, values cannot change once validated."""
+    """A config section: unknown keys are errors, values cannot change once validated.
 
-    model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
+    Strict types: a value of the wrong type is refused, never converted. `batch_size: yes` (YAML's
+    boolean) is not batch size 1, `image_size: "64"` is not 64; an int is still a float. A field
+    whose YAML form has another type (a list for a tuple, a string for a path) says so itself.
+    """
+
+    model_config = pydantic.ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 def is_remote(location) -> bool:

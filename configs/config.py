@@ -112,7 +112,34 @@ def load_config(path, overrides: Optional[Mapping[str, Any]] = None) -> Pipeline
     try:
         return PipelineConfig.model_validate(_merge(raw, overrides or {}))
     except pydantic.ValidationError as e:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors()
-        )
+        problems = "; ".join(_problem(err) for err in e.errors())
         raise ConfigError(f"{path}: {problems}") from None
+
+
+def _problem(error: dict) -> str:
+    """`key: message, got <value>`, with a word on YAML's readings that surprise (types are strict)."""
+    text = f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
+    value = error.get("input")
+    if error["type"] in _TYPE_ERRORS:
+        text += f", got {value!r}"
+        if isinstance(value, bool):
+            text += " (YAML reads yes/no/on/off/true/false as a boolean)"
+        elif isinstance(value, str) and _is_number(value):
+            if "e" in value.lower() and "." not in value:
+                # PyYAML follows YAML 1.1: an exponent needs a dot, so 1e-3 is text and 1.0e-3 a number.
+                text += f" (text: YAML 1.1 reads an exponent without a dot as text; write {float(value)!r})"
+            else:
+                text += " (text, not a number: remove the quotes)"
+    return text
+
+
+# pydantic's error types for a value of the wrong type (strict mode: never converted).
+_TYPE_ERRORS = {"int_type", "float_type", "bool_type", "string_type", "int_parsing", "float_parsing"}
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

@@ -117,8 +117,9 @@ class TrainerConfig(Section):
     # Unset: the library's default for the margin_type (arcface_module.catalog.MARGIN_DEFAULTS).
     # One number for every type would give sphereface m1 = 0.5, an easier task than m1 = 1.
     margin: Optional[float] = Field(None, ge=0, lt=math.pi)
-    combined_margins: Tuple[Annotated[float, Field(gt=0)], _Angle, Annotated[float, Field(ge=0)]] = tuple(
-        MARGIN_DEFAULTS["combined"][m] for m in ("m1", "m2", "m3")
+    # strict=False takes YAML's list for the tuple; its three numbers stay strict.
+    combined_margins: Tuple[Annotated[float, Field(gt=0)], _Angle, Annotated[float, Field(ge=0)]] = Field(
+        tuple(MARGIN_DEFAULTS["combined"][m] for m in ("m1", "m2", "m3")), strict=False
     )
     scale: float = Field(64.0, gt=0)
     sub_centers: int = Field(1, ge=1)

@@ -85,7 +85,7 @@ class KubeflowConfig(Section):
     # registry/repository:tag or @sha256:digest; a tag-less name would silently mean ":latest".
     image: str = Field(pattern=r"^[a-z0-9.-]+(:[0-9]+)?/[^\s:@]+(:[\w][\w.-]{0,127}|@sha256:[0-9a-f]{64})$")
     # The local file the compiler writes and the submit commands send.
-    pipeline_file: Path = Path("runs/kubeflow/pipeline.yaml")
+    pipeline_file: Path = Field(Path("runs/kubeflow/pipeline.yaml"), strict=False)  # YAML gives a string
     schedule: Optional[ScheduleConfig] = None
     kfp: Optional[KfpConfig] = None
     vertex: Optional[VertexConfig] = None
