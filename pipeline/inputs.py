@@ -30,7 +30,25 @@ def _input_files(location, file_pattern: str, key: str) -> list:
     if not paths:
         raise InputDataError(f"{key}.input_base: {location} holds no file matching {key}.file_pattern "
                              f"{file_pattern!r}")
+    # ImportExampleGen would fail on these deep inside Beam; name them all now.
+    unreadable = [f"{path}: {why}" for path, why in ((path, _not_a_file(path)) for path in paths) if why]
+    if unreadable:
+        raise InputDataError(f"{key}.input_base: {len(unreadable)} of the {len(paths)} entries matching "
+                             f"{key}.file_pattern {file_pattern!r} are not record files:\n  "
+                             + "\n  ".join(unreadable)
+                             + f"\nRemove or rename them, or narrow {key}.file_pattern.")
     return paths
+
+
+def _not_a_file(path: str):
+    """Why `path` cannot be read as a record file, or None if it can."""
+    if os.path.islink(path) and not os.path.exists(path):
+        return f"a link to {os.readlink(path)}, which does not exist"
+    if os.path.isdir(path):
+        return "a folder"
+    if not os.path.isfile(path):
+        return "not a regular file (a pipe, socket or device)"
+    return None
 
 
 def check_input_data(config: PipelineConfig) -> None:

@@ -33,3 +33,16 @@ def test_a_file_changed_after_it_passed_is_checked_again_and_refused(config):
     shard.write_bytes(shard.read_bytes()[:-10])  # truncated after it passed
     with pytest.raises(inputs.InputDataError, match=f"{shard} record 7: truncated or corrupted TFRecord file"):
         inputs.check_input_data(config)
+
+
+def test_a_dangling_link_or_a_folder_matching_the_pattern_is_refused_by_name(config):
+    base = config.data.input_base
+    (base / "gone.tfrecord").symlink_to(base / "nowhere.tfrecord")
+    (base / "x.tfrecord.d").mkdir()
+    with pytest.raises(inputs.InputDataError) as refused:
+        inputs.check_input_data(config)
+    message = str(refused.value)
+    assert f"{base / 'gone.tfrecord'}: a link to {base / 'nowhere.tfrecord'}, which does not exist" in message
+    assert f"{base / 'x.tfrecord.d'}: a folder" in message
+    assert "2 of the 3 entries matching data.file_pattern '*.tfrecord*'" in message
+    assert not (config.run_root / inputs.CHECKED_INPUTS).exists()
