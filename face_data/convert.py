@@ -59,7 +59,8 @@ def write_outcomes(tasks: Iterable, worker: Callable, total: int, kind: str, opt
     start = time.monotonic()
     summary = ConversionSummary(kind=kind, skipped=list(skipped_before))
     labels = collections.Counter()
-    progress = Progress(total, kind, enabled=options.show_progress)
+    # Inputs skipped while listing count from the start, as in the summary.
+    progress = Progress(total, kind, enabled=options.show_progress, skipped=len(summary.skipped))
     writer = ShardedRecordWriter(options.output_dir, options.prefix or kind,
                                  options.num_shards or default_num_shards(total), options.overwrite)
     workers = options.workers or (available_cores() if total >= PARALLEL_FROM_INPUTS else 1)

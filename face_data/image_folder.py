@@ -2,8 +2,8 @@
 
 Identities are the sub-folders of `root`, in natural order (`s2` before `s10`); images are the
 files inside each, in natural order. Nothing is followed out of `root`: an identity folder or an
-image that is a link leading outside it is skipped, as are hidden entries, loose files in `root`
-and folders nested deeper. Labels are the identity's position in that order (`label_scheme=
+image that is a link leading outside it is skipped, as are hidden entries, loose files in `root`,
+folders nested deeper, and entries that are not regular files (pipes, dangling links). Labels are the identity's position in that order (`label_scheme=
 "index"`, 0..N-1) or its folder name as UTF-8 bytes (`"name"`). This module imports no TensorFlow.
 
 Example:
@@ -91,10 +91,18 @@ def _list_identity(identity, label, real_root, images, skipped) -> int:
             skipped.append(Skipped(source, "nested folder", "only root/<identity>/<image> is read"))
         elif not _inside(entry.path, real_root):
             skipped.append(Skipped(source, "outside the root folder", f"links to {os.path.realpath(entry.path)}"))
+        elif not entry.is_file():  # reading a FIFO would wait for a writer for ever
+            skipped.append(Skipped(source, "not a regular file", _special_file(entry.path)))
         else:
             images.append(FolderImage(entry.path, source, label))
             found += 1
     return found
+
+
+def _special_file(path: str) -> str:
+    if os.path.islink(path) and not os.path.exists(path):
+        return f"a link to {os.readlink(path)}, which does not exist"
+    return "a pipe, socket or device: nothing to read an image from"
 
 
 def read_folder_images(images: List[FolderImage], max_pixels: int = MAX_PIXELS) -> list:
@@ -109,6 +117,5 @@ def read_folder_images(images: List[FolderImage], max_pixels: int = MAX_PIXELS) 
         except OSError as error:
             outcomes.append(Skipped(image.source, "unreadable file", str(error)))
         else:
-            changes = (checked.change,) if checked.change else ()
-            outcomes.append(Converted(image.source, checked.data, image.label, changes))
+            outcomes.append(Converted(image.source, checked.data, image.label, checked.notes))
     return outcomes

@@ -24,6 +24,9 @@ from PIL import Image, UnidentifiedImageError
 
 # 16 megapixels: far above any face crop, far below what exhausts memory when decoded.
 MAX_PIXELS = 4096 * 4096
+# Smaller faces are kept but counted in a note: a few pixels a side hold no face to learn from
+# (insightface's crops are 112x112), and a 1x1 image is more likely a placeholder than a photo.
+SMALL_IMAGE_SIDE = 16
 KEPT_FORMATS = ("PNG", "JPEG")
 KEPT_MODES = ("L", "RGB")
 _PNG_BIT_DEPTH_OFFSET = 24  # signature (8) + IHDR length (4) + "IHDR" (4) + width (4) + height (4)
@@ -45,6 +48,14 @@ class CheckedImage:
     size: Tuple[int, int]
     mode: str
     change: Optional[str] = None
+
+    @property
+    def notes(self) -> Tuple[str, ...]:
+        """What a conversion summary counts about this image: its change, and a size too small for a face."""
+        notes = [self.change] if self.change else []
+        if min(self.size) < SMALL_IMAGE_SIDE:
+            notes.append(f"smaller than {SMALL_IMAGE_SIDE} pixels a side (kept)")
+        return tuple(notes)
 
 
 def _bit_depth(image: Image.Image, data: bytes) -> int:

@@ -135,5 +135,5 @@ def read_lfw_pairs(pairs: List[Tuple[str, str, str, LfwPair]], root: str, max_pi
             continue
         outcomes.append(ConvertedPair(source, checked[0].data, checked[1].data, pair.is_same,
                                       pair.name_a.encode("utf-8"), pair.name_b.encode("utf-8"),
-                                      tuple(image.change for image in checked if image.change), pair.fold))
+                                      tuple(note for image in checked for note in image.notes), pair.fold))
     return outcomes

@@ -158,7 +158,7 @@ def _read_image_record(file: BinaryIO, offset: int, source: str, max_pixels: int
         checked = check_image(image, max_pixels)
     except ImageRejected as error:
         return Skipped(source, error.reason, error.detail)
-    return Converted(source, checked.data, label, (checked.change,) if checked.change else ())
+    return Converted(source, checked.data, label, checked.notes)
 
 
 def read_recordio_images(entries: List[Tuple[int, int]], rec_path: str, max_pixels: int = MAX_PIXELS) -> list:

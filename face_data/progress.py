@@ -14,11 +14,11 @@ class Progress:
     """Counts finished items and reports them every `interval_seconds` (and once at the end)."""
 
     def __init__(self, total: Optional[int], what: str, interval_seconds: float = 5.0,
-                 stream: Optional[TextIO] = None, enabled: bool = True):
+                 stream: Optional[TextIO] = None, enabled: bool = True, skipped: int = 0):
         self.total, self.what, self.interval = total, what, interval_seconds
         self.stream = stream if stream is not None else sys.stderr
         self.enabled = enabled
-        self.done = self.skipped = 0
+        self.done, self.skipped = 0, skipped
         self._start = self._last = time.monotonic()
 
     def advance(self, done: int, skipped: int = 0) -> None:

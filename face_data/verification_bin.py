@@ -195,7 +195,7 @@ def check_pairs(pairs: List[Tuple[str, bytes, bytes, bool, Optional[int]]], max_
         except ImageRejected as error:
             outcomes.append(Skipped(source, error.reason, error.detail))
             continue
-        changes = tuple(image.change for image in checked if image.change)
+        changes = tuple(note for image in checked for note in image.notes)
         outcomes.append(ConvertedPair(source, checked[0].data, checked[1].data, is_same, changes=changes, fold=fold))
     return outcomes
 

@@ -126,3 +126,31 @@ def test_a_path_instead_of_a_folder_is_refused(tmp_path):
         convert_image_folder(tmp_path / "file.png", OutputOptions(tmp_path / "out"))
     with pytest.raises(ValueError, match="label_scheme: expected one of"):
         convert_image_folder(tmp_path, OutputOptions(tmp_path / "out"), label_scheme="number")
+
+
+@pytest.mark.timeout(60)
+def test_a_pipe_or_a_dangling_link_named_like_an_image_is_skipped_not_read(tmp_path):
+    root = _folder(tmp_path / "in", {"ann": {"ok.png": fx.png(1)}})
+    os.mkfifo(root / "ann" / "a.jpg")  # opening it for reading would wait for a writer for ever
+    os.symlink(root / "ann" / "gone.png", root / "ann" / "b.png")
+    summary = convert_image_folder(root, OutputOptions(tmp_path / "out", show_progress=False))
+    assert {(s.source, s.reason, s.detail) for s in summary.skipped} == {
+        ("ann/a.jpg", "not a regular file", "a pipe, socket or device: nothing to read an image from"),
+        ("ann/b.png", "not a regular file", f"a link to {root / 'ann' / 'gone.png'}, which does not exist")}
+    assert summary.written == 1
+
+
+def test_a_tiny_image_is_kept_with_a_note(tmp_path):
+    tiny = fx.encode(fx.random_pixels(1, height=1, width=1))
+    summary = convert_image_folder(_folder(tmp_path / "in", {"ann": {"1.png": tiny, "2.png": fx.png(2)}}),
+                                   OutputOptions(tmp_path / "out", show_progress=False))
+    assert summary.written == 2 and summary.notes == {f"smaller than {images.SMALL_IMAGE_SIDE} pixels a side (kept)": 1}
+    assert "  smaller than 16 pixels a side (kept): 1" in summary.format()
+
+
+def test_the_progress_line_counts_the_skipped_as_the_summary_does(tmp_path, capsys):
+    root = _folder(tmp_path / "in", {"ann": {"1.png": fx.png(1), "2.png": b"junk"}})
+    (root / "loose.png").write_bytes(fx.png(3))  # skipped while listing, before any image is read
+    summary = convert_image_folder(root, OutputOptions(tmp_path / "out"))
+    assert len(summary.skipped) == 2
+    assert capsys.readouterr().err.splitlines()[-1].startswith("faces: 1/2 (50%), 2 skipped, ")
