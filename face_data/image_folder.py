@@ -17,6 +17,7 @@ import os
 import re
 from typing import List, Tuple
 
+from face_data.files import not_a_file
 from face_data.images import MAX_PIXELS, ImageRejected, check_image
 from face_data.outcomes import Converted, Label, Skipped
 
@@ -91,18 +92,12 @@ def _list_identity(identity, label, real_root, images, skipped) -> int:
             skipped.append(Skipped(source, "nested folder", "only root/<identity>/<image> is read"))
         elif not _inside(entry.path, real_root):
             skipped.append(Skipped(source, "outside the root folder", f"links to {os.path.realpath(entry.path)}"))
-        elif not entry.is_file():  # reading a FIFO would wait for a writer for ever
-            skipped.append(Skipped(source, "not a regular file", _special_file(entry.path)))
+        elif not_a_file(entry.path):  # reading a FIFO would wait for a writer for ever
+            skipped.append(Skipped(source, "not a regular file", not_a_file(entry.path)))
         else:
             images.append(FolderImage(entry.path, source, label))
             found += 1
     return found
-
-
-def _special_file(path: str) -> str:
-    if os.path.islink(path) and not os.path.exists(path):
-        return f"a link to {os.readlink(path)}, which does not exist"
-    return "a pipe, socket or device: nothing to read an image from"
 
 
 def read_folder_images(images: List[FolderImage], max_pixels: int = MAX_PIXELS) -> list:

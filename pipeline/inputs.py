@@ -8,6 +8,7 @@ from pathlib import Path
 import tensorflow as tf
 
 from face_data import reading
+from face_data.files import not_a_file
 from face_data.records import FaceFeatures, RecordError
 from configs import PipelineConfig
 from configs.base import is_remote
@@ -31,24 +32,13 @@ def _input_files(location, file_pattern: str, key: str) -> list:
         raise InputDataError(f"{key}.input_base: {location} holds no file matching {key}.file_pattern "
                              f"{file_pattern!r}")
     # ImportExampleGen would fail on these deep inside Beam; name them all now.
-    unreadable = [f"{path}: {why}" for path, why in ((path, _not_a_file(path)) for path in paths) if why]
+    unreadable = [f"{path}: {not_a_file(path)}" for path in paths if not_a_file(path)]
     if unreadable:
         raise InputDataError(f"{key}.input_base: {len(unreadable)} of the {len(paths)} entries matching "
                              f"{key}.file_pattern {file_pattern!r} are not record files:\n  "
                              + "\n  ".join(unreadable)
                              + f"\nRemove or rename them, or narrow {key}.file_pattern.")
     return paths
-
-
-def _not_a_file(path: str):
-    """Why `path` cannot be read as a record file, or None if it can."""
-    if os.path.islink(path) and not os.path.exists(path):
-        return f"a link to {os.readlink(path)}, which does not exist"
-    if os.path.isdir(path):
-        return "a folder"
-    if not os.path.isfile(path):
-        return "not a regular file (a pipe, socket or device)"
-    return None
 
 
 def check_input_data(config: PipelineConfig) -> None:

@@ -11,7 +11,8 @@ SavedModel; `--runtime saved_model` forces the SavedModel, `tflite` etc. a TFLit
 
 `embed` writes an .npz holding `embeddings` [N, dim] (float32, L2-normalised), `paths` [N] (relative
 to FOLDER, sorted) and `model` (the version folder used). Every file under FOLDER is tried;
-those that are not images are skipped and listed on stderr.
+those that are not images (or cannot be read: a dangling link, a pipe) are skipped and listed on
+stderr. An OUTPUT that cannot be written is refused before anything is embedded.
 
 `compare` prints one tab-separated line per pair: `same` or `different` (same person iff the
 similarity >= the threshold shipped with the model), the cosine similarity, the threshold, and
@@ -22,12 +23,14 @@ Exit status: 0 on success, 1 when an input cannot be used (the message says whic
 """
 
 import argparse
+import contextlib
 import os
 import sys
 from typing import List, Tuple
 
 import numpy as np
 
+from face_data.files import not_a_file
 from face_data.images import ImageRejected, check_image
 from serving.pushed_model import AUTO, RUNTIMES, PushedModel
 
@@ -46,31 +49,64 @@ def _folder_files(folder: str) -> List[str]:
                   for root, _, names in os.walk(folder) for name in names)
 
 
-def embed_folder(model: PushedModel, folder: str, output: str) -> str:
-    """Embeds every image under `folder` into `output` (.npz); returns a one-line summary."""
+def _images(folder: str):
+    """Yields (path relative to `folder`, bytes) of each image; says on stderr why any other file is skipped."""
+    for path in _folder_files(folder):
+        full = os.path.join(folder, path)
+        why = not_a_file(full)  # a FIFO would block the read for ever, a dangling link fail it
+        if why is None:
+            try:
+                data = _read(full)
+                check_image(data)  # what embed() applies to every image; here it names the file that fails
+                yield path, data
+                continue
+            except ImageRejected as error:
+                why = str(error)
+            except OSError as error:
+                why = f"unreadable: {error.strerror}"
+        print(f"skipped {path}: {why}", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def _output_file(output: str):
+    """A file open for writing beside `output`, renamed to it if the block succeeds, else removed.
+
+    Opened before any image is embedded, so an output that cannot be written fails at once.
+    """
     if not output.endswith(".npz"):
         raise ValueError(f"{output}: expected an output file name ending in .npz")
-    paths, embeddings, chunk = [], [], []
-    for path in _folder_files(folder):
-        data = _read(os.path.join(folder, path))
-        try:
-            check_image(data)  # what embed() applies to every image; here it names the file that fails
-        except ImageRejected as error:
-            print(f"skipped {path}: {error}", file=sys.stderr)
-            continue
-        paths.append(path)
-        chunk.append(data)
-        if len(chunk) == IMAGES_PER_CHUNK:  # bounded memory, however big the folder
+    if os.path.isdir(output):
+        raise ValueError(f"{output}: expected an .npz file name, but it is a folder")
+    partial = output + ".partial"
+    try:
+        file = open(partial, "wb")
+    except OSError as error:
+        raise ValueError(f"{output}: cannot write the output there: {error.strerror}; nothing was embedded") from None
+    try:
+        with file:
+            yield file
+        os.replace(partial, output)
+    finally:
+        if os.path.exists(partial):
+            os.remove(partial)
+
+
+def embed_folder(model: PushedModel, folder: str, output: str) -> str:
+    """Embeds every image under `folder` into `output` (.npz); returns a one-line summary."""
+    with _output_file(output) as file:
+        paths, embeddings, chunk = [], [], []
+        for path, data in _images(folder):
+            paths.append(path)
+            chunk.append(data)
+            if len(chunk) == IMAGES_PER_CHUNK:  # bounded memory, however big the folder
+                embeddings.append(model.embed(chunk))
+                chunk = []
+        if chunk:
             embeddings.append(model.embed(chunk))
-            chunk = []
-    if chunk:
-        embeddings.append(model.embed(chunk))
-    if not paths:
-        raise ValueError(f"{folder}: expected images, found none that decode")
-    embeddings = np.concatenate(embeddings)
-    partial = output + ".partial.npz"  # np.savez appends .npz to names without it
-    np.savez(partial, embeddings=embeddings, paths=np.array(paths), model=np.array(model.path))
-    os.replace(partial, output)
+        if not paths:
+            raise ValueError(f"{folder}: expected images, found none that decode")
+        embeddings = np.concatenate(embeddings)
+        np.savez(file, embeddings=embeddings, paths=np.array(paths), model=np.array(model.path))
     return f"{len(paths)} images embedded ({embeddings.shape[1]} dimensions) into {output}"
 
 

@@ -135,7 +135,7 @@ def test_a_pipe_or_a_dangling_link_named_like_an_image_is_skipped_not_read(tmp_p
     os.symlink(root / "ann" / "gone.png", root / "ann" / "b.png")
     summary = convert_image_folder(root, OutputOptions(tmp_path / "out", show_progress=False))
     assert {(s.source, s.reason, s.detail) for s in summary.skipped} == {
-        ("ann/a.jpg", "not a regular file", "a pipe, socket or device: nothing to read an image from"),
+        ("ann/a.jpg", "not a regular file", "a pipe, socket or device: nothing to read"),
         ("ann/b.png", "not a regular file", f"a link to {root / 'ann' / 'gone.png'}, which does not exist")}
     assert summary.written == 1
 
