@@ -13,7 +13,7 @@ from configs import ConfigError, PipelineConfig, load_config
 from configs.base import is_remote
 from face_data.records import FaceFeatures
 from face_data.synthetic import write_synthetic_faces
-from pipeline.inputs import InputDataError
+from pipeline import inputs
 
 
 def prepare(config: PipelineConfig) -> None:
@@ -25,11 +25,7 @@ def prepare(config: PipelineConfig) -> None:
     data = config.data
     if is_remote(data.input_base) or data.input_base.exists():
         return
-    if data.synthetic is None:
-        raise InputDataError(
-            f"data.input_base: {data.input_base} does not exist; convert your faces there "
-            "(README.md, 'Bring your own faces') or configure data.synthetic"
-        )
+    inputs.refuse_missing_input(config)
     partial = data.input_base.with_name(data.input_base.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     write_synthetic_faces(
@@ -50,7 +46,7 @@ def main(argv=None):
     try:
         config = load_config(args.config)
         prepare(config)
-    except (ConfigError, InputDataError) as refused:
+    except (ConfigError, inputs.InputDataError) as refused:
         parser.exit(1, f"{parser.prog}: error: {refused}\n")
     print(f"input data: {config.data.input_base}")
 

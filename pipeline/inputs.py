@@ -23,6 +23,26 @@ class InputDataError(ValueError):
     config key, or each bad file and record."""
 
 
+def refuse_missing_input(config: PipelineConfig) -> None:
+    """Raises InputDataError if `data.input_base` is missing and nothing is configured to make it."""
+    if config.data.synthetic is None:
+        raise InputDataError(
+            f"data.input_base: {config.data.input_base} does not exist; convert your faces there "
+            "(README.md, 'Bring your own faces') or configure data.synthetic"
+        )
+
+
+def check_before_run(config: PipelineConfig) -> None:
+    """The refusals a runner can make before it writes anything, even its lock: input that cannot be
+    made, and every record of input that exists (`check_input_data`). Synthetic faces still to be
+    made (`demo_data`) are checked by `check_input_data` once they are."""
+    data = config.data
+    if not is_remote(data.input_base) and not data.input_base.exists():
+        refuse_missing_input(config)
+        return
+    check_input_data(config)
+
+
 def _input_files(location, file_pattern: str, key: str) -> list:
     # The files ImportExampleGen will read: input_base joined with the pattern, as it globs them.
     if not tf.io.gfile.isdir(str(location)):

@@ -87,6 +87,7 @@ def main(argv=None):
     logging.getLogger().setLevel(args.log_level.upper())
     try:
         config = load_config(args.config)
+        inputs.check_before_run(config)  # a refused run writes nothing, not even the run folder's lock
         with run_folder_lock(config, args.config):
             prepare_inputs(config)
             ORCHESTRATORS[args.orchestrator]().run(local_pipeline(config))

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from pipeline.local_runner import LOCK_FILE
 from tests.reliability.refusals import assert_refused
 
 pytestmark = pytest.mark.timeout(600)
@@ -33,7 +34,7 @@ NAMED = [
 
 
 def _nothing_made(run_root: Path) -> None:
-    for made in ("pipeline", "metadata.sqlite", "serving"):
+    for made in ("pipeline", "metadata.sqlite", "serving", LOCK_FILE):
         assert not (run_root / made).exists(), f"{run_root / made} was made by a refused run"
 
 

@@ -23,6 +23,7 @@ from face_data import records
 from face_data.reading import read_serialized
 from face_data.synthetic import write_synthetic_faces
 from configs import load_config
+from pipeline.local_runner import LOCK_FILE
 from tests.reliability.refusals import assert_refused
 
 pytestmark = [pytest.mark.pipeline, pytest.mark.timeout(600)]
@@ -43,7 +44,8 @@ def _refused(result, config_path: Path, messages) -> None:
     """Exit 1 naming each problem in one message, no traceback, and nothing of a run left behind."""
     assert_refused(result, *messages)
     config = load_config(config_path)
-    for made in (config.pipeline_root, config.metadata_path, config.pusher.serving_dir):
+    for made in (config.pipeline_root, config.metadata_path, config.pusher.serving_dir,
+                 Path(config.run_root, LOCK_FILE)):
         assert not Path(made).exists(), f"{made} was made by a refused run"
 
 
