@@ -11,6 +11,11 @@ the CLI puts the file's folder first on sys.path: from pipeline/, pipeline/pipel
 the `pipeline` package.
 """
 
+# First, before anything imports TensorFlow: its start-up lines are hidden unless --verbose.
+from console import quiet
+
+quiet.start()
+
 import os
 import sys
 

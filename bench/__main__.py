@@ -7,6 +7,11 @@ reads another's result uses the one in the files, and runs it only if it is not 
 Scratch files go to a temporary folder under bench/out/, removed at the end.
 """
 
+# First, before anything imports TensorFlow: its start-up lines are hidden unless --verbose.
+from console import quiet
+
+quiet.start()
+
 import argparse
 import os
 import sys
@@ -26,6 +31,7 @@ def parse_args(argv):
                         f" the others' results: {', '.join(registry.BENCHMARKS)}")
     parser.add_argument("--output-dir", help="where results.json and results.md go"
                         " (default: bench/, or bench/out/ with --smoke)")
+    quiet.add_flag(parser)
     return parser.parse_args(argv)
 
 

@@ -25,6 +25,7 @@ import os
 import sys
 import tempfile
 
+from console import quiet
 from face_data import converters, lfw_pairs
 from face_data.convert import OutputOptions
 from face_data.images import MAX_PIXELS
@@ -108,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
         if subparser not in (synthetic, split):
             subparser.add_argument("--max-pixels", type=_positive, default=MAX_PIXELS,
                                    help="refuse images whose header claims more pixels (default: 4096*4096)")
+    quiet.add_flag(parser)
     return parser
 
 

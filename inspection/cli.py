@@ -9,6 +9,11 @@
 Without --run, `executions` and `artifacts` show the newest run and `models` every run.
 """
 
+# First, before anything imports TensorFlow: its start-up lines are hidden unless --verbose.
+from console import quiet
+
+quiet.start()
+
 import argparse
 import json
 import sys
@@ -132,6 +137,7 @@ def parse_args(argv):
     command("models", "each model's evaluation metrics, blessing and push").add_argument(
         "--run", help="a run name (see `runs`); default: every run"
     )
+    quiet.add_flag(parser)
     return parser.parse_args(argv)
 
 

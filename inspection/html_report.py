@@ -8,6 +8,11 @@ the model's lineage with the artifacts on it. Styles are inline and images embed
 the file can be mailed or attached to a ticket as it is.
 """
 
+# First, before anything imports TensorFlow: its start-up lines are hidden unless --verbose.
+from console import quiet
+
+quiet.start()
+
 import argparse
 import base64
 import glob
@@ -197,6 +202,7 @@ def main(argv=None):
         "--run", help="a run name (see `python -m inspection runs`); default: the newest"
     )
     parser.add_argument("--output", required=True, help="the HTML file to write")
+    quiet.add_flag(parser)
     args = parser.parse_args(argv)
     try:
         config = load_config(args.config)

@@ -6,6 +6,11 @@ Nothing runs here: every component runs later in `kubeflow.image`, when the file
 (submission/cli.py).
 """
 
+# First, before anything imports TensorFlow: its start-up lines are hidden unless --verbose.
+from console import quiet
+
+quiet.start()
+
 import argparse
 from pathlib import Path
 
@@ -38,6 +43,7 @@ def compile_pipeline(config: PipelineConfig) -> Path:
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", default="configs/kubeflow.yaml", help="pipeline config (YAML) with a kubeflow section")
+    quiet.add_flag(parser)
     args = parser.parse_args(argv)
     try:
         path = compile_pipeline(load_config(args.config))

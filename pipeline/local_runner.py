@@ -7,6 +7,11 @@ One runner at a time per run folder: a second one started while the first works 
 with a message naming the first (see `run_folder_lock`).
 """
 
+# First, before anything imports TensorFlow: its start-up lines are hidden unless --verbose.
+from console import quiet
+
+quiet.start()
+
 import argparse
 import contextlib
 import datetime
@@ -81,6 +86,7 @@ def main(argv=None):
     parser.add_argument("--orchestrator", choices=sorted(ORCHESTRATORS), default="beam")
     parser.add_argument("--log-level", choices=["debug", "info", "warning", "error"], default="warning",
                         help="of TFX and Beam; info shows each component's progress")
+    quiet.add_flag(parser)
     args = parser.parse_args(argv)
     # TFX logs through absl, Beam through the standard library's root logger.
     absl_logging.set_verbosity(args.log_level)

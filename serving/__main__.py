@@ -1,5 +1,10 @@
 """`python -m serving embed|compare ...` uses a pushed model; see `cli.py`."""
 
+# First, before anything imports TensorFlow: its start-up lines are hidden unless --verbose.
+from console import quiet
+
+quiet.start()
+
 import sys
 
 from serving.cli import main

@@ -30,6 +30,7 @@ from typing import List, Tuple
 
 import numpy as np
 
+from console import quiet
 from face_data.files import not_a_file
 from face_data.images import ImageRejected, check_image
 from serving.pushed_model import AUTO, RUNTIMES, PushedModel
@@ -158,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--runtime", choices=RUNTIMES, default=AUTO,
                              help="what embeds: auto (default) is ONNX Runtime when the version holds model.onnx, "
                                   "without TensorFlow, else the SavedModel; or force one")
+    quiet.add_flag(parser)
     return parser
 
 

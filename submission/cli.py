@@ -9,6 +9,11 @@ The pipeline is compiled first, into `kubeflow.pipeline_file`. With --dry-run th
 client calls and all their arguments) is printed as JSON instead of being sent.
 """
 
+# First, before anything imports TensorFlow: its start-up lines are hidden unless --verbose.
+from console import quiet
+
+quiet.start()
+
 import argparse
 import dataclasses
 import json
@@ -31,6 +36,7 @@ def main(argv=None):
     parser.add_argument("action", choices=["run", "schedule"], help="one run now, or recurring runs (kubeflow.schedule)")
     parser.add_argument("--config", default="configs/kubeflow.yaml", help="pipeline config (YAML) with a kubeflow section")
     parser.add_argument("--dry-run", action="store_true", help="print the request instead of sending it")
+    quiet.add_flag(parser)
     args = parser.parse_args(argv)
     config = load_config(args.config)
     request = REQUESTS[args.target, args.action](config)  # refuses a config missing what it needs

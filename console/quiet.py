@@ -1,0 +1,104 @@
+"""A quiet start for the command lines: TensorFlow's start-up lines are dropped unless asked for.
+
+Importing TensorFlow 2.21 prints 5-9 lines on stderr (oneDNN, CUDA stubs, `cpu_feature_guard`,
+`failed call to cuInit`) from C++ before its log level applies, so `TF_CPP_MIN_LOG_LEVEL` alone
+cannot hide them. `start()` sets that variable (for TF's later INFO and WARNING lines, here and in
+subprocesses) and arranges that the first `import tensorflow`, by whichever module, runs with
+stderr captured at the file-descriptor level; the known start-up lines are dropped and anything
+else captured is written out as it came. With `--verbose` on the command line (or
+`ARCFACE_VERBOSE=1`) nothing is hidden.
+
+Usage, first in an entry module, before anything that imports TensorFlow:
+
+    from console import quiet
+
+    quiet.start()
+"""
+
+import argparse
+import contextlib
+import importlib.abc
+import importlib.util
+import os
+import re
+import sys
+import tempfile
+
+VERBOSE_FLAG = "--verbose"
+VERBOSE_HELP = "show TensorFlow's start-up lines and C++ log (hidden by default)"
+# C++ INFO/WARNING lines (absl format: "I0000 00:00:1796.123 1584 port.cc:153] ..."), absl's
+# banner, cpu_feature_guard's second line, and the "no GPU here" errors of a machine without one.
+NOISE = re.compile(
+    r"^[IW]\d{4} \d\d:\d\d:\d+\.\d+ +\d+ \S+:\d+\] "
+    r"|^WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR$"
+    r"|^To enable the following instructions: .*rebuild TensorFlow with the appropriate compiler flags\.$"
+    r"|^E\d{4} \d\d:\d\d:\d+\.\d+ +\d+ \S+:\d+\] .*(cuInit|Unable to register cu\w+ factory)"
+)
+
+
+def verbose() -> bool:
+    return VERBOSE_FLAG in sys.argv[1:] or os.environ.get("ARCFACE_VERBOSE") == "1"
+
+
+def start() -> None:
+    """Hides TensorFlow's start-up lines for this process, unless --verbose; does nothing twice."""
+    if verbose() or "tensorflow" in sys.modules or any(isinstance(f, _QuietImport) for f in sys.meta_path):
+        return
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # later INFO and WARNING lines of TF's C++
+    sys.meta_path.insert(0, _QuietImport())
+
+
+def drop_noise(text: str) -> str:
+    """`text` without the lines of TensorFlow's start-up."""
+    return "".join(line for line in text.splitlines(keepends=True) if not NOISE.match(line))
+
+
+@contextlib.contextmanager
+def _filtered_stderr():
+    """Captures file descriptor 2 (C++ writes there, not to sys.stderr), then writes out what is not noise."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            sys.stderr.write(drop_noise(captured.read().decode("utf-8", "replace")))
+            sys.stderr.flush()
+
+
+class _QuietImport(importlib.abc.MetaPathFinder):
+    """Finds `tensorflow` as usual, and runs its module code inside `_filtered_stderr`."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "tensorflow":
+            return None
+        sys.meta_path.remove(self)  # once: TensorFlow's start-up happens once per process
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.loader is None:
+            return spec
+        exec_module = spec.loader.exec_module
+
+        def quiet_exec_module(module):
+            with _filtered_stderr():
+                exec_module(module)
+                # The first look at the devices logs "failed call to cuInit" on a machine without a GPU:
+                # here rather than at the first op. It does not initialise the runtime, so a
+                # multi-worker strategy can still be created afterwards.
+                module.config.list_physical_devices()
+
+        spec.loader.exec_module = quiet_exec_module
+        return spec
+
+
+def add_flag(parser) -> None:
+    """Adds --verbose to an argparse parser and to each of its subcommands (it may come anywhere)."""
+    parsers = [parser]
+    for action in parser._actions:  # argparse lists subcommands only among its actions
+        if isinstance(action, argparse._SubParsersAction):
+            parsers += action.choices.values()
+    for each in parsers:
+        each.add_argument(VERBOSE_FLAG, action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP)
