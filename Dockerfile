@@ -33,6 +33,7 @@ COPY serving/ serving/
 COPY tfx_module/ tfx_module/
 COPY configs/ configs/
 COPY verification/ verification/
+COPY console/ console/
 COPY pipeline/ pipeline/
 COPY inspection/ inspection/
 COPY submission/ submission/
