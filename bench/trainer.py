@@ -76,7 +76,8 @@ def measure_loops(data, images, class_ids, trainer, settings, log_dir, trainer_f
     def trainer_loop():
         train(model, trainer_input, strategy, 0, steps,
               [StopOnNonFiniteLoss(),
-               TrainingLog(log_dir, trainer["log_every_steps"], trainer["train_steps"]),
+               TrainingLog(log_dir, trainer["log_every_steps"], trainer["train_steps"], trainer["batch_size"],
+                           trainer["progress_every_seconds"]),
                clocks["trainer"]])
 
     def plain_loop():

@@ -144,7 +144,9 @@ class TrainerConfig(Section):
     seed: int = 0
 
     checkpoint_every_steps: int = Field(100, gt=0)
-    log_every_steps: int = Field(10, gt=0)
+    log_every_steps: int = Field(10, gt=0)  # TensorBoard scalars
+    # A progress line (step, loss, accuracy, images/s, time left) at least this often, on stderr.
+    progress_every_seconds: float = Field(15.0, gt=0)
     distribution: DistributionConfig = DistributionConfig()
     # Serve the embedding of image + mirrored image (insightface's flip test): steadier, 2x compute.
     flip_test_time_augmentation: bool = False

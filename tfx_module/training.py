@@ -118,7 +118,8 @@ def _train(model, checkpoint, checkpoints, fn_args, tft_output, trainer, steps, 
         manager = tf.train.CheckpointManager(checkpoint, checkpoint_writes, max_to_keep=3)
         callbacks = [
             StopOnNonFiniteLoss(),  # before the checkpoints: a diverged step is never saved
-            TrainingLog(log_dir, trainer["log_every_steps"], steps),
+            TrainingLog(log_dir, trainer["log_every_steps"], steps, trainer["batch_size"],
+                        trainer["progress_every_seconds"]),
             SaveCheckpoints(manager, trainer["checkpoint_every_steps"]),
         ]
         validating = _validation(model, fn_args, tft_output, trainer, fn_args.custom_config["data"], steps, log_dir,

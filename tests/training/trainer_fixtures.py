@@ -20,6 +20,7 @@ from tfx import v1 as tfx
 from tfx_bsl.public import tfxio
 
 from tfx_module import signatures, training
+from tfx_module.trainer import progress
 from face_data.face_drawing import draw_face_records
 from face_data.records import make_face_example
 from configs.model import TrainerConfig
@@ -90,17 +91,19 @@ class _Lines(logging.Handler):
 
 
 def run_logged(fn_args):
-    """Calls `run_fn(fn_args)` and returns the lines it logged (INFO and above)."""
+    """Calls `run_fn(fn_args)` and returns the lines it logged (INFO and above), progress lines included."""
     handler = _Lines()
     package_logger = logging.getLogger("tfx_module")
     level = package_logger.level
     package_logger.addHandler(handler)
     package_logger.setLevel(logging.INFO)
+    progress.logger.addHandler(handler)  # it prints on stderr, not through its parents
     try:
         training.run_fn(fn_args)
     finally:
         package_logger.removeHandler(handler)
         package_logger.setLevel(level)
+        progress.logger.removeHandler(handler)
     return handler.lines
 
 

@@ -1,14 +1,12 @@
 """Watching a training: progress lines and TensorBoard scalars, and a stop on a diverged loss."""
 
-import logging
 import math
 
 import keras
 import tensorflow as tf
 
+from tfx_module.trainer import progress
 from tfx_module.trainer.model import trained_steps
-
-logger = logging.getLogger(__name__)
 
 
 class TrainingDiverged(FloatingPointError):
@@ -34,35 +32,37 @@ class StopOnNonFiniteLoss(keras.callbacks.Callback):
 
 
 class TrainingLog(keras.callbacks.Callback):
-    """Every `every_steps` steps (and at the last): one log line, and TensorBoard scalars.
+    """Progress lines on stderr (`progress.py`), and TensorBoard scalars every `every_steps` steps.
 
-    Scalars (every value the train step logs: loss, accuracy, learning rate) are written at the
-    train step (`trained_steps`), so the curves of a resumed training continue those before it.
+    Scalars (every value the train step logs: loss, accuracy, learning rate, and what callbacks
+    before this one add to `logs`) are written at the train step (`trained_steps`), so the curves
+    of a resumed training continue those before it.
 
     Args:
         log_dir: TensorBoard folder, or None to write no scalars (workers other than the chief).
-        every_steps: steps between two records.
+        every_steps: steps between two TensorBoard records.
         total_steps: the step training ends at.
+        batch_size: the global batch, for images/s.
+        progress_seconds: the longest time between two progress lines.
     """
 
-    def __init__(self, log_dir, every_steps, total_steps):
+    def __init__(self, log_dir, every_steps, total_steps, batch_size, progress_seconds):
         super().__init__()
         self.writer = tf.summary.create_file_writer(log_dir) if log_dir else None
         self.every_steps = every_steps
         self.total_steps = total_steps
+        self.progress = progress.Progress(total_steps, batch_size, progress_seconds)
+        self.logger = progress.show_on_stderr()
 
     def on_train_batch_end(self, batch, logs=None):
         step = trained_steps(self.model)
-        if step % self.every_steps and step != self.total_steps:
+        scalars_due = step % self.every_steps == 0 or step == self.total_steps
+        if not (scalars_due or self.progress.due(step)):
             return
         values = {name: float(value) for name, value in logs.items()}
-        logger.info(
-            "step %d/%d: %s",
-            step,
-            self.total_steps,
-            ", ".join(f"{name} {value:.7g}" for name, value in values.items()),
-        )
-        if self.writer is not None:
+        if self.progress.due(step):
+            self.logger.info(self.progress.line(step, values))
+        if scalars_due and self.writer is not None:
             with self.writer.as_default(step=step):
                 for name, value in values.items():
                     tf.summary.scalar(name, value)
