@@ -53,14 +53,20 @@ class TrainingLog(keras.callbacks.Callback):
         self.total_steps = total_steps
         self.progress = progress.Progress(total_steps, batch_size, progress_seconds)
         self.logger = progress.show_on_stderr()
+        self.step_names = None  # what the train step logs; anything more was added by a callback
 
     def on_train_batch_end(self, batch, logs=None):
         step = trained_steps(self.model)
-        scalars_due = step % self.every_steps == 0 or step == self.total_steps
-        if not (scalars_due or self.progress.due(step)):
+        if self.step_names is None:
+            self.step_names = set(logs)
+        # A value a callback added at this step (a validation) always gets its line and its scalars.
+        added = not set(logs) <= self.step_names
+        line_due = added or self.progress.due(step)
+        scalars_due = added or step % self.every_steps == 0 or step == self.total_steps
+        if not (scalars_due or line_due):
             return
         values = {name: float(value) for name, value in logs.items()}
-        if self.progress.due(step):
+        if line_due:
             self.logger.info(self.progress.line(step, values))
         if scalars_due and self.writer is not None:
             with self.writer.as_default(step=step):
