@@ -7,9 +7,10 @@ Outputs, in the ModelEvaluation artifact:
                             refused), `pair_sets` (each named set's metrics, sizes, source), the
                             `model` and `baseline_model` URIs, the baseline's metrics under
                             "baseline" (null without one), the verdict under "blessed" and "checks";
-  roc.png, similarity_histogram.png  the candidate's ROC curve (linear and log FAR) and similarities
-                            of same and different identities with the shipped threshold (eval pairs);
-  embedding_map.png         the eval split's embeddings on their first two principal axes;
+  roc.png, similarity_histogram.png  the candidate's ROC curve (linear and log FAR) with the shipped
+                            threshold's operating point, and similarities of same and different
+                            identities with the shipped threshold (eval pairs);
+  identity_separation.png   per eval identity: its own images' similarity vs. its pairs with others;
   failure_cases.json, failure_cases/  the hardest false accepts and rejects of every set (failure_cases.py).
 The ModelBlessing follows TFX's Evaluator (blessing.py) and carries the operating point to ship.
 """
@@ -57,7 +58,7 @@ CANDIDATE, BASELINE = "candidate", "baseline"
 METRICS_FILE = "metrics.json"
 ROC_PLOT = "roc.png"
 HISTOGRAM_PLOT = "similarity_histogram.png"
-MAP_PLOT = "embedding_map.png"
+SEPARATION_PLOT = "identity_separation.png"
 
 
 def _split_files(artifact: types.Artifact, split: str) -> str:
@@ -280,12 +281,14 @@ def write_evaluation(artifact: types.Artifact, evaluation: Evaluation, verdict: 
     io_utils.write_string_file(os.path.join(artifact.uri, METRICS_FILE), json.dumps(report, indent=2))
 
     fpr, tpr, _ = metrics.roc(evaluation.candidate_scores, evaluation.is_same)
+    threshold = shipped_threshold(evaluation.results[CANDIDATE])
+    point = plots.operating_point(evaluation.candidate_scores, evaluation.is_same, threshold)
     figures = {
-        ROC_PLOT: lambda path: plots.plot_roc(fpr, tpr, path),
+        ROC_PLOT: lambda path: plots.plot_roc(fpr, tpr, path, threshold, point),
         HISTOGRAM_PLOT: lambda path: plots.plot_similarity_histogram(
-            evaluation.candidate_scores, evaluation.is_same, path,
-            threshold=shipped_threshold(evaluation.results[CANDIDATE])),
-        MAP_PLOT: lambda path: plots.plot_embedding_map(evaluation.eval_embeddings, evaluation.eval_labels, path),
+            evaluation.candidate_scores, evaluation.is_same, path, threshold=threshold),
+        SEPARATION_PLOT: lambda path: plots.plot_identity_separation(
+            evaluation.eval_embeddings, evaluation.eval_labels, path, threshold),
     }
     for name, draw in figures.items():
         # matplotlib writes local files only, and the artifact may live on a remote filesystem.

@@ -1,4 +1,4 @@
-"""PNG figures of an evaluation: ROC curve, similarity histograms and a 2-D map of the embeddings.
+"""PNG figures of an evaluation: ROC curve, similarity histograms, and how apart the identities stand.
 
 Figures are drawn on matplotlib's Agg canvas directly, not through pyplot, so they need no display
 and leave no global figure state behind in a long-running pipeline worker.
@@ -15,19 +15,30 @@ from matplotlib.figure import Figure
 from verification import metrics
 
 
+# Colours a reader (and the report's picture test) can tell apart from the curves' default blue.
+POINT_COLOUR, SEPARATE_COLOUR, MIXED_COLOUR = "#d62728", "#2ca02c", "#d62728"
+
+
 def _save(figure, path):
     FigureCanvasAgg(figure)
     figure.savefig(path, format="png", dpi=100)
 
 
-def plot_roc(fpr, tpr, path):
+def operating_point(scores, is_same, threshold):
+    """(false accept rate, true accept rate) of "same identity iff score >= threshold"."""
+    scores, is_same = np.asarray(scores, dtype=float), np.asarray(is_same, dtype=bool)
+    return float(np.mean(scores[~is_same] >= threshold)), float(np.mean(scores[is_same] >= threshold))
+
+
+def plot_roc(fpr, tpr, path, threshold=None, point=None):
     """ROC curve twice: on linear axes, and against a log-scaled false-accept rate.
 
     The log panel shows the low-FAR end where face verification operates; points with FAR 0
-    cannot be drawn on it and are left out there.
+    cannot be drawn on it and are left out there. `point` (FAR, TAR), the operating point of the
+    shipped `threshold`, is marked on both panels.
 
     Example:
-        >>> plot_roc(np.array([0.0, 0.0, 1.0]), np.array([0.0, 1.0, 1.0]), "/tmp/roc.png")
+        >>> plot_roc(np.array([0.0, 0.0, 1.0]), np.array([0.0, 1.0, 1.0]), "/tmp/roc.png", 0.4, (0.0, 1.0))
     """
     fpr, tpr = np.asarray(fpr, dtype=float), np.asarray(tpr, dtype=float)
     if fpr.ndim != 1 or fpr.shape != tpr.shape or len(fpr) < 2:
@@ -39,10 +50,18 @@ def plot_roc(fpr, tpr, path):
     linear.plot(fpr, tpr, label=f"AUC {np.trapezoid(tpr, fpr):.4f}")
     linear.plot([0, 1], [0, 1], linestyle="--", color="grey", label="chance")
     linear.set(xlim=(0, 1), ylim=(0, 1.01), xlabel="false accept rate", ylabel="true accept rate")
-    linear.legend(loc="lower right")
     drawable = fpr > 0
     logarithmic.plot(fpr[drawable], tpr[drawable])
     logarithmic.set(xscale="log", ylim=(0, 1.01), xlabel="false accept rate (log)")
+    if point is not None:
+        far, tar = point
+        label = f"shipped threshold {threshold:.3f}: FAR {far:.3g}, TAR {tar:.3f}"
+        marker = dict(marker="o", markersize=9, color=POINT_COLOUR, linestyle="none", label=label)
+        linear.plot([far], [tar], **marker)
+        if far > 0:  # a FAR of 0 has no place on a log axis
+            logarithmic.plot([far], [tar], **marker)
+            logarithmic.legend(loc="lower right")
+    linear.legend(loc="lower right")
     for axes in (linear, logarithmic):
         axes.grid(True, alpha=0.3)
     figure.suptitle("ROC: same identity if similarity >= threshold")
@@ -76,34 +95,55 @@ def plot_similarity_histogram(scores, is_same, path, threshold=None):
     _save(figure, path)
 
 
-def plot_embedding_map(embeddings, labels, path):
-    """The L2-normalised embeddings projected on their first two principal axes, coloured by identity.
+def plot_identity_separation(embeddings, labels, path, threshold, max_images=2000, seed=0):
+    """Whether each identity stands apart at `threshold`: one point per identity.
+
+    x: the median similarity between the identity's own images; y: for each of its images the
+    similarity of the closest image of another identity, their median. An identity right of the
+    threshold and below it (green) is, typically, verified and told apart from everyone at that
+    threshold; the others are red. Above the diagonal, another person is typically closer than
+    the identity's own images. Identities with one image have no own pair and are left out; past
+    `max_images` a random subset is used.
 
     Example:
-        >>> plot_embedding_map(np.eye(4), np.array(["a", "a", "b", "b"]), "/tmp/map.png")
+        >>> plot_identity_separation(np.eye(4), np.array(["a", "a", "b", "b"]), "/tmp/separation.png", 0.5)
     """
-    embeddings, labels = np.asarray(embeddings), np.asarray(labels)
+    embeddings, labels = np.asarray(embeddings, dtype=float), np.asarray(labels)
     if embeddings.ndim != 2 or min(embeddings.shape) < 2 or labels.shape != (len(embeddings),):
         raise ValueError(
             "expected embeddings [N >= 2, dim >= 2] and labels [N], "
             f"got {embeddings.shape} and {labels.shape}"
         )
-    # Cosine similarity compares directions, so the map shows directions too.
-    centred = metrics.unit_rows(embeddings)
-    centred = centred - centred.mean(axis=0)
-    _, singular_values, axes_rows = np.linalg.svd(centred, full_matrices=False)
-    coordinates = centred @ axes_rows[:2].T
-    explained = singular_values[:2] ** 2 / max(np.sum(singular_values**2), np.finfo(float).tiny)
-    identities, identity_index = np.unique(labels, return_inverse=True)
+    if len(labels) > max_images:  # the similarity matrix is N x N
+        chosen = np.sort(np.random.default_rng(seed).choice(len(labels), max_images, replace=False))
+        embeddings, labels = embeddings[chosen], labels[chosen]
+    unit = metrics.unit_rows(embeddings)
+    similarity = unit @ unit.T
+    _, identity = np.unique(labels, return_inverse=True)
+    own, other = [], []
+    for members in (identity == k for k in np.unique(identity)):
+        if members.sum() < 2 or members.all():
+            continue
+        block = similarity[np.ix_(members, members)]
+        own.append(np.median(block[~np.eye(len(block), dtype=bool)]))
+        other.append(np.median(similarity[np.ix_(members, ~members)].max(axis=1)))
+    own, other = np.array(own), np.array(other)
+    if not len(own):
+        raise ValueError("expected at least one identity with 2 images and another identity, got none")
+    apart = (own >= threshold) & (other < threshold)
 
     figure = Figure(figsize=(6.5, 6))
     axes = figure.subplots()
-    # tab20 keeps up to 20 identities apart; beyond that a continuous map still separates neighbours.
-    colour_map = "tab20" if len(identities) <= 20 else "turbo"
-    axes.scatter(*coordinates.T, c=identity_index, cmap=colour_map, s=12, alpha=0.8)
-    axes.set(
-        xlabel=f"principal axis 1 ({explained[0]:.0%} of variance)",
-        ylabel=f"principal axis 2 ({explained[1]:.0%} of variance)",
-        title=f"PCA of {len(labels)} L2-normalised embeddings, {len(identities)} identities",
-    )
+    for members, colour, name in ((apart, SEPARATE_COLOUR, "stands apart"), (~apart, MIXED_COLOUR, "does not")):
+        if members.any():  # an empty group would still put its colour in the legend
+            axes.scatter(own[members], other[members], s=30, color=colour, label=f"{name} ({members.sum()})")
+    low, high = min(own.min(), other.min(), threshold) - 0.05, max(own.max(), other.max(), threshold) + 0.05
+    axes.plot([low, high], [low, high], linestyle=":", color="grey")
+    axes.axvline(threshold, color="black", linestyle="--", linewidth=1)
+    axes.axhline(threshold, color="black", linestyle="--", linewidth=1, label=f"threshold {threshold:.3f}")
+    axes.set(xlim=(low, high), ylim=(low, high),
+             xlabel="median similarity of the identity's own images",
+             ylabel="its images' closest other identity (median)",
+             title=f"{apart.sum()} of {len(own)} identities stand apart at the threshold")
+    axes.legend(loc="upper left")
     _save(figure, path)

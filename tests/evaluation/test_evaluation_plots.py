@@ -31,11 +31,22 @@ def _hues_in(path):
     return set((hsv[hsv[:, 1] > 60, 0] // 16).tolist())  # hue in 16 bins, vivid pixels only
 
 
-def test_roc_plot(tmp_path, clustered):
+def _pixels_of(path, colour: str) -> int:
+    """Pixels of about `colour` ("#rrggbb"; anti-aliased edges blend it with the white page)."""
+    rgb = np.asarray(Image.open(path).convert("RGB"), dtype=int)
+    return int((np.abs(rgb - [int(colour[i:i + 2], 16) for i in (1, 3, 5)]).max(axis=2) <= 25).sum())
+
+
+def test_roc_plot_marks_the_shipped_threshold(tmp_path, clustered):
     _, _, scores, is_same = clustered
     fpr, tpr, _ = metrics.roc(scores, is_same)
-    plots.plot_roc(fpr, tpr, tmp_path / "roc.png")
-    assert len(_hues_in(tmp_path / "roc.png")) >= 1  # the curve is drawn in colour
+    point = plots.operating_point(scores, is_same, 0.3)
+    assert point == (np.mean(scores[~is_same] >= 0.3), np.mean(scores[is_same] >= 0.3))
+    plots.plot_roc(fpr, tpr, tmp_path / "roc.png", 0.3, point)
+    plots.plot_roc(fpr, tpr, tmp_path / "unmarked.png")
+    assert len(_hues_in(tmp_path / "roc.png")) >= 2  # the curve, and the point in another colour
+    assert _pixels_of(tmp_path / "roc.png", plots.POINT_COLOUR) > 100  # two round markers and the legend's
+    assert _pixels_of(tmp_path / "unmarked.png", plots.POINT_COLOUR) == 0
 
 
 def test_similarity_histogram_shows_both_kinds_of_pairs(tmp_path, clustered):
@@ -44,11 +55,18 @@ def test_similarity_histogram_shows_both_kinds_of_pairs(tmp_path, clustered):
     assert len(_hues_in(tmp_path / "hist.png")) >= 2  # green and red bars
 
 
-def test_embedding_map_colours_identities_apart(tmp_path, clustered):
-    embeddings, labels, _, _ = clustered
-    plots.plot_embedding_map(embeddings, labels, tmp_path / "map.png")
-    # 6 identities; neighbours on the hue wheel may share a bin.
-    assert len(_hues_in(tmp_path / "map.png")) >= 5
+def test_identity_separation_tells_separate_identities_from_mixed_ones(tmp_path):
+    rng = np.random.default_rng(1)
+    labels = np.repeat(np.arange(6), 5)
+    centres = rng.normal(size=(6, 32))
+    embeddings = centres[labels] + rng.normal(scale=0.2, size=(30, 32))  # own cos ~0.96, others' ~0 +- 0.3
+    plots.plot_identity_separation(embeddings, labels, tmp_path / "apart.png", threshold=0.7)
+    assert _pixels_of(tmp_path / "apart.png", plots.SEPARATE_COLOUR) > 100
+    # Twins: each image has its double in the other identity, so neither stands apart.
+    twins = np.concatenate([embeddings[:5], embeddings[:5]])
+    plots.plot_identity_separation(twins, np.repeat(["ann", "twin"], 5), tmp_path / "mixed.png", threshold=0.7)
+    assert _pixels_of(tmp_path / "mixed.png", plots.SEPARATE_COLOUR) == 0
+    assert _pixels_of(tmp_path / "mixed.png", plots.MIXED_COLOUR) > 100
 
 
 @pytest.mark.parametrize(
@@ -56,11 +74,13 @@ def test_embedding_map_colours_identities_apart(tmp_path, clustered):
     [
         (plots.plot_roc, ([0.0, 1.0], [0.0, 0.5, 1.0]), r"got \(2,\) and \(3,\)"),
         (plots.plot_similarity_histogram, ([0.1, 0.2], [True]), r"got \(2,\) and \(1,\)"),
-        (plots.plot_embedding_map, (np.ones((3, 4)), ["a", "b"]), r"got \(3, 4\) and \(2,\)"),
-        (plots.plot_embedding_map, (np.ones((3, 1)), ["a", "b", "c"]), r"dim >= 2.*got \(3, 1\)"),
+        (plots.plot_identity_separation, (np.ones((3, 4)), ["a", "b"]), r"got \(3, 4\) and \(2,\)"),
+        (plots.plot_identity_separation, (np.ones((3, 1)), ["a", "b", "c"]), r"dim >= 2.*got \(3, 1\)"),
+        (plots.plot_identity_separation, (np.eye(3), ["a", "b", "c"]), r"with 2 images and another identity"),
     ],
 )
 def test_plots_reject_mismatched_input(tmp_path, plot, arguments, message):
+    extra = (0.5,) if plot is plots.plot_identity_separation else ()  # its threshold
     with pytest.raises(ValueError, match=message):
-        plot(*arguments, tmp_path / "never.png")
+        plot(*arguments, tmp_path / "never.png", *extra)
     assert not (tmp_path / "never.png").exists()

@@ -167,7 +167,7 @@ def test_a_named_pairs_set_is_scored_beside_the_eval_split(inputs, tmp_path):
 
 def test_figures_are_written_and_drawn(good_against_poor):
     _, evaluation, _ = good_against_poor
-    for name in (executor.ROC_PLOT, executor.HISTOGRAM_PLOT, executor.MAP_PLOT):
+    for name in (executor.ROC_PLOT, executor.HISTOGRAM_PLOT, executor.SEPARATION_PLOT):
         image = Image.open(os.path.join(evaluation.uri, name))
         pixels = np.asarray(image.convert("RGB"), dtype=float)
         assert image.format == "PNG" and min(image.size) >= 300, name

@@ -133,7 +133,7 @@ def test_validation_is_logged_during_training_and_the_best_weights_are_exported(
     assert tags["validation/orl/tar_at_far"] == [25, 50, 75, 100]
 
 
-@pytest.mark.parametrize("name", ["roc.png", "similarity_histogram.png", "embedding_map.png"])
+@pytest.mark.parametrize("name", ["roc.png", "similarity_histogram.png", "identity_separation.png"])
 def test_evaluation_figures_are_drawn(evaluation_dir, name):
     image = Image.open(os.path.join(evaluation_dir, name))
     pixels = np.asarray(image.convert("RGB"), dtype=float)
