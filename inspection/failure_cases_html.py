@@ -2,7 +2,8 @@
 
 Reads what the evaluator wrote into the ModelEvaluation (`failure_cases.json` and the PNG thumbnails
 beside it, see components/embedding_evaluator/failure_cases.py) and embeds the images, so the
-report stays one self-contained file. An evaluation without failure cases gives no section.
+report stays one self-contained file. An evaluation without failure cases gives no section. A
+section of `html_sections.MODEL_SECTIONS`.
 
 Example:
     >>> html = section("/runs/demo/pipeline/EmbeddingEvaluator/evaluation/8")
@@ -15,9 +16,7 @@ import html
 import json
 import os
 
-from tfx.dsl.io import fileio
-
-from components.embedding_evaluator import failure_cases
+from components.embedding_evaluator import catalog
 
 # The section brings its own few rules: the report's stylesheet need not know it.
 STYLE = ("<style>.pairs{display:flex;flex-wrap:wrap;gap:8px}.pair{margin:0;text-align:center}"
@@ -27,7 +26,7 @@ TITLES = {"false_accepts": "hardest false accepts (different people, accepted)",
 
 
 def _image(evaluation_uri: str, relative: str) -> str:
-    with fileio.open(os.path.join(evaluation_uri, relative), "rb") as file:
+    with open(os.path.join(evaluation_uri, relative), "rb") as file:
         data = base64.b64encode(file.read()).decode("ascii")
     return f'<img alt="{html.escape(relative)}" src="data:image/png;base64,{data}">'
 
@@ -40,10 +39,10 @@ def _pair(evaluation_uri: str, row: dict) -> str:
 
 def section(evaluation_uri: str) -> str:
     """The section's HTML, or "" when the evaluation holds no failure cases."""
-    path = os.path.join(evaluation_uri, failure_cases.FILE_NAME)
-    if not fileio.exists(path):
+    path = os.path.join(evaluation_uri, catalog.FAILURE_CASES_FILE)
+    if not os.path.exists(path):  # the report reads local files only, with no TensorFlow
         return ""
-    with fileio.open(path) as file:
+    with open(path, encoding="utf-8") as file:
         cases = json.load(file)
     parts = [STYLE, "<h2>Failure cases</h2>",
              "<p>At the shipped threshold, on each set of pairs; the similarity under each pair.</p>"]

@@ -2,9 +2,11 @@
 
     python -m inspection.html_report --config configs/local.yaml [--run RUN] --output report.html
 
-It shows the run's components with their durations on a timeline, the model's metrics and
-blessing, the evaluation's figures (every PNG in the ModelEvaluation folder: roc.png, ...), and
-the model's lineage with the artifacts on it. Styles are inline and images embedded as data URIs, so
+It shows the run's components with their durations on a timeline, the settings each component
+received, the training curves, the data's statistics and anomalies, then for each model its
+blessing, its metrics beside the blessed model's, the evaluation's figures (ROC with the shipped
+threshold, similarity histogram, identity separation) and its lineage with the artifacts on it.
+The sections are in `html_sections.py`. Styles are inline and images embedded as data URIs, so
 the file can be mailed or attached to a ticket as it is.
 """
 
@@ -14,20 +16,19 @@ from console import quiet
 quiet.start()
 
 import argparse
-import base64
-import glob
 import html
 import os
 import sys
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import List, Optional
 
 from configs import PipelineConfig, load_config
-from inspection import failure_cases_html, metadata, views
+from inspection import html_parts, html_sections, metadata, views
 from inspection.tables import cell, decimals
 
 STYLE = """
 body { font-family: "DejaVu Sans", sans-serif; margin: 2em; color: #222; max-width: 1200px; }
 h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 1.6em; border-bottom: 1px solid #ccc; }
+h3 { font-size: 1.05em; margin-top: 1.2em; }
 table { border-collapse: collapse; margin: 0.5em 0; font-size: 0.85em; }
 th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }
 th { background: #f0f3f7; } td.num { text-align: right; }
@@ -38,22 +39,8 @@ figure { display: inline-block; vertical-align: top; margin: 0.5em 1em 0.5em 0; 
 img { max-width: 100%; border: 1px solid #ddd; }
 .uri { font-family: "DejaVu Sans Mono", monospace; font-size: 0.95em; overflow-wrap: anywhere; }
 .props { max-width: 30em; overflow-wrap: anywhere; }
+.settings { columns: 3; font-size: 0.85em; } .settings div { overflow-wrap: anywhere; break-inside: avoid; }
 """
-
-# The evaluator's ROC curve, in the ModelEvaluation folder beside metrics.json.
-ROC_FIGURE = "roc.png"
-
-# A column: header, row key, and how the value becomes HTML (default: the terminal's text, escaped).
-HtmlColumn = Tuple[str, str, Optional[Callable[[object], str]]]
-
-
-def _text(value) -> str:
-    return html.escape(cell(value))
-
-
-def _uri(value) -> str:
-    return f'<span class="uri">{html.escape(str(value))}</span>'
-
 
 def _properties(values: dict) -> str:
     lines = [html.escape(cell({name: value})) for name, value in values.items()]
@@ -64,7 +51,7 @@ def _artifact_links(ids) -> str:
     return ", ".join(f'<a href="#artifact-{i}">{i}</a>' for i in ids)
 
 
-STEP_COLUMNS: List[HtmlColumn] = [
+STEP_COLUMNS: List[html_parts.HtmlColumn] = [
     ("depth", "depth", None),
     ("execution", "execution", None),
     ("component", "component", None),
@@ -73,29 +60,14 @@ STEP_COLUMNS: List[HtmlColumn] = [
     ("inputs", "inputs", _artifact_links),
     ("outputs", "outputs", _artifact_links),
 ]
-ARTIFACT_COLUMNS: List[HtmlColumn] = [
+ARTIFACT_COLUMNS: List[html_parts.HtmlColumn] = [
     ("id", "artifact", None),
     ("type", "type", None),
     ("producer", "producer", None),
     ("run", "run", None),
-    ("uri", "uri", _uri),
+    ("uri", "uri", html_parts.uri),
     ("properties", "properties", _properties),
 ]
-
-
-def _table(rows: Sequence[dict], columns: List[HtmlColumn], row_id: Optional[str] = None) -> str:
-    """An HTML table; numbers right-aligned; `row_id` names the key whose value anchors each row."""
-    head = "".join(f"<th>{html.escape(header)}</th>" for header, _, _ in columns)
-    body = []
-    for row in rows:
-        cells = []
-        for _, key, show in columns:
-            value = row.get(key)
-            numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
-            cells.append(f'<td{" class=num" if numeric else ""}>{(show or _text)(value)}</td>')
-        anchor = f' id="artifact-{row[row_id]}"' if row_id else ""
-        body.append(f"<tr{anchor}>{''.join(cells)}</tr>")
-    return f"<table><tr>{head}</tr>{''.join(body)}</table>"
 
 
 def _timeline(executions: List[dict]) -> str:
@@ -117,57 +89,35 @@ def _timeline(executions: List[dict]) -> str:
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
 
 
-def _figures(evaluation_uri: str) -> str:
-    """Every PNG of the evaluation folder, embedded; or a note saying where none was found."""
-    # The ROC curve leads: it is what a verification model is judged by.
-    paths = sorted(
-        glob.glob(os.path.join(glob.escape(evaluation_uri), "*.png")),
-        key=lambda path: (os.path.basename(path) != ROC_FIGURE, path),
-    )
-    if not paths:
-        return f"<p>No figures (PNG files) in {_uri(evaluation_uri)}.</p>"
-    figures = []
-    for path in paths:
-        with open(path, "rb") as f:
-            data = base64.b64encode(f.read()).decode("ascii")
-        name = html.escape(os.path.basename(path))
-        image = f'<img alt="{name}" src="data:image/png;base64,{data}">'
-        figures.append(f"<figure>{image}<figcaption>{name}</figcaption></figure>")
-    return "".join(figures)
-
-
-def _model_section(store, model: dict) -> str:
+def _model_section(report: html_sections.Report, model: dict) -> str:
     verdict = {
         True: '<span class="blessed">blessed</span>',
         False: '<span class="not-blessed">not blessed</span>',
         None: "no blessing",
     }[model["blessed"]]
-    metrics = [{"metric": name, "value": value} for name, value in model["metrics"].items()]
     parts = [
         f"<h2>Model {model['model']}</h2>",
-        f"<p>{_uri(model['uri'])}</p>",
+        f"<p>{html_parts.uri(model['uri'])}</p>",
         f"<p>{verdict}: {html.escape(model['blessing_message'] or '')}</p>",
-        f"<p>Pushed to: {_uri(model['pushed_to']) if model['pushed_to'] else 'not pushed'}</p>",
+        f"<p>Pushed to: {html_parts.uri(model['pushed_to']) if model['pushed_to'] else 'not pushed'}</p>",
     ]
     if model["evaluation_uri"]:
-        parts += [
-            "<h2>Metrics</h2>",
-            _table(metrics, [("metric", "metric", None), ("value", "value", None)]),
-            "<p>As ML Metadata keeps them, to 6 decimals; the evaluation folder has them whole: "
-            f"{_uri(model['evaluation_uri'])}</p>",
-            "<h2>Evaluation figures</h2>",
-            _figures(model["evaluation_uri"]),
-            failure_cases_html.section(model["evaluation_uri"]),
-        ]
-    found = views.lineage(store, model["model"])
+        shown = html_sections.render_model_sections(report, model)
+        if "<h3>Metrics" not in shown:  # no metrics.json: the figures ML Metadata keeps
+            metrics = [{"metric": name, "value": value} for name, value in model["metrics"].items()]
+            shown = (html_parts.table(metrics, [("metric", "metric", None), ("value", "value", None)])
+                     + "<p>As ML Metadata keeps them, to 6 decimals; the evaluation folder has them whole: "
+                     f"{html_parts.uri(model['evaluation_uri'])}</p>" + shown)
+        parts.append(shown)
+    found = views.lineage(report.store, model["model"])
     parts += [
-        "<h2>Lineage of the model</h2>",
+        "<h3>Lineage of the model</h3>",
         "<p>Upstream: the executions it was made from, nearest first.</p>",
-        _table(found["upstream"], STEP_COLUMNS),
+        html_parts.table(found["upstream"], STEP_COLUMNS),
         "<p>Downstream: the executions that used it.</p>",
-        _table(found["downstream"], STEP_COLUMNS),
+        html_parts.table(found["downstream"], STEP_COLUMNS),
         "<p>The artifacts they read and wrote.</p>",
-        _table(found["artifacts"], ARTIFACT_COLUMNS, row_id="artifact"),
+        html_parts.table(found["artifacts"], ARTIFACT_COLUMNS, row_id="artifact"),
     ]
     return "\n".join(parts)
 
@@ -176,19 +126,21 @@ def render(config: PipelineConfig, store, run_name: Optional[str] = None) -> str
     """The report of one run (the newest by default) as a complete HTML document."""
     run = metadata.find_run(store, config.pipeline_name, run_name)
     [summary] = [r for r in views.runs(store, config.pipeline_name) if r["run"] == run.name]
-    models = views.models(store, config.pipeline_name, run)
+    report = html_sections.Report(config, store, run, views.executions(store, run),
+                                  views.models(store, config.pipeline_name, run), metadata.run_artifacts(store, run))
     title = html.escape(f"{config.pipeline_name}: run {run.name}")
     parts = [
         f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title>",
         f"<style>{STYLE}</style></head><body>",
         f"<h1>{title}</h1>",
         f"<p>Started {summary['started']}, took {decimals(1)(summary['duration_s'])} s;"
-        f" executions: {_text(summary['states'])}.<br>"
-        f"ML Metadata store: {_uri(config.metadata.describe(config.metadata_path))}</p>",
+        f" executions: {html_parts.text(summary['states'])}.<br>"
+        f"ML Metadata store: {html_parts.uri(config.metadata.describe(config.metadata_path))}</p>",
         "<h2>Components</h2>",
-        _timeline(views.executions(store, run)),
+        _timeline(report.executions),
+        html_sections.render_sections(report),
     ]
-    parts += [_model_section(store, model) for model in models] or ["<p>This run produced no model.</p>"]
+    parts += [_model_section(report, model) for model in report.models] or ["<p>This run produced no model.</p>"]
     parts.append("</body></html>")
     return "\n".join(parts)
 

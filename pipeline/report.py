@@ -3,8 +3,13 @@
 For more, `python -m inspection` (tables or JSON) and `python -m inspection.html_report`.
 """
 
+import os
+
 from configs import PipelineConfig
 from inspection import metadata, views
+
+# The Trainer's output holding its TensorBoard logs (tfx.types.standard_artifacts.ModelRun).
+MODEL_RUN = "ModelRun"
 
 
 def _operating_point(metrics: dict) -> list:
@@ -52,5 +57,16 @@ def summary(config: PipelineConfig) -> str:
         lines.append(f"  {row['component']:<30} {row['state']:<9} {row['duration_s']:8.1f} s")
     for model in views.models(store, config.pipeline_name, run):
         lines += _verdict(model)
+    lines += _tensorboard(store, run)
     lines.append(f"Metadata store:  {config.metadata.describe(config.metadata_path)}")
     return "\n".join(lines)
+
+
+def _tensorboard(store, run) -> list:
+    """Where the Trainer's TensorBoard logs are, and the command that shows them."""
+    model_runs = metadata.run_artifacts(store, run).get(MODEL_RUN, [])
+    if not model_runs:
+        return []
+    # Its folder holds one log folder per Trainer execution: TensorBoard shows every run's curves.
+    this_run = model_runs[-1].uri
+    return [f"TensorBoard:     ./dev tensorboard --logdir {os.path.dirname(this_run)}   (this run: {this_run})"]

@@ -40,3 +40,6 @@ VERIFICATION_METRICS = ("verification_accuracy", "auc", "eer", *(tar_key(far) fo
 # Metrics a model can be compared on with its predecessor (`LOWER_IS_BETTER` says which way):
 # on a named set its verification metrics, on the eval split identification as well.
 COMPARABLE_METRICS = (*VERIFICATION_METRICS, *(rank_key(k) for k in RANKS))
+
+# The hardest false accepts and rejects (failure_cases.py): a JSON file and a folder of thumbnails.
+FAILURE_CASES_FILE, FAILURE_CASES_FOLDER = "failure_cases.json", "failure_cases"

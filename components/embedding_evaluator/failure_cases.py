@@ -32,8 +32,7 @@ from face_data import records
 
 COUNT = 16
 THUMBNAIL_SIZE = 112  # pixels on the longer side: insightface's face crop
-FOLDER = "failure_cases"
-FILE_NAME = "failure_cases.json"
+FOLDER, FILE_NAME = catalog.FAILURE_CASES_FOLDER, catalog.FAILURE_CASES_FILE
 KINDS = ("false_accepts", "false_rejects")
 
 

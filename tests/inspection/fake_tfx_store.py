@@ -48,14 +48,17 @@ class FakeTfxStore:
         self.store.put_parent_contexts([mlmd.ParentContext(parent_id=pipeline.id, child_id=run.id)])
         return pipeline, run
 
-    def execute(self, run, component, state=State.COMPLETE, reads=(), writes=()):
-        """Records one execution; `writes` holds new artifacts as (type, uri, properties) or ids to reuse.
+    def execute(self, run, component, state=State.COMPLETE, reads=(), writes=(), properties=None):
+        """Records one execution; `writes` holds new artifacts as (type, uri, properties) or ids to reuse;
+        `properties` are the execution's (TFX records its parameters so).
 
         Returns the ids of the written artifacts, in the order given.
         """
         pipeline, run_context = run
         node = self._context("node", f"{pipeline.name}.{component}")
         execution = mlmd.Execution(type_id=self._type_id("execution", component), last_known_state=state)
+        for name, value in (properties or {}).items():
+            setattr(execution.custom_properties[name], PROPERTY_FIELDS[type(value)], value)
         pairs = [(self._existing(i), mlmd.Event(type=mlmd.Event.INPUT)) for i in reads]
         for written in writes:
             artifact = self._existing(written) if isinstance(written, int) else self._new_artifact(*written)

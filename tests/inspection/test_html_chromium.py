@@ -11,12 +11,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from components.embedding_evaluator import plots
 from inspection import html_report
 
 pytestmark = pytest.mark.pipeline
 
-WIDTH, HEIGHT = 1280, 2000
+WIDTH, HEIGHT = 1280, 6000  # tall enough for the whole report of the tiny run
 BAR_COLOUR = (0x3B, 0x7D, 0xD8)  # .bar in html_report.STYLE: the components' timeline
+ACCURACY_COLOUR = (0xFF, 0x7F, 0x0E)  # the accuracy curve (html_sections.training): only there
 
 
 def screenshot(page, png):
@@ -42,10 +44,26 @@ def test_report_renders_in_headless_chromium(tiny_run, tmp_path, capsys):
 
     pixels = screenshot(page, tmp_path / "report.png")
     assert pixels.shape == (HEIGHT, WIDTH, 3)
-    ink = np.any(pixels < 200, axis=2)  # text, rules and bars; the page is white
+    ink = np.any(pixels < 200, axis=2)  # text, rules, bars and figures; the page is white
     assert ink.mean() > 0.01, f"only {ink.mean():.2%} of the screenshot is drawn"
-    # Drawn from top to bottom, not one stray line: ink in most bands of 100 pixels down to the fold.
-    bands_with_ink = [ink[top : top + 100].any() for top in range(0, HEIGHT, 100)]
+    # Drawn from top to bottom, not one stray line: ink in most bands of 100 pixels down to its end,
+    # and the end far down: settings, curves, data, metrics and three evaluation figures.
+    end = np.flatnonzero(ink.any(axis=1))[-1]
+    assert end > 2500, f"the report ends at {end} pixels"
+    bands_with_ink = [ink[top : top + 100].any() for top in range(0, end, 100)]
     assert sum(bands_with_ink) >= 0.75 * len(bands_with_ink), bands_with_ink
     timeline = np.all(pixels == BAR_COLOUR, axis=2)
     assert timeline.sum() > 500, "the components' timeline bars were not drawn: the styles did not apply"
+    # The figures were drawn, not broken images: the training curves' accuracy line, and the red
+    # of the shipped threshold's point on the ROC (and of identities that do not stand apart).
+    assert _near(pixels, ACCURACY_COLOUR) > 200, "no training curves"
+    assert _near(pixels, _rgb(plots.POINT_COLOUR)) > 100, "no threshold marked on the ROC"
+
+
+def _rgb(colour: str):
+    return tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+
+
+def _near(pixels, colour) -> int:
+    """Pixels within 25 of `colour` in every channel: anti-aliasing blends a figure's lines with white."""
+    return int((np.abs(pixels.astype(int) - colour).max(axis=2) <= 25).sum())

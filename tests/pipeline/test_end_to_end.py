@@ -26,6 +26,8 @@ COMPONENTS = [
     "Pusher",
 ]
 DONE = {metadata_store_pb2.Execution.COMPLETE, metadata_store_pb2.Execution.CACHED}
+# What TensorFlow 2.21 prints while it starts on a CPU-only machine.
+STARTUP_MARKS = ("absl::InitializeLog()", "port.cc:", "cudart_stub.cc:", "cpu_feature_guard.cc:", "cuInit")
 
 
 def test_every_component_ran_and_produced_its_artifact(tiny_run):
@@ -95,3 +97,18 @@ def test_pushed_model_embeds_image_bytes_and_separates_unseen_people(tiny_run, s
     mean_different = similarity[~same].mean()
     print(f"unseen identities: mean cosine same={mean_same:.3f} different={mean_different:.3f}")
     assert mean_same > mean_different + 0.1
+
+
+def test_the_runner_shows_training_progress_and_where_the_tensorboard_logs_are(tiny_run):
+    config, output = tiny_run
+    steps = config.trainer.train_steps
+    progress = [line for line in output.stderr.splitlines() if line.startswith("Trainer: step ")]
+    assert progress[0].startswith(f"Trainer: step 1/{steps} (1%)  loss "), output.stderr[-3000:]
+    assert progress[-1].startswith(f"Trainer: step {steps}/{steps} (100%)  loss ")
+    assert " images/s  took " in progress[-1]
+    # No TensorFlow start-up lines at the default level (console/quiet.py).
+    startup = [line for line in output.stderr.splitlines() if any(mark in line for mark in STARTUP_MARKS)]
+    assert startup == []
+    [hint] = [line for line in output.stdout.splitlines() if line.startswith("TensorBoard:")]
+    logdir = hint.split("--logdir ")[1].split()[0]
+    assert glob.glob(os.path.join(logdir, "*", "events.out.tfevents.*")), hint
