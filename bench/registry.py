@@ -3,12 +3,12 @@
 import dataclasses
 from typing import Dict
 
-from bench import end_to_end, evaluation, input_pipeline, margin_head, serving, trainer, transform
+from bench import end_to_end, evaluation, input_pipeline, margin_head, serving, startup, trainer, transform
 from bench.results import Result
 
 # Each module has NAME and run(settings, context) -> Result; REQUIRES names earlier benchmarks
 # whose results it reads.
-MODULES = (trainer, input_pipeline, transform, evaluation, margin_head, end_to_end, serving)
+MODULES = (trainer, input_pipeline, transform, evaluation, margin_head, end_to_end, serving, startup)
 BENCHMARKS = {module.NAME: module for module in MODULES}
 
 
