@@ -33,11 +33,11 @@ def _commands(scratch_dir):
     metadata_store.MetadataStore(connection)  # an empty store: the schema, no run
     return {
         "local_runner --help": (["pipeline.local_runner", "--help"], 0),
-        "inspect --help": (["pipeline.inspect", "--help"], 0),
-        "inspect runs (no run yet)": (["pipeline.inspect", "--config", config, "runs"], 1),
-        "html_report --help": (["pipeline.html_report", "--help"], 0),
-        "serving --help": (["components.serving", "--help"], 0),
-        "compare (no such model)": (["components.serving", "compare", "a.png", "b.png", "--model",
+        "inspection --help": (["inspection", "--help"], 0),
+        "inspection runs (no run yet)": (["inspection", "--config", config, "runs"], 1),
+        "inspection.html_report --help": (["inspection.html_report", "--help"], 0),
+        "serving --help": (["serving", "--help"], 0),
+        "compare (no such model)": (["serving", "compare", "a.png", "b.png", "--model",
                                      os.path.join(scratch_dir, "no-model")], 1),
     }
 

@@ -15,6 +15,7 @@ import json
 import os
 from typing import Callable, Dict, List
 
+from components.embedding_evaluator.catalog import FIGURES
 from inspection import failure_cases_html, metadata, run_files, views
 from inspection.html_parts import columns, png, table, uri
 from inspection.tables import decimals
@@ -26,8 +27,6 @@ SETTINGS_OF = ("Transform", "Trainer", "EmbeddingEvaluator", "Pusher")
 CUSTOM_CONFIG = "custom_config"
 # Their other parameters are TFX's plumbing (module paths, split configs), not the run's settings.
 CONFIG_READERS = ("Transform", "Trainer")
-# The evaluator's figures, first in this order, then any others by name.
-FIGURE_ORDER = ("roc.png", "similarity_histogram.png", "identity_separation.png")
 # Scalars drawn as training curves, one panel each, if the Trainer logged them.
 CURVES = ("loss", "accuracy", "learning_rate")
 
@@ -175,13 +174,13 @@ def comparison(report: Report, model: dict) -> str:
 
 
 def figures(report: Report, model: dict) -> str:
-    """The evaluator's figures (every PNG of the evaluation folder), the ROC first."""
+    """The evaluator's figures (every PNG of the evaluation folder), those it names first."""
     folder = model["evaluation_uri"]
     if not folder:
         return ""
     paths = sorted(glob.glob(os.path.join(glob.escape(folder), "*.png")),
-                   key=lambda path: (FIGURE_ORDER.index(os.path.basename(path))
-                                     if os.path.basename(path) in FIGURE_ORDER else len(FIGURE_ORDER), path))
+                   key=lambda path: (FIGURES.index(os.path.basename(path))
+                                     if os.path.basename(path) in FIGURES else len(FIGURES), path))
     if not paths:
         return f"<h3>Evaluation figures</h3><p>No figures (PNG files) in {uri(folder)}.</p>"
     shown = []

@@ -24,10 +24,11 @@ from tensorboard.compat.tensorflow_stub import errors as stub_errors
 from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import PyRecordReader_New
 from tensorflow_metadata.proto.v0 import anomalies_pb2, statistics_pb2
 
+from components.embedding_evaluator.catalog import METRICS_FILE
+
 EVENT_FILES = "events.out.tfevents.*"
 STATISTICS_FILE = "FeatureStats.pb"  # in <StatisticsGen output>/Split-<name>/
 ANOMALIES_FILE = "SchemaDiff.pb"  # in <ExampleValidator output>/Split-<name>/
-METRICS_FILE = "metrics.json"  # the EmbeddingEvaluator's (components/embedding_evaluator/executor.py)
 _SPLIT_PREFIX = "Split-"
 
 

@@ -43,3 +43,8 @@ COMPARABLE_METRICS = (*VERIFICATION_METRICS, *(rank_key(k) for k in RANKS))
 
 # The hardest false accepts and rejects (failure_cases.py): a JSON file and a folder of thumbnails.
 FAILURE_CASES_FILE, FAILURE_CASES_FOLDER = "failure_cases.json", "failure_cases"
+
+# The files of a ModelEvaluation (executor.write_evaluation), which the run report reads back.
+METRICS_FILE = "metrics.json"
+ROC_PLOT, HISTOGRAM_PLOT, SEPARATION_PLOT = "roc.png", "similarity_histogram.png", "identity_separation.png"
+FIGURES = (ROC_PLOT, HISTOGRAM_PLOT, SEPARATION_PLOT)  # in the order a reader wants them

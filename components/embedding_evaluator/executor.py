@@ -36,6 +36,7 @@ from components.embedding_evaluator import (
     model_metrics,
     plots,
 )
+from components.embedding_evaluator.catalog import HISTOGRAM_PLOT, METRICS_FILE, ROC_PLOT, SEPARATION_PLOT
 from face_data import records
 from verification import metrics, operating_point
 
@@ -55,10 +56,6 @@ SEED_KEY = "seed"
 BLESSING_POLICY_KEY = "blessing_policy"
 
 CANDIDATE, BASELINE = "candidate", "baseline"
-METRICS_FILE = "metrics.json"
-ROC_PLOT = "roc.png"
-HISTOGRAM_PLOT = "similarity_histogram.png"
-SEPARATION_PLOT = "identity_separation.png"
 
 
 def _split_files(artifact: types.Artifact, split: str) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 PACKAGES = ("arcface_module", "tfx_module", "components", "face_data", "serving", "pipeline", "inspection",
-            "submission", "configs", "bench", "verification")
+            "submission", "configs", "console", "bench", "verification")
 
 
 def _run_without(blocked, code):

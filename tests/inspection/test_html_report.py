@@ -8,6 +8,7 @@ import re
 import tensorflow as tf
 from tensorflow_metadata.proto.v0 import anomalies_pb2, statistics_pb2
 
+from components.embedding_evaluator import catalog
 from configs import load_config
 from fake_tfx_store import FakeTfxStore
 from inspection import html_report, run_files
@@ -81,7 +82,7 @@ def _run_with_files(tmp_path):
                "num_images": 40, "num_identities": 8, "baseline_model": "/x/model/2",
                "baseline": {"verification_accuracy": 0.88, "auc": 0.96},
                "checks": ["PASS verification_accuracy 0.9100, required >= 0.7000"]}
-    (evaluation_dir / run_files.METRICS_FILE).write_text(json.dumps(metrics))
+    (evaluation_dir / catalog.METRICS_FILE).write_text(json.dumps(metrics))
     s.execute(run, "EmbeddingEvaluator", reads=[examples, model],
               properties={"blessing_policy": json.dumps({"min_verification_accuracy": 0.7})},
               writes=[("ModelEvaluation", str(evaluation_dir), {"verification_accuracy": 0.91}),
