@@ -26,7 +26,7 @@ FULL = {
                     "batch_size": 128, "dim": 512, "steps": 3},
     "end_to_end": {"repeats": 2, "overrides": {}},
     "serving": {"repeats": 5, "latency_calls": 50, "overrides": {}},
-    "startup": {"repeats": 3},
+    "startup": {"repeats": 3, "warmup": 1},
 }
 
 _TINY_DATA = {"identities": 8, "images_per_identity": 8, "source_image_size": 32, "image_size": 32}
@@ -46,7 +46,7 @@ SMOKE = {
             "evaluator": {"min_verification_accuracy": 0.0},
         },
     },
-    "startup": {"repeats": 1},
+    "startup": {"repeats": 1, "warmup": 0},  # 6 processes of a few seconds each
 }
 # The end-to-end smoke run's demo, reused (bench/serving.py) rather than run again.
 SMOKE["serving"] = {"repeats": 1, "latency_calls": 2, "overrides": SMOKE["end_to_end"]["overrides"]}

@@ -56,7 +56,7 @@ def run(settings, context):
     start = time.perf_counter()
     rows = []
     for label, (arguments, status) in _commands(context.scratch_dir).items():
-        seconds = measure.time_calls(lambda: _seconds(arguments, status), settings["repeats"])
+        seconds = measure.time_calls(lambda: _seconds(arguments, status), settings["repeats"], settings["warmup"])
         rows.append({"command": label, "seconds": measure.summary(seconds)})
     slowest = max(rows, key=lambda row: row["seconds"]["median"])
     return Result(
@@ -67,7 +67,7 @@ def run(settings, context):
         rows=rows,
         met=all(row["seconds"]["median"] < TARGET_SECONDS for row in rows),
         verdict=f"slowest: {slowest['command']}, {slowest['seconds']['median']:.2f} s",
-        notes=[f"Each command in a fresh process, {settings['repeats']} timed runs after 1 untimed one (which "
-               "warms the file cache); wall time until it exits."],
+        notes=[f"Each command in a fresh process, {settings['repeats']} timed runs after {settings['warmup']} "
+               "untimed one(s), which warm the file cache; wall time until it exits."],
         seconds=time.perf_counter() - start,
     )
