@@ -21,15 +21,22 @@ import os
 from pathlib import Path
 
 from absl import logging as absl_logging
-from tfx import v1 as tfx
-from tfx.orchestration.beam.beam_dag_runner import BeamDagRunner
 
 from configs import ConfigError, PipelineConfig, load_config
 from configs.base import is_remote
-from pipeline import demo_data, inputs, pipeline, report
 
-ORCHESTRATORS = {"beam": BeamDagRunner, "local": tfx.orchestration.LocalDagRunner}
+# TFX and TensorFlow load in seconds: the functions that need them import them (and the modules
+# that import them), once the arguments are read, so that --help answers at once.
+ORCHESTRATORS = ("beam", "local")  # TFX's local Beam orchestrator, or its LocalDagRunner
 LOCK_FILE = "runner.lock"
+
+
+def orchestrator(name: str):
+    """A runner of the named orchestrator (`ORCHESTRATORS`)."""
+    from tfx import v1 as tfx
+    from tfx.orchestration.beam.beam_dag_runner import BeamDagRunner
+
+    return {"beam": BeamDagRunner, "local": tfx.orchestration.LocalDagRunner}[name]()
 
 
 class RunFolderBusy(RuntimeError):
@@ -70,12 +77,17 @@ def run_folder_lock(config: PipelineConfig, config_file: str):
 def prepare_inputs(config: PipelineConfig) -> None:
     """The steps before a local run: the demo's synthetic faces drawn if configured and missing
     (`demo_data`), then every input record checked (InputDataError names each bad file and record)."""
+    from pipeline import demo_data, inputs
+
     demo_data.prepare(config)
     inputs.check_input_data(config)
 
 
-def local_pipeline(config: PipelineConfig) -> tfx.dsl.Pipeline:
-    """The pipeline of `config` with its local ML Metadata store; it reads or writes nothing yet."""
+def local_pipeline(config: PipelineConfig):
+    """The pipeline (a tfx.dsl.Pipeline) of `config` with its local ML Metadata store; it reads or
+    writes nothing yet."""
+    from pipeline import pipeline
+
     connection = config.metadata.connection_config(config.metadata_path)
     return pipeline.create_pipeline(config, connection)
 
@@ -83,7 +95,7 @@ def local_pipeline(config: PipelineConfig) -> tfx.dsl.Pipeline:
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", default="configs/local.yaml", help="pipeline config (YAML)")
-    parser.add_argument("--orchestrator", choices=sorted(ORCHESTRATORS), default="beam")
+    parser.add_argument("--orchestrator", choices=ORCHESTRATORS, default="beam")
     parser.add_argument("--log-level", choices=["debug", "info", "warning", "error"], default="warning",
                         help="of TFX and Beam; info shows each component's progress")
     quiet.add_flag(parser)
@@ -91,12 +103,14 @@ def main(argv=None):
     # TFX logs through absl, Beam through the standard library's root logger.
     absl_logging.set_verbosity(args.log_level)
     logging.getLogger().setLevel(args.log_level.upper())
+    from pipeline import inputs, report
+
     try:
         config = load_config(args.config)
         inputs.check_before_run(config)  # a refused run writes nothing, not even the run folder's lock
         with run_folder_lock(config, args.config):
             prepare_inputs(config)
-            ORCHESTRATORS[args.orchestrator]().run(local_pipeline(config))
+            orchestrator(args.orchestrator).run(local_pipeline(config))
     # Refused before any component ran: the message names the key, file or record; a traceback would bury it.
     except (ConfigError, inputs.InputDataError, RunFolderBusy) as refused:
         parser.exit(1, f"{parser.prog}: error: {refused}\n")
