@@ -1,5 +1,6 @@
 """Watching a training: progress lines and TensorBoard scalars, and a stop on a diverged loss."""
 
+import logging
 import math
 
 import keras
@@ -7,6 +8,8 @@ import tensorflow as tf
 
 from tfx_module.trainer import progress
 from tfx_module.trainer.model import trained_steps
+
+logger = logging.getLogger(__name__)
 
 
 class TrainingDiverged(FloatingPointError):
@@ -32,7 +35,8 @@ class StopOnNonFiniteLoss(keras.callbacks.Callback):
 
 
 class TrainingLog(keras.callbacks.Callback):
-    """Progress lines on stderr (`progress.py`), and TensorBoard scalars every `every_steps` steps.
+    """Progress lines on stderr (`progress.py`); every `every_steps` steps a line in the Trainer's log
+    (INFO, every value to 7 digits) and TensorBoard scalars.
 
     Scalars (every value the train step logs: loss, accuracy, learning rate, and what callbacks
     before this one add to `logs`) are written at the train step (`trained_steps`), so the curves
@@ -68,6 +72,10 @@ class TrainingLog(keras.callbacks.Callback):
         values = {name: float(value) for name, value in logs.items()}
         if line_due:
             self.logger.info(self.progress.line(step, values))
+        if scalars_due:
+            # The Trainer's log (INFO) keeps every value whole, as TensorBoard does, for tools and tests.
+            logger.info("step %d/%d: %s", step, self.total_steps,
+                        ", ".join(f"{name} {value:.7g}" for name, value in values.items()))
         if scalars_due and self.writer is not None:
             with self.writer.as_default(step=step):
                 for name, value in values.items():
