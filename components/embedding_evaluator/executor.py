@@ -279,7 +279,7 @@ def write_evaluation(artifact: types.Artifact, evaluation: Evaluation, verdict: 
 
     fpr, tpr, _ = metrics.roc(evaluation.candidate_scores, evaluation.is_same)
     threshold = shipped_threshold(evaluation.results[CANDIDATE])
-    point = plots.operating_point(evaluation.candidate_scores, evaluation.is_same, threshold)
+    point = plots.accept_rates(evaluation.candidate_scores, evaluation.is_same, threshold)
     figures = {
         ROC_PLOT: lambda path: plots.plot_roc(fpr, tpr, path, threshold, point),
         HISTOGRAM_PLOT: lambda path: plots.plot_similarity_histogram(

@@ -26,7 +26,7 @@ def _save(figure, path):
     figure.savefig(path, format="png", dpi=100)
 
 
-def operating_point(scores, is_same, threshold):
+def accept_rates(scores, is_same, threshold):
     """(false accept rate, true accept rate) of "same identity iff score >= threshold"."""
     scores, is_same = np.asarray(scores, dtype=float), np.asarray(is_same, dtype=bool)
     return float(np.mean(scores[~is_same] >= threshold)), float(np.mean(scores[is_same] >= threshold))

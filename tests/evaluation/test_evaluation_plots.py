@@ -40,7 +40,7 @@ def _pixels_of(path, colour: str) -> int:
 def test_roc_plot_marks_the_shipped_threshold(tmp_path, clustered):
     _, _, scores, is_same = clustered
     fpr, tpr, _ = metrics.roc(scores, is_same)
-    point = plots.operating_point(scores, is_same, 0.3)
+    point = plots.accept_rates(scores, is_same, 0.3)
     assert point == (np.mean(scores[~is_same] >= 0.3), np.mean(scores[is_same] >= 0.3))
     plots.plot_roc(fpr, tpr, tmp_path / "roc.png", 0.3, point)
     plots.plot_roc(fpr, tpr, tmp_path / "unmarked.png")
