@@ -35,10 +35,9 @@ def version_dir(path: str) -> str:
     """`path` itself if it is a version folder (holds saved_model.pb), else its newest version."""
     if exists(os.path.join(path, SAVED_MODEL_FILE)):
         return path
-    if not tf.io.gfile.isdir(path):  # not "no versions in it": there is no folder at all
-        what = "no such folder" if not tf.io.gfile.exists(path) else "a file, not a folder"
+    if not exists(path):  # not "no versions in it": there is nothing there at all
         raise FileNotFoundError(f"{path}: expected a pushed model folder (<serving_dir>/<model_name>, or one of its "
-                                f"version folders), got {what}")
+                                "version folders), got no such folder")
     return latest_version_dir(path)
 
 

@@ -21,7 +21,7 @@ def model_dir(tmp_path_factory):
     """`<serving_dir>/toy` with one version: a toy SavedModel (mean colour) and its threshold."""
     model_dir = tmp_path_factory.mktemp("serving") / "toy"
     toy_models.save_toy_model(str(model_dir / "1"))
-    verification_file.write(str(model_dir / "1"), 0.5, "toy", [])
+    verification_file.write(str(model_dir / "1"), {"threshold": 0.5, "criterion": "best_accuracy"}, "toy", [])
     return model_dir
 
 
