@@ -99,7 +99,8 @@ def show_lineage(store, config, args):
 def show_models(store, config, args):
     run = metadata.find_run(store, config.pipeline_name, args.run) if args.run else None
     rows = views.models(store, config.pipeline_name, run)
-    return rows, table([{**row, **row["metrics"]} for row in rows], MODEL_COLUMNS)
+    # The row's own keys win: the evaluation's properties name the model too (its URI, as "model").
+    return rows, table([{**row["metrics"], **row} for row in rows], MODEL_COLUMNS)
 
 
 SHOW = {

@@ -95,6 +95,7 @@ def test_models_show_the_evaluation_and_the_verdict(inspect):
     assert os.path.isdir(model["pushed_to"])
     header, row = inspect("models").splitlines()
     assert header.split()[:4] == ["model", "run", "accuracy", "+/-"]
+    assert row.split()[0] == str(model["model"])  # its id, not the URI the evaluation also records
     assert f"{model['metrics']['verification_accuracy']:.4f}" in row.split()
 
 
