@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfx_module.trainer import validation
+from tfx_module.trainer import progress, validation
 from face_data import records
 
 DIM = 4
@@ -67,6 +67,8 @@ def test_the_best_weights_are_kept_and_restored_not_the_last(tmp_path, caplog):
                                           far=0.1, seed=0, log_dir=str(tmp_path / "logs"),
                                           best_dir=str(tmp_path / "best"), keep_best="set", backbone=backbone)
     callback.set_model(trainer)
+    # Validation lines go to the Trainer's progress logger (its own stderr handler, not propagated).
+    progress.show_on_stderr().addHandler(caplog.handler)
     with caplog.at_level(logging.INFO, logger=validation.__name__):
         _validate_at(callback, trainer, 10)
         backbone.set_weights(poor)
@@ -74,6 +76,7 @@ def test_the_best_weights_are_kept_and_restored_not_the_last(tmp_path, caplog):
         _validate_at(callback, trainer, 20)
         _validate_at(callback, trainer, 30)  # the last step validates as well
     callback.on_train_end()
+    progress.show_on_stderr().removeHandler(caplog.handler)
     lines = [record.getMessage() for record in caplog.records]
     validations = [line for line in lines if line.startswith("validation at step")]
     assert [line.split(" (")[0] for line in validations] == ["validation at step 10/30", "validation at step 20/30",

@@ -5,7 +5,7 @@ pair of each set with the current backbone, through the Transform graph the trai
 through (the exported model's own path, `export.EmbeddingExport`), and measures the verification
 accuracy (the evaluator's k-fold protocol, with the set's own folds if its file defines them) and
 the TAR at the operating point's FAR. The figures go to TensorBoard (`validation/<set>/accuracy`,
-`validation/<set>/tar_at_far`) and to the log, one line per validation.
+`validation/<set>/tar_at_far`) and, one line per validation, to the Trainer's progress lines (stderr).
 
 With `keep_best`, the backbone's weights are saved whenever that set's accuracy beats the best so
 far, beside the training's checkpoints (`<checkpoints>/best/`, so a resumed training keeps its
@@ -29,6 +29,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tfx_module.trainer import progress
 from tfx_module.trainer.model import trained_steps
 from verification import metrics, operating_point
 from face_data import records
@@ -141,7 +142,8 @@ class PairsValidation(keras.callbacks.Callback):
         start = time.monotonic()
         results = {name: self.validate(pair_set) for name, pair_set in self.sets.items()}
         seconds = time.monotonic() - start
-        logger.info("validation at step %d/%d (%.1f s): %s", step, self.total_steps, seconds, "; ".join(
+        # On the Trainer's progress lines (stderr, whatever the log level): for the person waiting.
+        progress.show_on_stderr().info("validation at step %d/%d (%.1f s): %s", step, self.total_steps, seconds, "; ".join(
             f"{name} accuracy {result['accuracy']:.4f} +/- {result['accuracy_std']:.4f}, TAR "
             + (f"{result['tar_at_far']:.4f}" if result["tar_at_far"] is not None else "not measurable")
             + f" at FAR {self.far:g}"
