@@ -48,8 +48,8 @@ EVAL_DATA_KEY = "eval_data"
 EXAMPLES_KEY = "examples"
 PROBE_SIZE = 112  # pixels of the noise probe; the model's own preprocessing resizes it
 PROBE_FACES = 16  # eval faces every format must embed as the SavedModel does
-# Eval faces each format embeds for its pair accuracy: all of the demo's (600), a bounded cost on a
-# large eval split (every format embeds them: 5 runtimes x 2000 faces).
+# Eval faces each format embeds for its pair accuracy: all of the demo's (a quarter of its 2400), a
+# bounded cost on a large eval split (every runtime embeds them: 5 x 2000 faces at most).
 MAX_EVAL_FACES = 2000
 
 
