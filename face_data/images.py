@@ -4,6 +4,9 @@ A face record holds a PNG or JPEG of 8-bit grayscale or RGB pixels: every decode
 Pillow, OpenCV) reads those the same way. Such files are stored byte for byte. Anything else that
 Pillow can decode (PGM, BMP, TIFF, 16-bit PNG, palette, RGBA, CMYK...) is converted to 8 bits
 (16-bit samples keep their high byte, alpha is dropped) and re-encoded as PNG; the result says so.
+A photo whose EXIF Orientation tag says it displays rotated or mirrored (phone cameras store
+pixels as the sensor saw them) is turned upright and re-encoded as PNG, so that every decoder,
+TensorFlow's included, which ignores EXIF, sees it as displayed.
 Files that do not decode completely, and files whose header claims more than `max_pixels`
 pixels (decompression bombs, uncropped photos), are rejected before their pixels are decoded.
 This module imports no TensorFlow: worker processes use it.
@@ -20,7 +23,7 @@ import warnings
 from typing import Optional, Tuple
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 # 16 megapixels: far above any face crop, far below what exhausts memory when decoded.
 MAX_PIXELS = 4096 * 4096
@@ -30,6 +33,8 @@ SMALL_IMAGE_SIDE = 16
 KEPT_FORMATS = ("PNG", "JPEG")
 KEPT_MODES = ("L", "RGB")
 _PNG_BIT_DEPTH_OFFSET = 24  # signature (8) + IHDR length (4) + "IHDR" (4) + width (4) + height (4)
+EXIF_ORIENTATION_TAG = 0x0112
+UPRIGHT = 1  # EXIF orientations 2-8 mirror and/or rotate; 1 (or no tag) displays the pixels as stored
 
 
 class ImageRejected(ValueError):
@@ -48,6 +53,7 @@ class CheckedImage:
     size: Tuple[int, int]
     mode: str
     change: Optional[str] = None
+    exif_orientation: int = UPRIGHT  # the tag of the input; `data` is upright whatever it was
 
     @property
     def notes(self) -> Tuple[str, ...]:
@@ -62,6 +68,15 @@ def _bit_depth(image: Image.Image, data: bytes) -> int:
     if image.format == "PNG" and len(data) > _PNG_BIT_DEPTH_OFFSET:
         return data[_PNG_BIT_DEPTH_OFFSET]
     return 16 if image.mode.startswith("I;16") else 8
+
+
+def exif_orientation(image: Image.Image) -> int:
+    """The EXIF Orientation of a decoded image: 2-8 if it displays mirrored or rotated, else 1."""
+    try:
+        orientation = image.getexif().get(EXIF_ORIENTATION_TAG, UPRIGHT)
+    except (OSError, ValueError, SyntaxError):  # an unreadable EXIF block says nothing about orientation
+        return UPRIGHT
+    return orientation if orientation in range(2, 9) else UPRIGHT
 
 
 def _to_8bit(image: Image.Image) -> Image.Image:
@@ -111,13 +126,16 @@ def check_image(data: bytes, max_pixels: int = MAX_PIXELS) -> CheckedImage:
     except (OSError, SyntaxError, ValueError, EOFError) as error:  # Pillow's truncation and decoder errors
         raise ImageRejected("corrupt image", f"{image.format} does not decode: {error}") from error
     depth = _bit_depth(image, data)
-    if image.format in KEPT_FORMATS and image.mode in KEPT_MODES and depth == 8:
+    orientation = exif_orientation(image)
+    if orientation == UPRIGHT and image.format in KEPT_FORMATS and image.mode in KEPT_MODES and depth == 8:
         return CheckedImage(data, image.size, image.mode)
-    converted = _to_8bit(image)
+    converted = _to_8bit(ImageOps.exif_transpose(image) if orientation != UPRIGHT else image)
     buffer = io.BytesIO()
     converted.save(buffer, format="PNG")
     change = f"re-encoded {image.format} {image.mode} {depth}-bit as PNG {converted.mode}"
-    return CheckedImage(buffer.getvalue(), converted.size, converted.mode, change)
+    if orientation != UPRIGHT:
+        change = f"turned upright by EXIF orientation {orientation}, {change}"
+    return CheckedImage(buffer.getvalue(), converted.size, converted.mode, change, orientation)
 
 
 def check_pair_image(data: bytes, which: str, max_pixels: int = MAX_PIXELS) -> CheckedImage:

@@ -2,7 +2,9 @@
 
 `check_face_files` and `check_pair_files` read every record the way the pipeline will and decode
 every image, so that a bad record is refused by name before any component runs (ImportExampleGen
-and Transform fail on one with a Beam traceback that names neither the file nor the record).
+and Transform fail on one with a Beam traceback that names neither the file nor the record). An
+image that displays rotated or mirrored by its EXIF orientation is refused too: Transform decodes
+the pixels as stored, so the model would learn that face sideways.
 
 Example:
     >>> for source, record in read_face_records(glob.glob("out/faces-*.tfrecord")):
@@ -17,7 +19,7 @@ from typing import Callable, Iterable, Iterator, List, Tuple
 import tensorflow as tf
 
 from face_data import records
-from face_data.images import MAX_PIXELS, ImageRejected, check_image, check_pair_image
+from face_data.images import MAX_PIXELS, UPRIGHT, CheckedImage, ImageRejected, check_image, check_pair_image
 
 # Problems listed in a refusal; the rest are counted.
 PROBLEMS_SHOWN = 10
@@ -57,6 +59,14 @@ def read_pair_records(paths: Iterable[str], features: records.PairFeatures = rec
     """Yields (source, PairRecord) for every verification-pair record of `paths`."""
     for source, serialized in read_serialized(paths):
         yield source, records.parse_pair_example(serialized, features, source)
+
+
+def _refuse_exif_rotated(checked: CheckedImage, which: str = "") -> None:
+    if checked.exif_orientation != UPRIGHT:
+        raise ImageRejected("EXIF-rotated image", f"{which}its EXIF orientation {checked.exif_orientation} displays "
+                            "it rotated or mirrored, but the pipeline decodes the pixels as stored and would learn "
+                            "the face sideways; convert the images with the face_data converters, which turn "
+                            "them upright")
 
 
 def _check_files(paths: Iterable[str], check: Callable[[str, bytes], None], kind: str) -> int:
@@ -108,7 +118,7 @@ def check_face_files(paths: Iterable[str], features: records.FaceFeatures = reco
         if type(record.label) is not type(label):
             raise records.RecordError(f"{source}: label {record.label!r} is not of the type of {first_source}'s "
                                       f"label {label!r} (int64 or bytes); a file set holds one type")
-        check_image(record.image, max_pixels)
+        _refuse_exif_rotated(check_image(record.image, max_pixels))
 
     return _check_files(paths, check, "face")
 
@@ -118,7 +128,7 @@ def check_pair_files(paths: Iterable[str], features: records.PairFeatures = reco
     """Checks every verification-pair record of `paths` and decodes both images; like `check_face_files`."""
     def check(source: str, serialized: bytes) -> None:
         record = records.parse_pair_example(serialized, features, source)
-        check_pair_image(record.image_a, "a", max_pixels)
-        check_pair_image(record.image_b, "b", max_pixels)
+        _refuse_exif_rotated(check_pair_image(record.image_a, "a", max_pixels), "image a: ")
+        _refuse_exif_rotated(check_pair_image(record.image_b, "b", max_pixels), "image b: ")
 
     return _check_files(paths, check, "pair")

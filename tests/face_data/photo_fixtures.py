@@ -1,0 +1,121 @@
+"""Raw test photos made from ORL faces: each face pasted into a larger background, moved, scaled,
+rotated in the plane, and some stored sideways or mirrored with an EXIF orientation tag.
+
+Every photo knows where its face went (`Pasting.matrix`: ORL pixel -> displayed photo pixel, pixel
+centres at whole numbers), so a test can map the ORL face's landmarks into the photo and check
+an alignment against them. Nothing here is committed: the tests make the photos in fixtures.
+
+Example:
+    >>> pasting = paste_face(Image.open("orl/s1/1.pgm"), np.random.default_rng(0))
+    >>> pasting.photo.size, pasting.scale, pasting.angle
+    ((301, 394), 0.93, -12.4)
+    >>> data = encode_photo(pasting.photo, orientation=6)      # JPEG bytes, stored rotated, tag 6
+"""
+
+import dataclasses
+import io
+import os
+from typing import List
+
+import numpy as np
+from PIL import Image
+
+SCALES = (0.5, 2.0)
+MAX_ANGLE = 25.0  # degrees, either way
+BACKGROUND_FACTOR = (3.0, 4.0)  # background side / pasted face side
+ORIENTATION_TAG = 0x0112
+# The transposition that stores displayed pixels so that EXIF orientation N shows them again:
+# the inverse of what Pillow's ImageOps.exif_transpose applies for N.
+STORE_FOR_ORIENTATION = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_90, 7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_270,
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Pasting:
+    """A photo (as displayed) holding one pasted face, and where the face went."""
+
+    photo: Image.Image
+    matrix: np.ndarray  # 3x3: ORL face pixel (x, y, 1) -> photo pixel
+    scale: float
+    angle: float  # degrees, counter-clockwise as displayed
+
+    def to_photo(self, points: np.ndarray) -> np.ndarray:
+        """ORL face pixels (N x 2) -> photo pixels."""
+        points = np.asarray(points, dtype=np.float64)
+        return points @ self.matrix[:2, :2].T + self.matrix[:2, 2]
+
+
+def background(width: int, height: int, rng: np.random.Generator) -> Image.Image:
+    """A smooth colour gradient with soft blobs: a plain, face-free backdrop of a photo."""
+    ys, xs = np.mgrid[0:height, 0:width] / max(width, height)
+    pixels = np.zeros((height, width, 3))
+    for channel in range(3):
+        start, dx, dy = rng.uniform(40, 200), rng.uniform(-80, 80), rng.uniform(-80, 80)
+        pixels[..., channel] = start + dx * xs + dy * ys
+    for _ in range(4):
+        cx, cy, radius = rng.uniform(0, 1), rng.uniform(0, 1), rng.uniform(0.05, 0.3)
+        blob = np.exp(-((xs - cx) ** 2 + (ys - cy) ** 2) / (2 * radius ** 2))
+        pixels += blob[..., None] * rng.uniform(-50, 50, size=3)
+    pixels += rng.normal(0, 3, pixels.shape)  # sensor noise
+    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8), "RGB")
+
+
+def _inverse_for_pillow(matrix: np.ndarray) -> tuple:
+    """Pillow's AFFINE data (output -> input, pixel centres at +0.5) for `matrix` (input -> output)."""
+    shift = np.array([[1, 0, 0.5], [0, 1, 0.5], [0, 0, 1]])
+    return tuple((shift @ np.linalg.inv(matrix) @ np.linalg.inv(shift))[:2].ravel())
+
+
+def paste_face(face: Image.Image, rng: np.random.Generator, scale=None, angle=None,
+               photo_size=None, centre=None) -> Pasting:
+    """Pastes `face` into a new background at a random position, scale (0.5-2x) and angle (+/-25 deg)."""
+    scale = rng.uniform(*SCALES) if scale is None else scale
+    angle = rng.uniform(-MAX_ANGLE, MAX_ANGLE) if angle is None else angle
+    side = max(face.size) * scale
+    if photo_size is None:
+        photo_size = tuple(int(side * rng.uniform(*BACKGROUND_FACTOR)) for _ in range(2))
+    photo = background(*photo_size, rng)
+    if centre is None:  # anywhere the rotated face stays inside the photo
+        margin = side * 0.75
+        centre = (rng.uniform(margin, photo_size[0] - margin), rng.uniform(margin, photo_size[1] - margin))
+    return paste_into(photo, face, scale, angle, centre)
+
+
+def paste_into(photo: Image.Image, face: Image.Image, scale: float, angle: float, centre) -> Pasting:
+    """Pastes `face` scaled by `scale`, rotated by `angle` degrees (counter-clockwise), centred at `centre`."""
+    radians = np.deg2rad(angle)
+    # y points down in images: a counter-clockwise turn as displayed is [[c, s], [-s, c]].
+    rotation = scale * np.array([[np.cos(radians), np.sin(radians)], [-np.sin(radians), np.cos(radians)]])
+    face_centre = (np.array(face.size) - 1) / 2.0
+    matrix = np.eye(3)
+    matrix[:2, :2] = rotation
+    matrix[:2, 2] = np.asarray(centre) - rotation @ face_centre
+    data = _inverse_for_pillow(matrix)
+    moved = face.convert("RGB").transform(photo.size, Image.Transform.AFFINE, data, Image.Resampling.BICUBIC)
+    mask = Image.new("L", face.size, 255).transform(photo.size, Image.Transform.AFFINE, data,
+                                                    Image.Resampling.BILINEAR)
+    photo = photo.copy()
+    photo.paste(moved, (0, 0), mask)
+    return Pasting(photo, matrix, float(scale), float(angle))
+
+
+def encode_photo(photo: Image.Image, orientation: int = 1, image_format: str = "JPEG") -> bytes:
+    """`photo` as a file: with `orientation` 2-8 its pixels are stored so that the EXIF tag displays them upright."""
+    buffer = io.BytesIO()
+    options = {"quality": 92} if image_format == "JPEG" else {}
+    if orientation != 1:
+        exif = Image.Exif()
+        exif[ORIENTATION_TAG] = orientation
+        photo = photo.transpose(STORE_FOR_ORIENTATION[orientation])
+        options["exif"] = exif
+    photo.save(buffer, format=image_format, **options)
+    return buffer.getvalue()
+
+
+def orl_faces(orl_dir: str, count: int, seed: int = 0) -> List[str]:
+    """`count` ORL image paths, one per person first, spread over people and poses."""
+    rng = np.random.default_rng(seed)
+    return [os.path.join(orl_dir, f"s{person % 40 + 1}", f"{rng.integers(1, 11)}.pgm") for person in range(count)]

@@ -1,0 +1,74 @@
+"""EXIF orientation: a photo is upright wherever it is read from a file, and a record that would be
+learnt sideways is refused before the pipeline runs."""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import face_fixtures as fx
+from face_data.images import check_image
+from face_data.reading import check_face_files, check_pair_files
+from face_data.records import RecordError, make_face_example, make_pair_example
+from face_data.shards import ShardedRecordWriter
+from photo_fixtures import encode_photo
+
+
+def _displayed() -> Image.Image:
+    """80x40 as displayed: smooth (JPEG keeps it well) and asymmetric (every turn and mirroring differs)."""
+    ys, xs = np.mgrid[0:40, 0:80]
+    pixels = np.stack([xs * 3, ys * 6, np.full_like(xs, 60)], axis=-1).astype(np.uint8)
+    pixels[:10, :20] = 255
+    return Image.fromarray(pixels, "RGB")
+
+
+@pytest.mark.parametrize("orientation", range(2, 9))
+def test_every_exif_orientation_is_turned_upright_exactly(orientation):
+    displayed = _displayed()
+    stored = encode_photo(displayed, orientation, "PNG")  # lossless: the pixels must match exactly
+    assert Image.open(io.BytesIO(stored)).getexif()[0x0112] == orientation
+    checked = check_image(stored)
+    assert checked.exif_orientation == orientation and checked.size == (80, 40)
+    assert checked.change == f"turned upright by EXIF orientation {orientation}, re-encoded PNG RGB 8-bit as PNG RGB"
+    upright = Image.open(io.BytesIO(checked.data))
+    assert 0x0112 not in upright.getexif()  # shown as stored by every decoder from now on
+    np.testing.assert_array_equal(np.asarray(upright), np.asarray(displayed))
+
+
+def test_a_phone_jpeg_stored_sideways_is_upright():
+    # The issue's case: a JPEG with orientation 6 stores 40x80 pixels and displays 80x40.
+    stored = encode_photo(_displayed(), 6, "JPEG")
+    assert Image.open(io.BytesIO(stored)).size == (40, 80)
+    checked = check_image(stored)
+    assert checked.size == (80, 40) and checked.change.startswith("turned upright by EXIF orientation 6, re-encoded JPEG")
+    difference = np.abs(np.asarray(Image.open(io.BytesIO(checked.data)), float) - np.asarray(_displayed(), float))
+    assert difference.mean() < 8  # JPEG noise only: a sideways or mirrored image differs by ~100
+
+
+def test_orientation_1_and_no_tag_keep_the_file_as_it_is():
+    tagged = encode_photo(_displayed(), 1, "JPEG")
+    assert check_image(tagged).data == tagged and check_image(tagged).exif_orientation == 1
+    buffer = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x0112] = 1
+    _displayed().save(buffer, "JPEG", exif=exif)
+    assert check_image(buffer.getvalue()).change is None
+
+
+def _write(folder, examples):
+    with ShardedRecordWriter(folder, "faces", num_shards=1) as writer:
+        for example in examples:
+            writer.write(example.SerializeToString())
+    return writer.paths
+
+
+def test_the_input_check_refuses_records_the_pipeline_would_learn_sideways(tmp_path):
+    sideways = encode_photo(_displayed(), 8, "JPEG")
+    (faces,) = _write(tmp_path / "faces", [make_face_example(fx.png(0), 0), make_face_example(sideways, 1)])
+    with pytest.raises(RecordError, match=rf"{faces} record 1: EXIF-rotated image: its EXIF orientation 8 displays "
+                                          "it rotated or mirrored, but the pipeline decodes the pixels as stored"):
+        check_face_files([faces])
+    (pairs,) = _write(tmp_path / "pairs", [make_pair_example(fx.png(1), sideways, True)])
+    with pytest.raises(RecordError, match=rf"{pairs} record 0: EXIF-rotated image: image b: its EXIF orientation 8"):
+        check_pair_files([pairs])
