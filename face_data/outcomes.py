@@ -11,21 +11,23 @@ Example:
 import dataclasses
 from typing import Optional, Tuple, Union
 
-from face_data.summary import Skipped
+from face_data.summary import Noticed, Skipped
 
 Label = Union[int, bytes, str]
 
-__all__ = ["Converted", "ConvertedPair", "Skipped"]
+__all__ = ["Converted", "ConvertedPair", "Noticed", "Skipped"]
 
 
 @dataclasses.dataclass(frozen=True)
 class Converted:
-    """A face ready to write; `changes` lists conversions made on the way (e.g. re-encoded)."""
+    """A face ready to write; `changes` lists conversions made on the way (e.g. re-encoded), counted in
+    the summary; `notices` what the summary names (e.g. several faces in the photo)."""
 
     source: str
     image: bytes
     label: Label
     changes: Tuple[str, ...] = ()
+    notices: Tuple[Noticed, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,3 +42,4 @@ class ConvertedPair:
     label_b: Optional[Label] = None
     changes: Tuple[str, ...] = ()
     fold: Optional[int] = None  # the protocol's fold, when the input defines folds
+    notices: Tuple[Noticed, ...] = ()

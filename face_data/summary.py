@@ -1,4 +1,5 @@
-"""What a conversion did: records written, inputs skipped and why, inputs changed on the way.
+"""What a conversion did: records written, inputs skipped and why, inputs changed on the way, and
+inputs converted with something to look at (noticed: named, like the skipped ones).
 
 Example:
     >>> summary = ConversionSummary(kind="faces")
@@ -22,6 +23,19 @@ class Skipped:
     detail: str = ""
 
 
+@dataclasses.dataclass(frozen=True)
+class Noticed:
+    """One input converted, with something its owner may want to check (e.g. several faces in a photo)."""
+
+    source: str
+    what: str
+    detail: str = ""
+
+
+# Inputs named per kind of skip or notice in `format()`; `to_dict()` names them all.
+NAMES_SHOWN = 5
+
+
 @dataclasses.dataclass
 class ConversionSummary:
     """Counts of one conversion; `notes` counts inputs converted with a change (e.g. re-encoded)."""
@@ -30,6 +44,7 @@ class ConversionSummary:
     written: int = 0
     shards: List[str] = dataclasses.field(default_factory=list)
     skipped: List[Skipped] = dataclasses.field(default_factory=list)
+    noticed: List[Noticed] = dataclasses.field(default_factory=list)
     notes: Dict[str, int] = dataclasses.field(default_factory=collections.Counter)
     identities: Optional[int] = None
     label_names: Optional[List[str]] = None  # identity name of each int label, when labels are indices
@@ -42,10 +57,7 @@ class ConversionSummary:
         self.notes[what] += count
 
     def skipped_by_reason(self) -> Dict[str, List[Skipped]]:
-        grouped = collections.defaultdict(list)
-        for item in self.skipped:
-            grouped[item.reason].append(item)
-        return dict(grouped)
+        return _grouped(self.skipped, "reason")
 
     def format(self) -> str:
         """A few human-readable lines: totals, then one line per skip reason and per note."""
@@ -53,10 +65,15 @@ class ConversionSummary:
         lines = [f"{self.kind}: {self.written} written{identities} to {len(self.shards)} shard(s), "
                  f"{len(self.skipped)} skipped, {self.seconds:.1f} s"]
         for reason, items in sorted(self.skipped_by_reason().items()):
-            first = items[0]
-            lines.append(f"  skipped, {reason}: {len(items)} (e.g. {first.source}: {first.detail})")
+            first, others = items[0], [item.source for item in items[1:NAMES_SHOWN]]
+            also = f"; also {', '.join(others)}{', ...' if len(items) > NAMES_SHOWN else ''}" if others else ""
+            lines.append(f"  skipped, {reason}: {len(items)} (e.g. {first.source}: {first.detail}{also})")
         for what, count in sorted(self.notes.items()):
             lines.append(f"  {what}: {count}")
+        for what, items in sorted(_grouped(self.noticed, "what").items()):
+            names = ", ".join(f"{item.source} ({item.detail})" if item.detail else item.source
+                              for item in items[:NAMES_SHOWN])
+            lines.append(f"  {what}: {len(items)}: {names}{', ...' if len(items) > NAMES_SHOWN else ''}")
         if self.label_names:
             shown = ", ".join(f"{label}={name}" for label, name in enumerate(self.label_names[:5]))
             more = f", ... ({len(self.label_names)} in all)" if len(self.label_names) > 5 else ""
@@ -65,3 +82,10 @@ class ConversionSummary:
 
     def to_dict(self) -> dict:
         return {**dataclasses.asdict(self), "notes": dict(self.notes)}
+
+
+def _grouped(items: list, key: str) -> dict:
+    grouped = collections.defaultdict(list)
+    for item in items:
+        grouped[getattr(item, key)].append(item)
+    return dict(grouped)
