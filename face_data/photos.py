@@ -5,8 +5,8 @@ like its aligned crop: `check_image` (decodes, applies the EXIF orientation, ref
 MTCNN (`detection`), the main face when there are several (the largest, most central, as
 insightface keeps), its landmarks found again on the face turned upright, then the similarity
 transform onto the ArcFace template (`alignment`). The crop is a PNG in the photo's mode
-(grayscale stays grayscale). The detector is made once per
-process, on first use (TensorFlow is imported then, not before).
+(grayscale stays grayscale). The detector is made once per process, on first use (TensorFlow is
+imported then, not before).
 
 Example:
     >>> aligned = align_photo(open("holiday.jpg", "rb").read())

@@ -13,6 +13,8 @@ import zlib
 import numpy as np
 from PIL import Image
 
+from face_data.shards import ShardedRecordWriter
+
 MAGIC = 0xCED7230A
 
 
@@ -33,6 +35,14 @@ def png(seed: int, channels: int = 3) -> bytes:
 
 def jpeg(seed: int) -> bytes:
     return encode(random_pixels(seed), "JPEG", quality=90)
+
+
+def write_records(folder, examples) -> list:
+    """Writes tf.Examples into one shard under `folder`; returns its path in a list."""
+    with ShardedRecordWriter(folder, "faces", num_shards=1) as writer:
+        for example in examples:
+            writer.write(example.SerializeToString())
+    return writer.paths
 
 
 def png_claiming_size(width: int, height: int) -> bytes:

@@ -11,8 +11,7 @@ import face_fixtures as fx
 from face_data.images import check_image
 from face_data.reading import check_face_files, check_pair_files
 from face_data.records import RecordError, make_face_example, make_pair_example
-from face_data.shards import ShardedRecordWriter
-from photo_fixtures import encode_photo
+from face_data.pasted_photos import encode_photo
 
 
 def _displayed() -> Image.Image:
@@ -41,7 +40,8 @@ def test_a_phone_jpeg_stored_sideways_is_upright():
     stored = encode_photo(_displayed(), 6, "JPEG")
     assert Image.open(io.BytesIO(stored)).size == (40, 80)
     checked = check_image(stored)
-    assert checked.size == (80, 40) and checked.change.startswith("turned upright by EXIF orientation 6, re-encoded JPEG")
+    assert checked.size == (80, 40)
+    assert checked.change.startswith("turned upright by EXIF orientation 6, re-encoded JPEG")
     difference = np.abs(np.asarray(Image.open(io.BytesIO(checked.data)), float) - np.asarray(_displayed(), float))
     assert difference.mean() < 8  # JPEG noise only: a sideways or mirrored image differs by ~100
 
@@ -56,19 +56,12 @@ def test_orientation_1_and_no_tag_keep_the_file_as_it_is():
     assert check_image(buffer.getvalue()).change is None
 
 
-def _write(folder, examples):
-    with ShardedRecordWriter(folder, "faces", num_shards=1) as writer:
-        for example in examples:
-            writer.write(example.SerializeToString())
-    return writer.paths
-
-
 def test_the_input_check_refuses_records_the_pipeline_would_learn_sideways(tmp_path):
     sideways = encode_photo(_displayed(), 8, "JPEG")
-    (faces,) = _write(tmp_path / "faces", [make_face_example(fx.png(0), 0), make_face_example(sideways, 1)])
+    (faces,) = fx.write_records(tmp_path / "faces", [make_face_example(fx.png(0), 0), make_face_example(sideways, 1)])
     with pytest.raises(RecordError, match=rf"{faces} record 1: EXIF-rotated image: its EXIF orientation 8 displays "
                                           "it rotated or mirrored, but the pipeline decodes the pixels as stored"):
         check_face_files([faces])
-    (pairs,) = _write(tmp_path / "pairs", [make_pair_example(fx.png(1), sideways, True)])
+    (pairs,) = fx.write_records(tmp_path / "pairs", [make_pair_example(fx.png(1), sideways, True)])
     with pytest.raises(RecordError, match=rf"{pairs} record 0: EXIF-rotated image: image b: its EXIF orientation 8"):
         check_pair_files([pairs])

@@ -1,5 +1,6 @@
-"""Raw photos -> aligned faces, on photos made from ORL faces (`photo_fixtures`): found, aligned like
-the ORL face itself, the main face of several kept, and photos without a face refused."""
+"""Raw photos -> aligned faces, on photos made from ORL faces (`pasted_photos`, made here, never
+stored): found, aligned like the ORL face itself, the main face of several kept, and photos without
+a face refused."""
 
 import io
 
@@ -12,11 +13,17 @@ from face_data.alignment import similarity_transform
 from face_data.detection import DetectedFace, FaceDetector, main_face
 from face_data.images import ImageRejected
 from face_data.photos import NO_FACE, SEVERAL_FACES, align_photo, process_detector
-from photo_fixtures import background, encode_photo, orl_faces, paste_face, paste_into
+from face_data.pasted_photos import background, encode_photo, paste_face, paste_into
 
 PHOTOS = 40
 # Every third photo is stored rotated or mirrored with an EXIF orientation tag, a few as PNG.
 ORIENTATIONS = (1, 1, 6, 1, 1, 8, 1, 1, 3, 1, 1, 2, 1, 1, 5, 1, 1, 7, 1, 1, 4)
+
+
+def orl_faces(orl_dir: str, count: int, seed: int):
+    """`count` ORL images: one of each person in turn, of a random pose."""
+    rng = np.random.default_rng(seed)
+    return [f"{orl_dir}/s{person % 40 + 1}/{rng.integers(1, 11)}.pgm" for person in range(count)]
 
 
 def _to_aligned(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:
@@ -97,7 +104,8 @@ def test_a_photo_without_a_face_and_a_corrupt_file_are_refused_with_the_reason()
     assert caught.value.reason == "corrupt image"
 
 
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # mtcnn's weight loading, see detection.py
+# Plain MTCNN prints a harmless message while loading its weights (see detection.py).
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_the_detector_finds_what_plain_mtcnn_finds(orl_dir):
     # FaceDetector runs mtcnn's networks as TensorFlow graphs: same faces as mtcnn's own eager calls.
     from mtcnn import MTCNN

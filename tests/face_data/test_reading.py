@@ -10,31 +10,23 @@ import pytest
 import face_fixtures as fx
 from face_data.reading import PROBLEMS_SHOWN, check_face_files, check_pair_files
 from face_data.records import FaceFeatures, RecordError, make_face_example, make_pair_example
-from face_data.shards import ShardedRecordWriter
-
-
-def _write(folder, examples):
-    with ShardedRecordWriter(folder, "faces", num_shards=1) as writer:
-        for example in examples:
-            writer.write(example.SerializeToString())
-    return writer.paths
 
 
 def test_good_files_return_their_record_count(tmp_path):
-    faces = _write(tmp_path / "faces", [make_face_example(fx.png(i), i % 3) for i in range(7)])
-    pairs = _write(tmp_path / "pairs", [make_pair_example(fx.png(1), fx.jpeg(2), False)])
+    faces = fx.write_records(tmp_path / "faces", [make_face_example(fx.png(i), i % 3) for i in range(7)])
+    pairs = fx.write_records(tmp_path / "pairs", [make_pair_example(fx.png(1), fx.jpeg(2), False)])
     assert check_face_files(faces) == 7 and check_pair_files(pairs) == 1
 
 
 def test_a_label_of_the_other_type_is_refused_naming_both_records(tmp_path):
-    (path,) = _write(tmp_path, [make_face_example(fx.png(0), 7), make_face_example(fx.png(1), "ada")])
+    (path,) = fx.write_records(tmp_path, [make_face_example(fx.png(0), 7), make_face_example(fx.png(1), "ada")])
     with pytest.raises(RecordError, match=rf"{path} record 1: label b'ada' is not of the type of {path} record 0's "
                                           r"label 7 \(int64 or bytes\)"):
         check_face_files([path])
 
 
 def test_a_wrong_feature_name_lists_the_first_problems_and_counts_the_rest(tmp_path):
-    (path,) = _write(tmp_path, [make_face_example(fx.png(i), i) for i in range(PROBLEMS_SHOWN + 5)])
+    (path,) = fx.write_records(tmp_path, [make_face_example(fx.png(i), i) for i in range(PROBLEMS_SHOWN + 5)])
     with pytest.raises(RecordError) as refused:
         check_face_files([path], FaceFeatures(label="person"))
     message = str(refused.value)

@@ -1,21 +1,20 @@
-"""Raw test photos made from ORL faces: each face pasted into a larger background, moved, scaled,
-rotated in the plane, and some stored sideways or mirrored with an EXIF orientation tag.
+"""Raw photos made from face crops, for checking detection and alignment (tests, benchmarks): each
+face pasted into a larger background, moved, scaled, turned in the plane, and the photo stored,
+if asked, sideways or mirrored with an EXIF orientation tag.
 
-Every photo knows where its face went (`Pasting.matrix`: ORL pixel -> displayed photo pixel, pixel
-centres at whole numbers), so a test can map the ORL face's landmarks into the photo and check
-an alignment against them. Nothing here is committed: the tests make the photos in fixtures.
+Every photo knows where its face went (`Pasting.matrix`: face pixel -> displayed photo pixel, pixel
+centres at whole numbers), so a test can carry the face's own landmarks into the photo and check
+an alignment against them. This module imports no TensorFlow.
 
 Example:
     >>> pasting = paste_face(Image.open("orl/s1/1.pgm"), np.random.default_rng(0))
-    >>> pasting.photo.size, pasting.scale, pasting.angle
-    ((301, 394), 0.93, -12.4)
+    >>> pasting.photo.size, round(pasting.scale, 2), round(pasting.angle, 1)
+    ((495, 491), 1.46, -11.5)
     >>> data = encode_photo(pasting.photo, orientation=6)      # JPEG bytes, stored rotated, tag 6
 """
 
 import dataclasses
 import io
-import os
-from typing import List
 
 import numpy as np
 from PIL import Image
@@ -38,12 +37,12 @@ class Pasting:
     """A photo (as displayed) holding one pasted face, and where the face went."""
 
     photo: Image.Image
-    matrix: np.ndarray  # 3x3: ORL face pixel (x, y, 1) -> photo pixel
+    matrix: np.ndarray  # 3x3: face pixel (x, y, 1) -> photo pixel
     scale: float
     angle: float  # degrees, counter-clockwise as displayed
 
     def to_photo(self, points: np.ndarray) -> np.ndarray:
-        """ORL face pixels (N x 2) -> photo pixels."""
+        """Face pixels (N x 2) -> photo pixels."""
         points = np.asarray(points, dtype=np.float64)
         return points @ self.matrix[:2, :2].T + self.matrix[:2, 2]
 
@@ -114,8 +113,3 @@ def encode_photo(photo: Image.Image, orientation: int = 1, image_format: str = "
     photo.save(buffer, format=image_format, **options)
     return buffer.getvalue()
 
-
-def orl_faces(orl_dir: str, count: int, seed: int = 0) -> List[str]:
-    """`count` ORL image paths, one per person first, spread over people and poses."""
-    rng = np.random.default_rng(seed)
-    return [os.path.join(orl_dir, f"s{person % 40 + 1}", f"{rng.integers(1, 11)}.pgm") for person in range(count)]
