@@ -2,12 +2,16 @@
 
 Formats:
   synthetic OUTPUT --identities N --images-per-identity M [--image-size 112] [--seed 0] [--first-identity 0]
-  folder    ROOT OUTPUT [--labels index|name]            root/<identity>/<image> -> face records
+  folder    ROOT OUTPUT [--labels index|name] [--align]  root/<identity>/<image> -> face records
   recordio  TRAIN.rec OUTPUT [--idx TRAIN.idx]           insightface RecordIO -> face records
   bin       LFW.bin OUTPUT [--folds 10]                  insightface verification pickle -> pair records
-  lfw-pairs PAIRS.txt IMAGE_ROOT OUTPUT [--image-pattern "{name}/{name}_{number:04d}.jpg"] -> pair records
+  lfw-pairs PAIRS.txt IMAGE_ROOT OUTPUT [--image-pattern "{name}/{name}_{number:04d}.jpg"] [--align] -> pair records
   split     INPUT_DIR OUTPUT --eval-fraction F [--holdout-per-identity K] [--seed 0]
             face records -> OUTPUT/train, OUTPUT/eval (identity-disjoint), OUTPUT/holdout
+
+--align stores the face of each raw photo aligned to the ArcFace template (--aligned-size, 112 by
+default): photos without a face are skipped, photos with several keep the largest, most central
+one, and the summary names both.
 
 Every format takes --prefix, --shards, --workers, --overwrite, --max-pixels, --quiet and
 --summary-json PATH. The summary goes to stdout, progress to stderr. Exit status: 0 when records
@@ -15,6 +19,7 @@ were written, 1 when the input was refused (the message names the file and recor
 
 Example:
     python -m face_data folder /work/shared/faces/orl data/orl
+    python -m face_data folder photos/ data/photos --align
     python -m face_data synthetic data/synthetic --identities 60 --images-per-identity 10
 """
 
@@ -29,6 +34,7 @@ from console import quiet
 from face_data import converters, lfw_pairs
 from face_data.convert import OutputOptions
 from face_data.images import MAX_PIXELS
+from face_data.photos import add_align_arguments
 from face_data.records import FaceFeatures, IMAGE_FEATURE, LABEL_FEATURE
 from face_data.splits import split_face_records
 from face_data.synthetic import write_synthetic_faces
@@ -73,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     folder.add_argument("output_dir")
     folder.add_argument("--labels", choices=("index", "name"), default="index",
                         help="int label by sorted identity folder, or the folder name as bytes")
+    add_align_arguments(folder)
     _common(folder, faces=True)
 
     recordio = formats.add_parser("recordio", help="insightface train.rec + train.idx -> face records")
@@ -93,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     pairs.add_argument("image_root")
     pairs.add_argument("output_dir")
     pairs.add_argument("--image-pattern", default=lfw_pairs.DEFAULT_IMAGE_PATTERN)
+    add_align_arguments(pairs)
     _common(pairs, faces=False)
 
     split = formats.add_parser("split", help="face records -> identity-disjoint train/eval (+ holdout)")
@@ -133,13 +141,15 @@ def _convert(args, faces: FaceFeatures):
                                      args.prefix or "faces", args.overwrite, faces, not args.quiet)
     output = OutputOptions(args.output_dir, args.prefix, args.shards, args.workers, args.overwrite,
                            not args.quiet, face_features=faces)
+    aligned_size = args.aligned_size if getattr(args, "align", False) else None
     if args.format == "folder":
-        return converters.convert_image_folder(args.root, output, args.labels, args.max_pixels)
+        return converters.convert_image_folder(args.root, output, args.labels, args.max_pixels, aligned_size)
     if args.format == "recordio":
         return converters.convert_recordio(args.rec, output, args.idx, args.max_pixels)
     if args.format == "bin":
         return converters.convert_verification_bin(args.bin, output, args.max_pixels, args.folds)
-    return converters.convert_lfw_pairs(args.pairs, args.image_root, output, args.image_pattern, args.max_pixels)
+    return converters.convert_lfw_pairs(args.pairs, args.image_root, output, args.image_pattern, args.max_pixels,
+                                        aligned_size)
 
 
 def _write_json(path: str, content: dict) -> None:

@@ -35,7 +35,7 @@ class OutputOptions:
     output_dir: str
     prefix: Optional[str] = None  # default: the kind of record, "faces" or "pairs"
     num_shards: Optional[int] = None  # default: one per 5000 records
-    workers: Optional[int] = None  # default: every core from 1000 inputs on, else this process alone
+    workers: Optional[int] = None  # default: every core from 1000 inputs on (see write_outcomes), else one
     overwrite: bool = False
     show_progress: bool = True
     face_features: records.FaceFeatures = records.FaceFeatures()
@@ -50,11 +50,14 @@ def _example(outcome, options: OutputOptions):
 
 
 def write_outcomes(tasks: Iterable, worker: Callable, total: int, kind: str, options: OutputOptions,
-                   skipped_before: Iterable[Skipped] = ()) -> ConversionSummary:
+                   skipped_before: Iterable[Skipped] = (), parallel_from: int = PARALLEL_FROM_INPUTS
+                   ) -> ConversionSummary:
     """Runs `worker` on every task and writes its outcomes; `skipped_before` are inputs already left out.
 
     `total` is the number of inputs (for progress and the default shard count); `kind` is "faces"
-    or "pairs". Raises ValueError, leaving the output folder untouched, if no record was written.
+    or "pairs"; from `parallel_from` inputs on, the workers run on every core unless
+    `options.workers` says how many. Raises ValueError, leaving the output folder untouched, if no
+    record was written.
     """
     start = time.monotonic()
     summary = ConversionSummary(kind=kind, skipped=list(skipped_before))
@@ -63,7 +66,7 @@ def write_outcomes(tasks: Iterable, worker: Callable, total: int, kind: str, opt
     progress = Progress(total, kind, enabled=options.show_progress, skipped=len(summary.skipped))
     writer = ShardedRecordWriter(options.output_dir, options.prefix or kind,
                                  options.num_shards or default_num_shards(total), options.overwrite)
-    workers = options.workers or (available_cores() if total >= PARALLEL_FROM_INPUTS else 1)
+    workers = options.workers or (available_cores() if total >= parallel_from else 1)
     with writer:
         for outcomes in map_in_order(worker, tasks, workers):
             written_before, skipped_before_task = writer.written, len(summary.skipped)
@@ -79,6 +82,7 @@ def write_outcomes(tasks: Iterable, worker: Callable, total: int, kind: str, opt
                 writer.write(serialized)
                 for change in outcome.changes:
                     summary.note(change)
+                summary.noticed.extend(outcome.notices)
                 if isinstance(outcome, Converted):
                     labels[records.normalize_label(outcome.label)] += 1
             progress.advance(writer.written - written_before, len(summary.skipped) - skipped_before_task)

@@ -3,7 +3,9 @@
 Every converter checks and normalises images (`images.check_image`), runs on every core for big
 inputs, writes shards atomically, is deterministic (same input, same bytes) and returns a
 `ConversionSummary` of what was written and what was skipped and why. Input that cannot be read
-at all raises ValueError naming the file (and line or record), before anything is written.
+at all raises ValueError naming the file (and line or record), before anything is written. The
+image folder and LFW pairs converters take raw photos too: with `aligned_size` they store the
+aligned face of each (`photos.align_photo`), skip photos without one and name those with several.
 
 Example:
     >>> summary = convert_image_folder("/work/shared/faces/orl", OutputOptions("data/orl"))
@@ -12,6 +14,7 @@ Example:
       re-encoded PPM L 8-bit as PNG L: 400
       labels: 0=s1, 1=s2, 2=s3, 3=s4, 4=s5, ... (40 in all)
     >>> convert_verification_bin("lfw.bin", OutputOptions("data/lfw_pairs"))
+    >>> convert_image_folder("photos", OutputOptions("data/photos"), aligned_size=112)
 """
 
 import functools
@@ -21,20 +24,32 @@ from typing import Optional
 import numpy as np
 
 from face_data import image_folder, lfw_pairs, mxnet_recordio, verification_bin
-from face_data.convert import OutputOptions, write_outcomes
+from face_data.convert import PARALLEL_FROM_INPUTS, OutputOptions, write_outcomes
 from face_data.images import MAX_PIXELS
 from face_data.parallel import chunked
 from face_data.summary import ConversionSummary
 
 TASK_SIZE = 64  # inputs per worker task: enough to amortise the hand-off, few enough for steady progress
+# Detecting faces costs 0.05-0.5 s a photo, so a worker pool (each worker loads TensorFlow and
+# MTCNN, a few seconds) pays off from far fewer inputs; smaller tasks keep every worker busy.
+ALIGN_PARALLEL_FROM_INPUTS = 200
+ALIGN_TASK_SIZE = 8
+
+
+def _pooling(aligned_size: Optional[int]):
+    """(task size, inputs from which a worker pool is used) for plain or aligning conversions."""
+    return (ALIGN_TASK_SIZE, ALIGN_PARALLEL_FROM_INPUTS) if aligned_size else (TASK_SIZE, PARALLEL_FROM_INPUTS)
 
 
 def convert_image_folder(root: str, output: OutputOptions, label_scheme: str = "index",
-                         max_pixels: int = MAX_PIXELS) -> ConversionSummary:
-    """`root/<identity>/<image>` -> face records; labels by `label_scheme` ("index" or "name")."""
+                         max_pixels: int = MAX_PIXELS, aligned_size: Optional[int] = None) -> ConversionSummary:
+    """`root/<identity>/<image>` -> face records; labels by `label_scheme` ("index" or "name");
+    the aligned `aligned_size`x`aligned_size` face of each photo, if given."""
     images, skipped, names = image_folder.list_image_folder(root, label_scheme)
-    worker = functools.partial(image_folder.read_folder_images, max_pixels=max_pixels)
-    summary = write_outcomes(chunked(images, TASK_SIZE), worker, len(images), "faces", output, skipped)
+    worker = functools.partial(image_folder.read_folder_images, max_pixels=max_pixels, aligned_size=aligned_size)
+    task_size, parallel_from = _pooling(aligned_size)
+    summary = write_outcomes(chunked(images, task_size), worker, len(images), "faces", output, skipped,
+                             parallel_from)
     if label_scheme == "index":
         summary.label_names = names
     return summary
@@ -78,13 +93,17 @@ def convert_verification_bin(bin_path: str, output: OutputOptions, max_pixels: i
 
 def convert_lfw_pairs(pairs_path: str, image_root: str, output: OutputOptions,
                       image_pattern: str = lfw_pairs.DEFAULT_IMAGE_PATTERN,
-                      max_pixels: int = MAX_PIXELS) -> ConversionSummary:
-    """LFW-style `pairs.txt` + image folder -> pair records labelled with the identity names."""
+                      max_pixels: int = MAX_PIXELS, aligned_size: Optional[int] = None) -> ConversionSummary:
+    """LFW-style `pairs.txt` + image folder -> pair records labelled with the identity names; the
+    aligned `aligned_size`x`aligned_size` faces of the photos, if given."""
     if not os.path.isdir(image_root):
         raise ValueError(f"{image_root}: expected the image folder the pairs file refers to, but it is not a folder")
     pairs = lfw_pairs.parse_pairs_file(pairs_path)
     name = os.path.basename(pairs_path)
     items = [(f"{name} line {pair.line}", *lfw_pairs.pair_paths(image_root, pair, image_pattern), pair)
              for pair in pairs]
-    worker = functools.partial(lfw_pairs.read_lfw_pairs, root=image_root, max_pixels=max_pixels)
-    return write_outcomes(chunked(items, TASK_SIZE), worker, len(items), "pairs", output)
+    worker = functools.partial(lfw_pairs.read_lfw_pairs, root=image_root, max_pixels=max_pixels,
+                               aligned_size=aligned_size)
+    task_size, parallel_from = _pooling(aligned_size)
+    return write_outcomes(chunked(items, task_size), worker, len(items), "pairs", output,
+                          parallel_from=parallel_from)

@@ -3,8 +3,10 @@
 Identities are the sub-folders of `root`, in natural order (`s2` before `s10`); images are the
 files inside each, in natural order. Nothing is followed out of `root`: an identity folder or an
 image that is a link leading outside it is skipped, as are hidden entries, loose files in `root`,
-folders nested deeper, and entries that are not regular files (pipes, dangling links). Labels are the identity's position in that order (`label_scheme=
-"index"`, 0..N-1) or its folder name as UTF-8 bytes (`"name"`). This module imports no TensorFlow.
+folders nested deeper, and entries that are not regular files (pipes, dangling links). Labels are
+the identity's position in that order (`label_scheme="index"`, 0..N-1) or its folder name as UTF-8
+bytes (`"name"`). Images are stored as they are or, given `aligned_size`, as the aligned face of
+each photo (`photos.align_photo`); only then do the workers import TensorFlow, to detect faces.
 
 Example:
     >>> items, skipped, names = list_image_folder("/work/shared/faces/orl")
@@ -15,11 +17,12 @@ Example:
 import dataclasses
 import os
 import re
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 from face_data.files import not_a_file
 from face_data.images import MAX_PIXELS, ImageRejected, check_image
 from face_data.outcomes import Converted, Label, Skipped
+from face_data.photos import align_photo
 
 LABEL_SCHEMES = ("index", "name")
 
@@ -100,17 +103,25 @@ def _list_identity(identity, label, real_root, images, skipped) -> int:
     return found
 
 
-def read_folder_images(images: List[FolderImage], max_pixels: int = MAX_PIXELS) -> list:
-    """Worker: reads and checks each image file; returns Converted or Skipped outcomes in order."""
+def _face(image: FolderImage, data: bytes, max_pixels: int, aligned_size: Optional[int]) -> Converted:
+    if aligned_size:
+        aligned = align_photo(data, aligned_size, max_pixels)
+        return Converted(image.source, aligned.data, image.label, aligned.changes, aligned.notices(image.source))
+    checked = check_image(data, max_pixels)
+    return Converted(image.source, checked.data, image.label, checked.notes)
+
+
+def read_folder_images(images: List[FolderImage], max_pixels: int = MAX_PIXELS,
+                       aligned_size: Optional[int] = None) -> list:
+    """Worker: reads and checks each image file, or aligns its face given `aligned_size`; returns
+    Converted or Skipped outcomes in order."""
     outcomes = []
     for image in images:
         try:
             with open(image.path, "rb") as file:
-                checked = check_image(file.read(), max_pixels)
+                outcomes.append(_face(image, file.read(), max_pixels, aligned_size))
         except ImageRejected as error:
             outcomes.append(Skipped(image.source, error.reason, error.detail))
         except OSError as error:
             outcomes.append(Skipped(image.source, "unreadable file", str(error)))
-        else:
-            outcomes.append(Converted(image.source, checked.data, image.label, checked.notes))
     return outcomes

@@ -14,7 +14,8 @@ not hold what its header says is refused.
 Image n of `name` is `root/` + `image_pattern.format(name=name, number=n)`, by default
 `name/name_0001.jpg` as in LFW. A name that is not a plain folder name (`../x`, `a/b`, `.x`)
 stops the conversion with the line; an image that is missing, or a link leading out of `root`,
-skips its pair. This module imports no TensorFlow.
+skips its pair, as does a photo without a face when the faces are aligned (`aligned_size`: see
+`photos.align_photo`; only then is TensorFlow imported, to detect faces).
 
 Example:
     >>> pairs = parse_pairs_file("lfw/pairs.txt")
@@ -28,6 +29,7 @@ from typing import List, Optional, Tuple
 
 from face_data.images import MAX_PIXELS, ImageRejected, check_pair_image
 from face_data.outcomes import ConvertedPair, Skipped
+from face_data.photos import align_photo
 
 DEFAULT_IMAGE_PATTERN = "{name}/{name}_{number:04d}.jpg"
 
@@ -110,7 +112,8 @@ def pair_paths(root: str, pair: LfwPair, image_pattern: str = DEFAULT_IMAGE_PATT
                          f"e.g. {DEFAULT_IMAGE_PATTERN!r} ({type(error).__name__}: {error})") from error
 
 
-def _read(path: str, which: str, real_root: str, max_pixels: int):
+def _read(path: str, which: str, real_root: str, max_pixels: int, aligned_size: Optional[int], source: str):
+    """(image bytes, changes, notices) of image `which` ("a" or "b") of the pair at `source`."""
     if os.path.commonpath([os.path.realpath(path), real_root]) != real_root:
         raise ImageRejected("outside the root folder", f"image {which}: {path} links to {os.path.realpath(path)}")
     try:
@@ -120,20 +123,31 @@ def _read(path: str, which: str, real_root: str, max_pixels: int):
         raise ImageRejected("missing image", f"image {which}: no file {path}") from error
     except OSError as error:
         raise ImageRejected("unreadable file", f"image {which}: {error}") from error
-    return check_pair_image(data, which, max_pixels)
+    if not aligned_size:
+        checked = check_pair_image(data, which, max_pixels)
+        return checked.data, checked.notes, ()
+    try:
+        aligned = align_photo(data, aligned_size, max_pixels)
+    except ImageRejected as error:
+        raise ImageRejected(error.reason, f"image {which}: {error.detail}") from error
+    return aligned.data, aligned.changes, aligned.notices(f"{source} image {which}")
 
 
-def read_lfw_pairs(pairs: List[Tuple[str, str, str, LfwPair]], root: str, max_pixels: int = MAX_PIXELS) -> list:
-    """Worker: reads (source, path_a, path_b, pair) image files; ConvertedPair or Skipped, in order."""
+def read_lfw_pairs(pairs: List[Tuple[str, str, str, LfwPair]], root: str, max_pixels: int = MAX_PIXELS,
+                   aligned_size: Optional[int] = None) -> list:
+    """Worker: reads (source, path_a, path_b, pair) image files, aligning their faces given
+    `aligned_size`; ConvertedPair or Skipped, in order."""
     real_root = os.path.realpath(root)
     outcomes = []
     for source, path_a, path_b, pair in pairs:
         try:
-            checked = [_read(path, which, real_root, max_pixels) for which, path in (("a", path_a), ("b", path_b))]
+            (image_a, changes_a, notices_a), (image_b, changes_b, notices_b) = (
+                _read(path, which, real_root, max_pixels, aligned_size, source)
+                for which, path in (("a", path_a), ("b", path_b)))
         except ImageRejected as error:
             outcomes.append(Skipped(source, error.reason, error.detail))
             continue
-        outcomes.append(ConvertedPair(source, checked[0].data, checked[1].data, pair.is_same,
-                                      pair.name_a.encode("utf-8"), pair.name_b.encode("utf-8"),
-                                      tuple(note for image in checked for note in image.notes), pair.fold))
+        outcomes.append(ConvertedPair(source, image_a, image_b, pair.is_same, pair.name_a.encode("utf-8"),
+                                      pair.name_b.encode("utf-8"), changes_a + changes_b, pair.fold,
+                                      notices_a + notices_b))
     return outcomes
