@@ -1,8 +1,8 @@
 """Command line of a pushed model: embed a folder of images, or compare faces.
 
-    python -m serving embed FOLDER OUTPUT.npz --model MODEL
-    python -m serving compare IMAGE_A IMAGE_B --model MODEL
-    python -m serving compare --pairs PAIRS.tsv --model MODEL
+    python -m serving embed FOLDER OUTPUT.npz --model MODEL [--align]
+    python -m serving compare IMAGE_A IMAGE_B --model MODEL [--align]
+    python -m serving compare --pairs PAIRS.tsv --model MODEL [--align]
 
 MODEL is a pushed version folder (`<serving_dir>/<model_name>/<version>`) or the model folder
 above it, whose newest version is used, as TF Serving does. `--runtime` picks what embeds: by
@@ -19,6 +19,13 @@ similarity >= the threshold shipped with the model), the cosine similarity, the 
 the two paths. A pairs file has two image paths per line, tab-separated (or space-separated
 when they hold no spaces).
 
+With `--align` the images are raw photos: each is turned upright by its EXIF orientation, its face
+found and aligned exactly as `python -m face_data folder --align` stores it for
+training (so a photo embeds like its aligned crop); a photo without a face is skipped (`embed`)
+or refused (`compare`), one with several keeps the largest, most central face and says so on stderr.
+Without it the images should be face crops; they are still turned upright. The face detector
+(MTCNN) runs on TensorFlow, so `--align` imports it whatever the runtime.
+
 Exit status: 0 on success, 1 when an input cannot be used (the message says which and why).
 """
 
@@ -26,13 +33,14 @@ import argparse
 import contextlib
 import os
 import sys
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 import numpy as np
 
 from console import quiet
 from face_data.files import not_a_file
 from face_data.images import ImageRejected, check_image
+from face_data.photos import SEVERAL_FACES, add_align_arguments, align_photo
 from serving.pushed_model import AUTO, RUNTIMES, PushedModel
 
 IMAGES_PER_CHUNK = 1024
@@ -43,6 +51,17 @@ def _read(path: str) -> bytes:
         return file.read()
 
 
+def _face(path: str, aligned_size: Optional[int]) -> bytes:
+    """The image file as the model gets it: checked, or its face aligned; raises ImageRejected."""
+    data = _read(path)
+    if not aligned_size:
+        return check_image(data).data
+    aligned = align_photo(data, aligned_size)
+    if aligned.faces_found > 1:
+        print(f"{path}: {SEVERAL_FACES} ({aligned.faces_found} faces)", file=sys.stderr)
+    return aligned.data
+
+
 def _folder_files(folder: str) -> List[str]:
     if not os.path.isdir(folder):
         raise ValueError(f"{folder}: expected a folder of images, but it is not a folder")
@@ -50,16 +69,15 @@ def _folder_files(folder: str) -> List[str]:
                   for root, _, names in os.walk(folder) for name in names)
 
 
-def _images(folder: str):
-    """Yields (path relative to `folder`, bytes) of each image; says on stderr why any other file is skipped."""
+def _images(folder: str, aligned_size: Optional[int] = None):
+    """Yields (path relative to `folder`, the bytes the model gets: checked, or the aligned face) of
+    each image; says on stderr why any other file is skipped."""
     for path in _folder_files(folder):
         full = os.path.join(folder, path)
         why = not_a_file(full)  # a FIFO would block the read for ever, a dangling link fail it
         if why is None:
             try:
-                data = _read(full)
-                check_image(data)  # what embed() applies to every image; here it names the file that fails
-                yield path, data
+                yield path, _face(full, aligned_size)  # here a failure names the file
                 continue
             except ImageRejected as error:
                 why = str(error)
@@ -92,11 +110,12 @@ def _output_file(output: str):
             os.remove(partial)
 
 
-def embed_folder(model: PushedModel, folder: str, output: str) -> str:
-    """Embeds every image under `folder` into `output` (.npz); returns a one-line summary."""
+def embed_folder(model: PushedModel, folder: str, output: str, aligned_size: Optional[int] = None) -> str:
+    """Embeds every image under `folder` (their aligned faces, given `aligned_size`) into `output` (.npz);
+    returns a one-line summary."""
     with _output_file(output) as file:
         paths, embeddings, chunk = [], [], []
-        for path, data in _images(folder):
+        for path, data in _images(folder, aligned_size):
             paths.append(path)
             chunk.append(data)
             if len(chunk) == IMAGES_PER_CHUNK:  # bounded memory, however big the folder
@@ -126,13 +145,14 @@ def _pairs_file(path: str) -> List[Tuple[str, str]]:
     return pairs
 
 
-def compare_pairs(model: PushedModel, pairs: List[Tuple[str, str]]) -> List[str]:
-    """One line per pair: decision, similarity, threshold, the two paths (tab-separated)."""
+def compare_pairs(model: PushedModel, pairs: List[Tuple[str, str]], aligned_size: Optional[int] = None) -> List[str]:
+    """One line per pair: decision, similarity, threshold, the two paths (tab-separated); the photos'
+    aligned faces are compared, given `aligned_size`."""
     paths = sorted({path for pair in pairs for path in pair})
     images = []
     for path in paths:
         try:
-            images.append(check_image(_read(path)).data)
+            images.append(_face(path, aligned_size))
         except ImageRejected as error:
             raise ValueError(f"{path}: {error}") from error
     embedding_of = dict(zip(paths, model.embed(images)))  # each image once, however many pairs hold it
@@ -159,6 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--runtime", choices=RUNTIMES, default=AUTO,
                              help="what embeds: auto (default) is ONNX Runtime when the version holds model.onnx, "
                                   "without TensorFlow, else the SavedModel; or force one")
+        add_align_arguments(command)
     quiet.add_flag(parser)
     return parser
 
@@ -171,11 +192,12 @@ def main(argv=None) -> int:
                      f"{' and --pairs' if args.pairs else ''}")
     try:
         model = PushedModel(args.model, args.runtime)
+        aligned_size = args.aligned_size if args.align else None
         if args.command == "embed":
-            print(embed_folder(model, args.folder, args.output))
+            print(embed_folder(model, args.folder, args.output, aligned_size))
         else:
             pairs = _pairs_file(args.pairs) if args.pairs else [tuple(args.images)]
-            print("\n".join(compare_pairs(model, pairs)))
+            print("\n".join(compare_pairs(model, pairs, aligned_size)))
     except (ValueError, OSError) as error:  # FileNotFoundError is an OSError
         print(f"error: {error}", file=sys.stderr)
         return 1

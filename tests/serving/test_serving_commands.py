@@ -19,12 +19,6 @@ pytestmark = pytest.mark.pipeline
 
 
 @pytest.fixture(scope="module")
-def model_dir(tiny_run):
-    config, _ = tiny_run
-    return os.path.join(config.pusher.serving_dir, config.pusher.model_name)
-
-
-@pytest.fixture(scope="module")
 def faces(tmp_path_factory):
     """PNGs of two people no run trained on, in one subfolder each, a PGM copy of one, and a text file."""
     folder = tmp_path_factory.mktemp("faces")

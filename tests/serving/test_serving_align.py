@@ -1,0 +1,52 @@
+"""`embed|compare --align` on raw photos made from ORL faces, with the tiny run's pushed model."""
+
+import os
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from face_data.pasted_photos import background, encode_photo, paste_face
+from face_data.photos import align_photo
+from serving import cli
+from serving.pushed_model import PushedModel
+
+pytestmark = pytest.mark.pipeline
+
+
+@pytest.fixture(scope="module")
+def photos(tmp_path_factory, orl_dir):
+    """Two pastings of one ORL image (one stored sideways, EXIF 6), one of another person, and a landscape."""
+    folder = tmp_path_factory.mktemp("photos")
+    rng = np.random.default_rng(21)
+    for name, orl_image, orientation in (("a1.jpg", "s7/1.pgm", 1), ("a2.jpg", "s7/1.pgm", 6),
+                                         ("b.jpg", "s8/1.pgm", 1)):
+        pasting = paste_face(Image.open(os.path.join(orl_dir, orl_image)), rng)
+        (folder / name).write_bytes(encode_photo(pasting.photo, orientation))
+    (folder / "landscape.jpg").write_bytes(encode_photo(background(320, 240, rng)))
+    return folder
+
+
+def test_compare_align_finds_two_pastings_of_one_face_alike(model_dir, photos, capsys):
+    assert cli.main(["compare", str(photos / "a1.jpg"), str(photos / "a2.jpg"), "--model", model_dir, "--align"]) == 0
+    decision, similarity, *_ = capsys.readouterr().out.split("\t")
+    assert float(similarity) >= 0.95, f"two pastings of s7/1.pgm: cosine {similarity}"
+    assert decision == "same"
+
+
+def test_embed_align_embeds_a_photo_like_its_aligned_crop(model_dir, photos, tmp_path, capsys):
+    output = tmp_path / "embeddings.npz"
+    assert cli.main(["embed", str(photos), str(output), "--model", model_dir, "--align"]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("3 images embedded") and "skipped landscape.jpg: no face found: MTCNN found no face" in err
+    saved = np.load(output)
+    assert saved["paths"].tolist() == ["a1.jpg", "a2.jpg", "b.jpg"]
+    # What the converters store for these photos (`folder --align`), embedded directly.
+    crops = [align_photo((photos / name).read_bytes()).data for name in saved["paths"]]
+    np.testing.assert_allclose(saved["embeddings"], PushedModel(model_dir).embed(crops), atol=1e-6)
+
+
+def test_compare_align_refuses_a_photo_without_a_face_naming_it(model_dir, photos, capsys):
+    assert cli.main(["compare", str(photos / "a1.jpg"), str(photos / "landscape.jpg"), "--model", model_dir,
+                     "--align"]) == 1
+    assert f"error: {photos / 'landscape.jpg'}: no face found: MTCNN found no face" in capsys.readouterr().err
