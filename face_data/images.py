@@ -23,7 +23,7 @@ import warnings
 from typing import Optional, Tuple
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 # 16 megapixels: far above any face crop, far below what exhausts memory when decoded.
 MAX_PIXELS = 4096 * 4096
@@ -35,6 +35,11 @@ KEPT_MODES = ("L", "RGB")
 _PNG_BIT_DEPTH_OFFSET = 24  # signature (8) + IHDR length (4) + "IHDR" (4) + width (4) + height (4)
 EXIF_ORIENTATION_TAG = 0x0112
 UPRIGHT = 1  # EXIF orientations 2-8 mirror and/or rotate; 1 (or no tag) displays the pixels as stored
+# What turns each orientation upright, as ImageOps.exif_transpose does; applied here to the pixels
+# alone, since exif_transpose also rewrites the rest of the EXIF block and fails on a corrupt one.
+_UPRIGHTING = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+               5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+               8: Image.Transpose.ROTATE_90}
 
 
 class ImageRejected(ValueError):
@@ -76,7 +81,7 @@ def exif_orientation(image: Image.Image) -> int:
         orientation = image.getexif().get(EXIF_ORIENTATION_TAG, UPRIGHT)
     except (OSError, ValueError, SyntaxError):  # an unreadable EXIF block says nothing about orientation
         return UPRIGHT
-    return orientation if orientation in range(2, 9) else UPRIGHT
+    return orientation if orientation in _UPRIGHTING else UPRIGHT
 
 
 def _to_8bit(image: Image.Image) -> Image.Image:
@@ -129,7 +134,7 @@ def check_image(data: bytes, max_pixels: int = MAX_PIXELS) -> CheckedImage:
     orientation = exif_orientation(image)
     if orientation == UPRIGHT and image.format in KEPT_FORMATS and image.mode in KEPT_MODES and depth == 8:
         return CheckedImage(data, image.size, image.mode)
-    converted = _to_8bit(ImageOps.exif_transpose(image) if orientation != UPRIGHT else image)
+    converted = _to_8bit(image.transpose(_UPRIGHTING[orientation]) if orientation != UPRIGHT else image)
     buffer = io.BytesIO()
     converted.save(buffer, format="PNG")
     change = f"re-encoded {image.format} {image.mode} {depth}-bit as PNG {converted.mode}"

@@ -2,16 +2,17 @@
 learnt sideways is refused before the pipeline runs."""
 
 import io
+import struct
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 
 import face_fixtures as fx
 from face_data.images import check_image
 from face_data.reading import check_face_files, check_pair_files
 from face_data.records import RecordError, make_face_example, make_pair_example
-from face_data.pasted_photos import encode_photo
+from face_data.pasted_photos import STORE_FOR_ORIENTATION, encode_photo
 
 
 def _displayed() -> Image.Image:
@@ -33,6 +34,19 @@ def test_every_exif_orientation_is_turned_upright_exactly(orientation):
     upright = Image.open(io.BytesIO(checked.data))
     assert 0x0112 not in upright.getexif()  # shown as stored by every decoder from now on
     np.testing.assert_array_equal(np.asarray(upright), np.asarray(displayed))
+    np.testing.assert_array_equal(np.asarray(upright), np.asarray(ImageOps.exif_transpose(Image.open(io.BytesIO(stored)))))
+
+
+def test_a_corrupt_exif_block_does_not_stop_the_turn():
+    # Pillow's exif_transpose rewrites every tag and fails on a malformed one; the pixels are turned all the same.
+    # A little-endian TIFF block of two tags: Orientation 6, and XResolution (a rational) as text.
+    entries = struct.pack("<HHII", 0x0112, 3, 1, 6) + struct.pack("<HHI4s", 0x011A, 2, 4, b"abc\0")
+    block = b"II*\0" + struct.pack("<I", 8) + struct.pack("<H", 2) + entries + struct.pack("<I", 0)
+    buffer = io.BytesIO()
+    _displayed().transpose(STORE_FOR_ORIENTATION[6]).save(buffer, "JPEG", exif=b"Exif\0\0" + block)
+    with pytest.raises(TypeError):
+        ImageOps.exif_transpose(Image.open(io.BytesIO(buffer.getvalue())))
+    assert check_image(buffer.getvalue()).size == (80, 40)
 
 
 def test_a_phone_jpeg_stored_sideways_is_upright():
