@@ -27,6 +27,10 @@ FULL = {
     "end_to_end": {"repeats": 2, "overrides": {}},
     "serving": {"repeats": 5, "latency_calls": 50, "overrides": {}},
     "startup": {"repeats": 3, "warmup": 1},
+    # Run alone, it pushes a model of the demo's architecture with a short training (1-2 minutes).
+    "face_alignment": {"sizes": [[250, 250], [1024, 768]], "photos": 20, "repeats": 3, "compare_images": 20,
+                       "demo_overrides": {"trainer": {"train_steps": 20, "warmup_steps": 0},
+                                          "evaluator": {"min_verification_accuracy": 0.0}}},
 }
 
 _TINY_DATA = {"identities": 8, "images_per_identity": 8, "source_image_size": 32, "image_size": 32}
@@ -47,6 +51,9 @@ SMOKE = {
         },
     },
     "startup": {"repeats": 1, "warmup": 0},  # 6 processes of a few seconds each
+    "face_alignment": {"sizes": [[250, 250], [1024, 768]], "photos": 2, "repeats": 1, "compare_images": 2,
+                       "demo_overrides": {"trainer": {"train_steps": 2, "warmup_steps": 0},
+                                          "evaluator": {"min_verification_accuracy": 0.0}}},
 }
 # The end-to-end smoke run's demo, reused (bench/serving.py) rather than run again.
 SMOKE["serving"] = {"repeats": 1, "latency_calls": 2, "overrides": SMOKE["end_to_end"]["overrides"]}

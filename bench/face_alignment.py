@@ -1,0 +1,148 @@
+"""Raw photos: detection + alignment throughput, and what `compare --align` costs per image.
+
+Photos are ORL faces (ARCFACE_ORL_DIR, as for the tests) pasted into 250x250 and 1024x768
+backgrounds at a random position and angle (`face_data.pasted_photos`). Throughput is photos per
+second of `photos.align_photo` (decode, EXIF, MTCNN, landmarks found again upright, alignment,
+PNG), in one process with the detector loaded; detection alone is timed too. `compare --align`
+is timed in process with the model loaded (what each further image costs), and as the command
+a user runs (`python -m components.serving compare A B --align`: start-up, TensorFlow, model
+and MTCNN included). The model is one the end-to-end benchmark pushed earlier in this run, or,
+run alone, that of a short demo run (the demo's config with fewer training steps).
+"""
+
+import glob
+import io
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+from PIL import Image
+
+from bench import end_to_end, measure
+from bench.results import Result
+from components.face_data.pasted_photos import encode_photo, paste_face
+from components.face_data.photos import align_photo, process_detector
+from components.serving.cli import compare_pairs
+from components.serving.pushed_model import PushedModel
+
+NAME = "face_alignment"
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ORL_DIR = os.environ.get("ARCFACE_ORL_DIR", os.path.join(os.path.dirname(REPO), "shared", "faces", "orl"))
+# Face scale per photo size: the pasted face is a third of the photo's short side or less.
+SCALES = {(250, 250): 0.7, (1024, 768): 2.0}
+
+
+def photos(size, count, seed=0):
+    """`count` encoded JPEG photos of `size`, each holding one ORL face (one person each)."""
+    rng = np.random.default_rng(seed)
+    made = []
+    for person in range(count):
+        face = Image.open(os.path.join(ORL_DIR, f"s{person % 40 + 1}", f"{rng.integers(1, 11)}.pgm"))
+        made.append(encode_photo(paste_face(face, rng, scale=SCALES[size], photo_size=size).photo))
+    return made
+
+
+def _throughputs(functions, items, repeats):
+    """Items per second of each function over its items, one sample per repeat after a warm-up pass;
+    the functions take turns within each repeat, so a change of load touches them alike."""
+    samples = {name: [] for name in functions}
+    for repeat in range(repeats + 1):
+        for name, function in functions.items():
+            start = time.perf_counter()
+            for item in items[name]:
+                function(item)
+            if repeat:
+                samples[name].append(len(items[name]) / (time.perf_counter() - start))
+    return {name: measure.summary(values) for name, values in samples.items()}
+
+
+def _pushed_model(context, overrides):
+    """A model folder pushed earlier in this run (end_to_end), or one from a short demo run."""
+    pushed = sorted(glob.glob(os.path.join(context.scratch_dir, "demo-*", "serving", "*", "[0-9]*")))
+    if not pushed:
+        run_root = os.path.join(context.scratch_dir, "demo-for-alignment")
+        end_to_end.run_demo(run_root, overrides)
+        pushed = sorted(glob.glob(os.path.join(run_root, "serving", "*", "[0-9]*")))
+    return os.path.dirname(pushed[-1])
+
+
+def _compare_cost(model_dir, faces, repeats, scratch_dir):
+    """Milliseconds per image of compare --align in process and of compare on the crops; seconds of one command."""
+    folder = tempfile.mkdtemp(dir=scratch_dir, prefix="compare-")
+    paths = []
+    for number, data in enumerate(faces):
+        paths.append(os.path.join(folder, f"{number}.jpg"))
+        with open(paths[-1], "wb") as file:
+            file.write(data)
+    crops = []
+    for number, path in enumerate(paths):
+        crops.append(os.path.join(folder, f"{number}-aligned.png"))
+        with open(crops[-1], "wb") as file:
+            file.write(align_photo(faces[number]).data)
+    model = PushedModel(model_dir)
+    pairs, crop_pairs = list(zip(paths[::2], paths[1::2])), list(zip(crops[::2], crops[1::2]))
+    aligned = measure.time_calls(lambda: compare_pairs(model, pairs, aligned_size=112), repeats)
+    plain = measure.time_calls(lambda: compare_pairs(model, crop_pairs), repeats)
+    command = [sys.executable, "-m", "components.serving", "compare", paths[0], paths[1], "--model", model_dir,
+               "--align"]
+
+    def run_command():
+        subprocess.run(command, cwd=REPO, check=True, capture_output=True)
+
+    return ([1000 * value / len(paths) for value in aligned], [1000 * value / len(crops) for value in plain],
+            measure.time_calls(run_command, repeats, warmup=0))
+
+
+def run(settings, context):
+    start = time.perf_counter()
+    detector = process_detector()
+    rows = []
+    for width, height in settings["sizes"]:
+        made = photos((width, height), settings["photos"])
+        pixels = [np.asarray(Image.open(io.BytesIO(data)).convert("RGB")) for data in made]
+        found = sum(bool(detector.detect(image)) for image in pixels)
+        speeds = _throughputs({"align": align_photo, "detect": detector.detect}, {"align": made, "detect": pixels},
+                              settings["repeats"])
+        rows.append({"what": f"{width}x{height} photos", **speeds, "found": f"{found}/{len(made)}"})
+    model_dir = _pushed_model(context, settings["demo_overrides"])
+    per_image, per_crop, command = _compare_cost(model_dir, photos((250, 250), settings["compare_images"], seed=1),
+                                                 settings["repeats"], context.scratch_dir)
+    costs = {"per_image": measure.summary(per_image), "per_crop": measure.summary(per_crop),
+             "command": measure.summary(command)}
+    small, large = rows[0]["align"]["median"], rows[-1]["align"]["median"]
+    return Result(
+        name=NAME,
+        title="Raw photos: face detection + alignment, and compare --align",
+        target="measured, no target: photos/s at 250x250 and 1024x768, and the cost per image of compare --align",
+        columns=[("what", "photos"), ("align", "align_photo (photos/s)"), ("detect", "detection alone (photos/s)"),
+                 ("found", "face found")],
+        rows=rows + [
+            {"what": "compare --align, 250x250, in process (ms/image)", "align": costs["per_image"],
+             "detect": "-", "found": "-"},
+            {"what": "compare on the aligned crops, in process (ms/image)", "align": costs["per_crop"],
+             "detect": "-", "found": "-"},
+            {"what": "python -m components.serving compare A B --align (s, whole command)",
+             "align": costs["command"], "detect": "-", "found": "-"},
+        ],
+        met=None,
+        verdict=f"{small:.1f} photos/s at {rows[0]['what'].split()[0]}, {large:.1f} at {rows[-1]['what'].split()[0]};"
+        f" compare --align {costs['per_image']['median']:.0f} ms/image"
+        f" ({costs['per_crop']['median']:.0f} ms of it embedding),"
+        f" {costs['command']['median']:.1f} s for one pair as a command",
+        notes=[
+            f"{settings['photos']} photos per size, each an ORL face pasted at a random position, turned up to"
+            f" +/-25 degrees, scaled {SCALES[(250, 250)]}x in 250x250 and {SCALES[(1024, 768)]}x in 1024x768,"
+            f" JPEG; {settings['repeats']} timed passes after one warm-up pass, one process, 2 cores shared;"
+            " the two columns take turns in each pass.",
+            "align_photo: decode + EXIF, MTCNN on the photo (searched at <= 1024 px), MTCNN again on the"
+            " face turned upright (224x224), similarity transform, Pillow warp, PNG encode.",
+            f"compare: {settings['compare_images']} photos in {settings['compare_images'] // 2} pairs, model"
+            f" loaded once, per image = time / images; the command runs in a new process"
+            f" ({settings['repeats']} runs, no warm-up). Model: {os.path.basename(model_dir)} ("
+            "the demo config's architecture).",
+        ],
+        seconds=time.perf_counter() - start,
+    )
