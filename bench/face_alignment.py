@@ -5,7 +5,7 @@ backgrounds at a random position and angle (`face_data.pasted_photos`). Throughp
 second of `photos.align_photo` (decode, EXIF, MTCNN, landmarks found again upright, alignment,
 PNG), in one process with the detector loaded; detection alone is timed too. `compare --align`
 is timed in process with the model loaded (what each further image costs), and as the command
-a user runs (`python -m components.serving compare A B --align`: start-up, TensorFlow, model
+a user runs (`python -m serving compare A B --align`: start-up, TensorFlow, model
 and MTCNN included). The model is one the end-to-end benchmark pushed earlier in this run, or,
 run alone, that of a short demo run (the demo's config with fewer training steps).
 """
@@ -23,10 +23,10 @@ from PIL import Image
 
 from bench import end_to_end, measure
 from bench.results import Result
-from components.face_data.pasted_photos import encode_photo, paste_face
-from components.face_data.photos import align_photo, process_detector
-from components.serving.cli import compare_pairs
-from components.serving.pushed_model import PushedModel
+from face_data.pasted_photos import encode_photo, paste_face
+from face_data.photos import align_photo, process_detector
+from serving.cli import compare_pairs
+from serving.pushed_model import PushedModel
 
 NAME = "face_alignment"
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -86,7 +86,7 @@ def _compare_cost(model_dir, faces, repeats, scratch_dir):
     pairs, crop_pairs = list(zip(paths[::2], paths[1::2])), list(zip(crops[::2], crops[1::2]))
     aligned = measure.time_calls(lambda: compare_pairs(model, pairs, aligned_size=112), repeats)
     plain = measure.time_calls(lambda: compare_pairs(model, crop_pairs), repeats)
-    command = [sys.executable, "-m", "components.serving", "compare", paths[0], paths[1], "--model", model_dir,
+    command = [sys.executable, "-m", "serving", "compare", paths[0], paths[1], "--model", model_dir,
                "--align"]
 
     def run_command():
@@ -124,7 +124,7 @@ def run(settings, context):
              "detect": "-", "found": "-"},
             {"what": "compare on the aligned crops, in process (ms/image)", "align": costs["per_crop"],
              "detect": "-", "found": "-"},
-            {"what": "python -m components.serving compare A B --align (s, whole command)",
+            {"what": "python -m serving compare A B --align (s, whole command)",
              "align": costs["command"], "detect": "-", "found": "-"},
         ],
         met=None,
