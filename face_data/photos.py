@@ -104,14 +104,15 @@ def align_photo(data: bytes, size: int = ALIGNED_SIZE, max_pixels: int = MAX_PIX
     Raises ImageRejected (reason `NO_FACE`, or the reason `check_image` gives) if there is no face to
     align. `detector` defaults to `process_detector()`.
     """
+    detector = detector or process_detector()
     checked = check_image(data, max_pixels)
     image = Image.open(io.BytesIO(checked.data))
     image.load()
-    faces = (detector or process_detector()).detect(np.asarray(image.convert("RGB")))
+    faces = detector.detect(np.asarray(image.convert("RGB")))
     if not faces:
         raise ImageRejected(NO_FACE, f"MTCNN found no face in the {image.width}x{image.height} photo")
     face = main_face(faces, image.width, image.height)
-    landmarks = _upright_landmarks(image, face.landmarks, detector or process_detector())
+    landmarks = _upright_landmarks(image, face.landmarks, detector)
     buffer = io.BytesIO()
     align_face(image, landmarks, size).save(buffer, format="PNG")
     return AlignedPhoto(buffer.getvalue(), size, len(faces), face, landmarks, checked.change)
