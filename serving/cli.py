@@ -20,9 +20,9 @@ the two paths. A pairs file has two image paths per line, tab-separated (or spac
 when they hold no spaces).
 
 With `--align` the images are raw photos: each is turned upright by its EXIF orientation, its face
-found and aligned exactly as `python -m face_data folder --align` stores it for
-training (so a photo embeds like its aligned crop); a photo without a face is skipped (`embed`)
-or refused (`compare`), one with several keeps the largest, most central face and says so on stderr.
+found and aligned exactly as `python -m face_data folder --align` stores it for training (so a
+photo embeds like its aligned crop); a photo without a face is skipped (`embed`) or refused
+(`compare`), one with several keeps the largest, most central face and says so on stderr.
 Without it the images should be face crops; they are still turned upright. The face detector
 (MTCNN) runs on TensorFlow, so `--align` imports it whatever the runtime.
 
