@@ -5,17 +5,22 @@ import keras
 from arcface_module.backbones.blocks import batch_norm, conv, prelu
 from arcface_module.catalog import MBF_MIN_INPUT_SIZE
 
-# Kaiming normal with fan-out, as InsightFace initialises MobileFaceNet's convolutions.
-_CONV_INIT = keras.initializers.VarianceScaling(
-    2.0, mode="fan_out", distribution="untruncated_normal"
-)
+
+def _conv_init():
+    """Kaiming normal with fan-out, as InsightFace initialises MobileFaceNet's convolutions.
+
+    A fresh initializer per layer: a Keras initializer draws its seed once, when created (from
+    Python's `random`, which `keras.utils.set_random_seed` seeds), so one shared instance would
+    start every convolution of the same shape with the same weights.
+    """
+    return keras.initializers.VarianceScaling(2.0, mode="fan_out", distribution="untruncated_normal")
 
 
 def _conv_block(
     x, filters, kernel_size, name, strides=1, groups=1, pad=True, activation=True, dtype=None
 ):
     """Conv-BN-PReLU (InsightFace's ConvBlock), or Conv-BN without activation (LinearBlock)."""
-    x = conv(x, filters, kernel_size, f"{name}_conv", strides, groups, pad, _CONV_INIT, dtype)
+    x = conv(x, filters, kernel_size, f"{name}_conv", strides, groups, pad, _conv_init(), dtype)
     x = batch_norm(f"{name}_bn", dtype)(x)
     return prelu(f"{name}_prelu", dtype)(x) if activation else x
 

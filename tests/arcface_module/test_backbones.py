@@ -28,6 +28,35 @@ def test_parameter_counts_equal_insightface(name):
     assert backbone.output_shape == (None, 512)
 
 
+def _kernels(backbone, *layer_names):
+    return [keras.ops.convert_to_numpy(backbone.get_layer(name).weights[0]) for name in layer_names]
+
+
+# Two convolutions of the same shape in each: a shared initializer started them equal.
+SAME_SHAPE_CONVOLUTIONS = {
+    "mbf": ("stage1_0_expand_conv", "stage1_1_expand_conv"),
+    "r18": ("layer1_0_conv1", "layer1_0_conv2"),
+}
+
+
+@pytest.mark.parametrize("name", SAME_SHAPE_CONVOLUTIONS)
+def test_initial_weights_differ_per_layer_and_follow_the_global_seed(name):
+    keras.utils.set_random_seed(7)
+    first = get_backbone(name, num_features=64)
+    one, other = _kernels(first, *SAME_SHAPE_CONVOLUTIONS[name])
+    assert one.shape == other.shape
+    assert not np.array_equal(one, other)
+    keras.utils.set_random_seed(7)
+    again = get_backbone(name, num_features=64)
+    for weight, repeated in zip(first.weights, again.weights):
+        np.testing.assert_array_equal(
+            keras.ops.convert_to_numpy(weight), keras.ops.convert_to_numpy(repeated), weight.path
+        )
+    keras.utils.set_random_seed(8)
+    (reseeded,) = _kernels(get_backbone(name, num_features=64), SAME_SHAPE_CONVOLUTIONS[name][0])
+    assert not np.array_equal(one, reseeded)
+
+
 @pytest.mark.parametrize(
     "name, input_shape",
     [("tiny", (32, 32, 3)), ("tiny", (112, 112, 3)), ("tiny_flat", (64, 64, 3)), ("mbf", (97, 97, 3))],
