@@ -6,13 +6,16 @@ from keras import ops
 
 @keras.saving.register_keras_serializable(package="arcface_module")
 class GroupedConv2D(keras.layers.Conv2D):
-    """A grouped `Conv2D` (channels last), computed as a depthwise convolution and a sum.
+    """A grouped `Conv2D` (channels last), computed without XLA.
 
     Same configuration and weights as `keras.layers.Conv2D(..., groups=groups)`; only the
     computation differs. Keras runs grouped convolutions through XLA on CPU, whose gradient is
     very slow there: MobileFaceNet's grouped stem took about 14 s per 112x112 image per train
-    step on 2 cores. Here each input channel is convolved with the kernels of every output of its
-    group (one depthwise convolution), and each output sums its group's inputs.
+    step on 2 cores. With TensorFlow's oneDNN kernels (`native_grouped_convolution()`) the
+    convolution runs as one grouped convolution, gradients included. Otherwise each input channel
+    is convolved with the kernels of every output of its group (one depthwise convolution), and
+    each output sums its group's inputs: about half as fast as oneDNN's grouped kernel (mbf's
+    128-channel, 64-group stem at 56x56, batch 64, forward and backward: 3.7 s against 1.9 s).
 
     Example:
 
@@ -29,6 +32,12 @@ class GroupedConv2D(keras.layers.Conv2D):
             )
 
     def convolution_op(self, inputs, kernel):
+        if native_grouped_convolution():
+            import tensorflow as tf
+
+            return tf.nn.convolution(
+                inputs, kernel, self.strides, self.padding.upper(), dilations=self.dilation_rate
+            )
         rows, columns, group_inputs, filters = kernel.shape
         group_outputs = filters // self.groups
         # Input channel g * group_inputs + i meets kernel[..., i, g * group_outputs + j] for
@@ -54,9 +63,71 @@ class GroupedConv2D(keras.layers.Conv2D):
         return ops.reshape(ops.sum(outputs, axis=4), (batch, height, width, filters))
 
 
+@keras.saving.register_keras_serializable(package="arcface_module")
+class FusedBatchNormalization(keras.layers.BatchNormalization):
+    """`BatchNormalization` whose training step runs TensorFlow's fused kernel on image batches.
+
+    Same configuration, weights and function as Keras' layer, whose training step computes the
+    moments and the normalisation with about a dozen separate ops and gradients; TensorFlow's
+    `FusedBatchNormV3` does it in one pass, 3.2x faster forward and backward on a 64x56x56x128
+    batch on 2 cores. Inference, other ranks, masks, synchronised or renormalised statistics and
+    other backends run Keras' own computation.
+
+    Example:
+
+    >>> layer = FusedBatchNormalization(epsilon=1e-5, momentum=0.9)
+    >>> tuple(layer(keras.ops.ones([2, 4, 4, 3]), training=True).shape)
+    (2, 4, 4, 3)
+    """
+
+    def call(self, inputs, training=None, mask=None):
+        fusable = (
+            training
+            and self.trainable
+            and mask is None
+            and not (self.synchronized or self.renorm)
+            and len(inputs.shape) == 4
+            and self.axis in (-1, 3)
+            and keras.backend.backend() == "tensorflow"
+            and keras.backend.result_type(inputs.dtype, "float32") == "float32"
+        )
+        if not fusable:
+            return super().call(inputs, training=training, mask=mask)
+        import tensorflow as tf
+
+        # As Keras' layer: statistics in float32 whatever the compute dtype.
+        inputs = ops.cast(inputs, "float32")
+        channels = inputs.shape[-1]
+        gamma = ops.cast(self.gamma, "float32") if self.scale else ops.ones([channels])
+        beta = ops.cast(self.beta, "float32") if self.center else ops.zeros([channels])
+        outputs, mean, variance = tf.compat.v1.nn.fused_batch_norm(
+            inputs, gamma, beta, epsilon=self.epsilon, is_training=True
+        )
+        # The kernel returns the unbiased batch variance; Keras' moving average takes the biased one.
+        count = ops.cast(ops.size(inputs) // channels, "float32")
+        variance = variance * (count - 1.0) / count
+        for moving, batch in ((self.moving_mean, mean), (self.moving_variance, variance)):
+            moving.assign(ops.cast(moving, "float32") * self.momentum + batch * (1.0 - self.momentum))
+        return ops.cast(outputs, self.compute_dtype)
+
+
+def native_grouped_convolution():
+    """Whether grouped convolutions run as such: on TensorFlow with its oneDNN kernels.
+
+    TensorFlow's own CPU kernels have no gradient for grouped convolutions; oneDNN's have, and
+    TensorFlow uses them on x86 unless `TF_ENABLE_ONEDNN_OPTS=0` (its start-up line says which).
+    """
+    if keras.backend.backend() != "tensorflow":
+        return False
+    # No public API tells whether oneDNN is on; this is what TensorFlow's own tests ask.
+    from tensorflow.python.util import _pywrap_util_port
+
+    return _pywrap_util_port.IsMklEnabled()
+
+
 def batch_norm(name, dtype=None):
     """BatchNormalization with PyTorch's defaults: eps 1e-5, momentum 0.1 (Keras' 0.9)."""
-    return keras.layers.BatchNormalization(epsilon=1e-5, momentum=0.9, name=name, dtype=dtype)
+    return FusedBatchNormalization(epsilon=1e-5, momentum=0.9, name=name, dtype=dtype)
 
 
 def prelu(name, dtype=None):
