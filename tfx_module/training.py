@@ -9,10 +9,12 @@ that holds the Transform graph and the backbone +
 L2 normalisation: `serving_default` (image bytes -> `embedding`) and `embed_examples` (serialized
 tf.Examples -> `embedding`). The head and the label exist only in training. The trained backbone
 is also saved in Keras format, `backbone.keras` in `fn_args.model_run_dir`, beside the
-TensorBoard scalars. The pieces are in `tfx_module/trainer/`.
+TensorBoard scalars and `kernels.json` (the kernels the backbone trained with). The pieces are
+in `tfx_module/trainer/`.
 """
 
 import contextlib
+import json
 import logging
 import math
 import os
@@ -23,6 +25,7 @@ import tensorflow_transform as tft
 from tfx import v1 as tfx
 
 import arcface_module
+from arcface_module.backbones.blocks import kernels
 from tfx_module.preprocessing import IDENTITY_COUNTS, IDENTITY_VOCABULARY, IMAGE_KEY
 from tfx_module.trainer import distribution, validation
 from tfx_module.trainer.checkpoints import SaveCheckpoints, checkpoint_dir, restore_latest
@@ -33,9 +36,10 @@ from tfx_module.trainer.model import build_training_model, trained_steps
 from tfx_module.trainer.monitoring import StopOnNonFiniteLoss, TrainingLog
 from tfx_module.trainer.optimization import build_optimizer
 
-__all__ = ["BACKBONE_FILE", "run_fn"]
+__all__ = ["BACKBONE_FILE", "KERNELS_FILE", "run_fn"]
 
 BACKBONE_FILE = "backbone.keras"
+KERNELS_FILE = "kernels.json"
 logger = logging.getLogger(__name__)
 
 
@@ -165,4 +169,7 @@ def run_fn(fn_args: tfx.components.FnArgs):
     if distribution.is_chief(strategy):
         tf.io.gfile.makedirs(fn_args.model_run_dir)
         model.backbone.save(os.path.join(fn_args.model_run_dir, BACKBONE_FILE))
+        # Which kernels computed the steps: the fast ones depend on TensorFlow's oneDNN switch.
+        with tf.io.gfile.GFile(os.path.join(fn_args.model_run_dir, KERNELS_FILE), "w") as file:
+            json.dump(kernels(), file)
     logger.info("exported the embedding model to %s", fn_args.serving_model_dir)

@@ -125,6 +125,20 @@ def native_grouped_convolution():
     return _pywrap_util_port.IsMklEnabled()
 
 
+def kernels():
+    """The kernels the backbones train with in this process, for a training run's record.
+
+    Example:
+
+    >>> sorted(kernels())
+    ['batch_norm_training', 'grouped_convolution']
+    """
+    return {
+        "batch_norm_training": "fused" if keras.backend.backend() == "tensorflow" else "keras",
+        "grouped_convolution": "onednn" if native_grouped_convolution() else "depthwise_sum",
+    }
+
+
 def batch_norm(name, dtype=None):
     """BatchNormalization with PyTorch's defaults: eps 1e-5, momentum 0.1 (Keras' 0.9)."""
     return FusedBatchNormalization(epsilon=1e-5, momentum=0.9, name=name, dtype=dtype)

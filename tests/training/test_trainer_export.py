@@ -6,6 +6,7 @@ A. Harter, 1994.
 """
 
 import io
+import json
 import os
 
 import keras
@@ -14,7 +15,7 @@ import tensorflow as tf
 from PIL import Image
 
 from tfx_module.signatures import EMBEDDING_KEY, EXAMPLES_SIGNATURE, PIXELS_INPUT, PIXELS_SIGNATURE, SERVING_SIGNATURE
-from tfx_module.training import BACKBONE_FILE
+from tfx_module.training import BACKBONE_FILE, KERNELS_FILE
 from face_data.images import check_image
 from face_data.records import parse_face_example
 from tests.training.trainer_fixtures import TRAINER, png, serve
@@ -31,6 +32,9 @@ def test_serving_gives_the_embedding_of_transform_then_backbone_in_python(traine
     backbone = keras.saving.load_model(os.path.join(fn_args.model_run_dir, BACKBONE_FILE))
     features = keras.ops.convert_to_numpy(backbone(read_transformed(transformed_faces, "eval")["image"]))
     in_python = features / np.linalg.norm(features, axis=1, keepdims=True)
+
+    with open(os.path.join(fn_args.model_run_dir, KERNELS_FILE)) as file:
+        assert json.load(file) == {"batch_norm_training": "fused", "grouped_convolution": "onednn"}
 
     # Beam writes records in any order: pair each served embedding with its nearest in Python.
     distance = np.abs(served[:, None, :] - in_python[None, :, :]).max(axis=-1)
