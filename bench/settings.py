@@ -1,7 +1,8 @@
 """Sizes and repeat counts: the full run (`python -m bench`) and the smoke run (`--smoke`).
 
-The full run takes about an hour on 2 quiet CPU cores (62 minutes, half of it the trainer); the
-smoke run only checks that every benchmark runs and reports, on tiny sizes with one repeat.
+The full run takes about 85 minutes on 2 quiet CPU cores (62 before the peer rows, whose r50
+steps add about 20; half of the rest is the trainer); the smoke run only checks that every
+benchmark runs and reports, on tiny sizes with one repeat.
 """
 
 # The transformed faces the trainer and input-pipeline benchmarks share.
@@ -17,6 +18,9 @@ FULL = {
         "embedding_size": 512,
         "repeats": 2,  # timed steps per loop, after its first: few, but whole steps
     },
+    # r50 at batch 128: about 100 s a step on 2 quiet cores, 4 x 8 steps in all.
+    "trainer_peers": {"data": _TRAINING_DATA, "batch_sizes": {"mbf": [64, 128], "r50": [64, 128]},
+                      "embedding_size": 512, "warmup": 2, "repeats": 5},
     "input_pipeline": {"data": _TRAINING_DATA, "batch_sizes": [64, 128], "batches": 30, "repeats": 5},
     # At the demo's image size (configs/local.yaml): 112 would write 3x the bytes, over budget.
     "transform": {"sizes": [5000, 10000, 20000], "source_image_size": 32, "image_size": 64,
@@ -37,6 +41,8 @@ _TINY_DATA = {"identities": 8, "images_per_identity": 8, "source_image_size": 32
 
 SMOKE = {
     "trainer": {"data": _TINY_DATA, "batch_sizes": {"tiny": [8]}, "embedding_size": 16, "repeats": 1},
+    "trainer_peers": {"data": _TINY_DATA, "batch_sizes": {"tiny": [8]}, "embedding_size": 16,
+                      "warmup": 0, "repeats": 1},
     "input_pipeline": {"data": _TINY_DATA, "batch_sizes": [8], "batches": 2, "repeats": 1},
     "transform": {"sizes": [40, 80], "source_image_size": 16, "image_size": 16, "repeats": 1},
     "evaluation": {"pairs": [1000], "repeats": 1},

@@ -56,17 +56,30 @@ def trainer_config(backbone, batch_size, embedding_size):
                          embedding_size=embedding_size).model_dump(mode="json")
 
 
-def measure_loops(data, images, class_ids, trainer, settings, log_dir, trainer_first):
-    """Images/s of each step of the Trainer's loop and of plain `model.fit`, on one model."""
+def build_as_run_fn(data, trainer, image_size):
+    """The compiled model, its strategy and the Trainer's input, as `run_fn` builds them."""
     keras.utils.set_random_seed(trainer["seed"])
     strategy = distribution.make_strategy(trainer["distribution"])
-    with strategy.scope():  # as run_fn builds it
-        model = build_training_model(trainer, images.shape[1], data.num_classes)
+    with strategy.scope():
+        model = build_training_model(trainer, image_size, data.num_classes)
         model.compile(optimizer=build_optimizer(trainer, trainer["train_steps"]))
         model.optimizer.build(model.trainable_variables)
     trainer_input = training_dataset(
         data.data_accessor(), [data.transformed.pattern], data.schema, trainer["batch_size"],
         trainer["augmentation"], trainer["shuffle_buffer"], trainer["seed"])
+    return model, strategy, trainer_input
+
+
+def trainer_callbacks(trainer, log_dir):
+    """run_fn's per-step callbacks (checkpoints aside)."""
+    return [StopOnNonFiniteLoss(),
+            TrainingLog(log_dir, trainer["log_every_steps"], trainer["train_steps"], trainer["batch_size"],
+                        trainer["progress_every_seconds"])]
+
+
+def measure_loops(data, images, class_ids, trainer, settings, log_dir, trainer_first):
+    """Images/s of each step of the Trainer's loop and of plain `model.fit`, on one model."""
+    model, strategy, trainer_input = build_as_run_fn(data, trainer, images.shape[1])
     plain_input = (tf.data.Dataset.from_tensor_slices((images, class_ids)).repeat()
                    .batch(trainer["batch_size"], drop_remainder=True).prefetch(tf.data.AUTOTUNE))
     # One step more than timed: the first step of each loop starts its iterator and traces its step.
@@ -75,10 +88,7 @@ def measure_loops(data, images, class_ids, trainer, settings, log_dir, trainer_f
 
     def trainer_loop():
         train(model, trainer_input, strategy, 0, steps,
-              [StopOnNonFiniteLoss(),
-               TrainingLog(log_dir, trainer["log_every_steps"], trainer["train_steps"], trainer["batch_size"],
-                           trainer["progress_every_seconds"]),
-               clocks["trainer"]])
+              [*trainer_callbacks(trainer, log_dir), clocks["trainer"]])
 
     def plain_loop():
         model.fit(plain_input, steps_per_epoch=steps, epochs=1, verbose=0, callbacks=[clocks["plain"]])
