@@ -85,6 +85,28 @@ class PipelineConfig(Section):
             )
         return self
 
+    @pydantic.model_validator(mode="after")
+    def _strategy_uses_the_machines(self):
+        # Asked for machines the strategy would leave idle: caught before they are paid for.
+        machines = self.kubeflow and self.kubeflow.trainer
+        strategy = self.trainer.distribution.strategy
+        if machines and machines.workers > 1 and strategy != "multi_worker_mirrored":
+            raise ValueError(
+                f"kubeflow.trainer.workers {machines.workers} expects trainer.distribution.strategy "
+                f"multi_worker_mirrored, got {strategy}"
+            )
+        if machines and self.kubeflow.vertex is None and strategy == "multi_worker_mirrored":
+            raise ValueError(
+                "trainer.distribution.strategy multi_worker_mirrored expects TF_CONFIG, which only a Vertex AI "
+                "Training job sets here (a kubeflow.vertex section); got a Kubeflow pod: use mirrored"
+            )
+        if machines and machines.accelerator and machines.accelerator.count > 1 and strategy == "one_device":
+            raise ValueError(
+                f"kubeflow.trainer.accelerator.count {machines.accelerator.count} expects trainer.distribution."
+                "strategy mirrored or multi_worker_mirrored, got one_device (it trains on one of them)"
+            )
+        return self
+
 
 def _merge(base: dict, overrides: Mapping[str, Any]) -> dict:
     merged = dict(base)

@@ -3,9 +3,12 @@
 Example (YAML, see configs/kubeflow.yaml):
 
     beam:
-      args: [--runner=DataflowRunner, --project=my-project, --region=europe-west4, ...]
+      dataflow: {project: my-project, region: europe-west4, temp_location: gs://my-bucket/tmp,
+                 sdk_container_image: europe-west4-docker.pkg.dev/my-project/arcface/pipeline:0.1.0,
+                 machine_type: n1-highmem-8, max_workers: 50}
     kubeflow:
       image: europe-west4-docker.pkg.dev/my-project/arcface/pipeline:0.1.0
+      trainer: {machine_type: a2-highgpu-4g, accelerator: {type: NVIDIA_TESLA_A100, count: 4}, workers: 2}
       schedule: {cron: "0 3 * * 1"}
       kfp: {host: https://kfp.example.com, experiment: arcface}
       vertex: {project: my-project, region: europe-west4}
@@ -23,16 +26,50 @@ from configs.base import Section
 BeamArg = Annotated[str, StringConstraints(pattern=r"^--[A-Za-z_]")]
 
 
+class DataflowConfig(Section):
+    """The Beam steps (ExampleGen, StatisticsGen, Transform, the evaluator) on Google Cloud Dataflow.
+
+    The workers run `sdk_container_image`: the pipeline image (the Dockerfile makes it a Beam SDK
+    container too), since they need this repository's code and pins.
+    """
+
+    project: str = Field(pattern=r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
+    region: str = Field(pattern=r"^[a-z]+-[a-z]+[0-9]+$")
+    temp_location: str = Field(pattern=r"^gs://\S+$")
+    sdk_container_image: str = Field(min_length=1)
+    # A Compute Engine machine type for each worker, e.g. n1-highmem-8 (Transform decodes images).
+    machine_type: str = Field("n1-standard-4", pattern=r"^[a-z][a-z0-9-]*$")
+    # Autoscaling's ceiling: what a run may cost at most.
+    max_workers: int = Field(10, ge=1)
+
+    def pipeline_args(self) -> list:
+        return [
+            "--runner=DataflowRunner",
+            f"--project={self.project}",
+            f"--region={self.region}",
+            f"--temp_location={self.temp_location}",
+            f"--sdk_container_image={self.sdk_container_image}",
+            f"--worker_machine_type={self.machine_type}",
+            f"--max_num_workers={self.max_workers}",
+            "--experiments=use_runner_v2",  # custom SDK containers need Runner v2
+        ]
+
+
 class BeamConfig(Section):
-    """How Beam runs the data-parallel steps: TFX's local direct runner unless `args` are given."""
+    """How Beam runs the data-parallel steps: TFX's local direct runner, or Dataflow if configured.
+
+    `args` are further Beam options, passed as given after those of `dataflow`; without
+    `dataflow`, they replace the direct runner's (any other runner, fully described by them).
+    """
 
     running_mode: Literal["in_memory", "multi_threading", "multi_processing"] = "in_memory"
     num_workers: int = Field(1, ge=1)
-    # Used as given instead of the direct runner's arguments: e.g. DataflowRunner options on
-    # Kubeflow / Vertex, where the direct runner would process all the data inside one pod.
+    dataflow: Optional[DataflowConfig] = None
     args: Optional[List[BeamArg]] = None
 
     def pipeline_args(self) -> list:
+        if self.dataflow is not None:
+            return self.dataflow.pipeline_args() + list(self.args or [])
         if self.args is not None:
             return list(self.args)
         # SwitchingDirectRunner: the plain DirectRunner first tries to download a Prism binary.
@@ -75,6 +112,33 @@ class VertexConfig(Section):
     service_account: Optional[str] = None
 
 
+class AcceleratorConfig(Section):
+    """Accelerators of one machine: `type` as the platform names it, and how many.
+
+    On Vertex AI Training the type is one of Vertex's `AcceleratorType` names (NVIDIA_TESLA_T4,
+    NVIDIA_L4, NVIDIA_TESLA_A100, ...); on Kubeflow Pipelines it is the container's resource
+    name (nvidia.com/gpu), the GPU model being the node pool's.
+    """
+
+    type: str = Field(pattern=r"^[A-Za-z0-9_./-]+$")
+    count: int = Field(1, ge=1)
+
+
+class TrainerMachinesConfig(Section):
+    """The Trainer's machines on the cluster.
+
+    With `kubeflow.vertex`, the Trainer runs as a Vertex AI Training job: `workers` machines of
+    `machine_type` with `accelerator` each, the first the chief; Vertex sets every machine's
+    TF_CONFIG, which `trainer.distribution.strategy: multi_worker_mirrored` reads. On Kubeflow
+    Pipelines alone the Trainer is its pod: the accelerators are its resources, one machine.
+    """
+
+    # A Compute Engine machine type (Vertex only; on Kubeflow the node pool decides).
+    machine_type: str = Field("n1-standard-8", pattern=r"^[a-z][a-z0-9-]*$")
+    accelerator: Optional[AcceleratorConfig] = None
+    workers: int = Field(1, ge=1)
+
+
 class KubeflowConfig(Section):
     """Compiling for Kubeflow Pipelines / Vertex AI, and submitting or scheduling runs there.
 
@@ -89,6 +153,7 @@ class KubeflowConfig(Section):
     schedule: Optional[ScheduleConfig] = None
     kfp: Optional[KfpConfig] = None
     vertex: Optional[VertexConfig] = None
+    trainer: Optional[TrainerMachinesConfig] = None
 
     @pydantic.field_validator("pipeline_file")
     @classmethod
@@ -97,3 +162,13 @@ class KubeflowConfig(Section):
         if path.suffix not in (".yaml", ".yml"):
             raise ValueError(f"expected a .yaml file, got '{path}'")
         return path
+
+    @pydantic.model_validator(mode="after")
+    def _several_machines_need_vertex(self):
+        # Kubeflow Pipelines runs a component as one pod: only a Vertex job spans machines.
+        if self.trainer is not None and self.trainer.workers > 1 and self.vertex is None:
+            raise ValueError(
+                f"trainer.workers: {self.trainer.workers} machines need a Vertex AI Training job "
+                "(a kubeflow.vertex section); on Kubeflow Pipelines alone the Trainer is one pod"
+            )
+        return self

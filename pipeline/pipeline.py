@@ -16,6 +16,7 @@ from components.embedding_evaluator.blessing import BlessingPolicy, SetPolicy
 from components.embedding_evaluator.component import EmbeddingEvaluator
 from components.versioned_pusher.component import VersionedPusher
 from configs import PipelineConfig
+from pipeline.cluster import trainer_component
 
 PREPROCESSING_FN = "tfx_module.preprocessing.preprocessing_fn"
 RUN_FN = "tfx_module.training.run_fn"
@@ -127,7 +128,8 @@ def create_pipeline(
         splits_config=tfx.proto.SplitsConfig(analyze=["train"], transform=["train", "eval"]),
         custom_config={"transform": config.transform.model_dump(mode="json"), "data": data},
     )
-    trainer = tfx.components.Trainer(
+    trainer = trainer_component(
+        config,
         run_fn=RUN_FN,
         examples=transform.outputs["transformed_examples"],
         transform_graph=transform.outputs["transform_graph"],
