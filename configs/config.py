@@ -61,6 +61,7 @@ class PipelineConfig(Section):
             "run_root": info.data.get("run_root"),
             "data.input_base": data and data.input_base,
             "pusher.serving_dir": pusher and pusher.serving_dir,
+            "data.schema_file": data and data.schema_file,
         }
         local = [f"{key} ({value})" for key, value in locations.items() if value and not is_remote(value)]
         if kubeflow is not None and local:

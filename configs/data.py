@@ -24,6 +24,10 @@ class DataConfig(Section):
     synthetic: Optional[SyntheticDataConfig] = None
     image_feature: str = "image"
     label_feature: str = "label"
+    # A reviewed schema (schema.pbtxt) the records are validated against, so ExampleValidator
+    # reports drift; None infers one from each run's statistics (a first run). Refresh it from
+    # the latest run with `python -m pipeline.schema --config ...` (README, "A reviewed schema").
+    schema_file: Optional[Location] = None
     # Splits hash the label, so an identity lands wholly in one split: eval people are never trained on.
     train_buckets: int = Field(3, ge=1)
     eval_buckets: int = Field(1, ge=1)

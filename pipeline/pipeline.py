@@ -1,6 +1,7 @@
 """The ArcFace pipeline: one definition that every runner (local Beam, LocalDagRunner, Kubeflow V2) builds.
 
-ImportExampleGen (identity-disjoint splits) -> StatisticsGen -> SchemaGen -> ExampleValidator
+ImportExampleGen (identity-disjoint splits) -> StatisticsGen -> SchemaGen (inferred, or the reviewed
+schema file: ImportSchemaGen) -> ExampleValidator
 -> Transform (decode, resize, normalise; identity vocabulary) -> Trainer (backbone + ArcFace head)
 -> EmbeddingEvaluator (verification on unseen identities and on each named pairs set, against the
    latest blessed model found by a Resolver; operating point; blessing) -> VersionedPusher (blessed only).
@@ -102,6 +103,14 @@ def _blessing_policy(config: PipelineConfig) -> BlessingPolicy:
     )
 
 
+def _schema_gen(config: PipelineConfig, statistics_gen):
+    """The reviewed schema file if configured (drift is then an anomaly), else one inferred from this run."""
+    if config.data.schema_file is None:
+        return tfx.components.SchemaGen(statistics=statistics_gen.outputs["statistics"])
+    # The same node id either way: the schema step of every run, for caches, tools and lineage.
+    return tfx.components.ImportSchemaGen(schema_file=str(config.data.schema_file)).with_id("SchemaGen")
+
+
 def create_pipeline(
     config: PipelineConfig,
     metadata_connection_config: Optional[metadata_store_pb2.ConnectionConfig] = None,
@@ -116,7 +125,7 @@ def create_pipeline(
         output_config=_identity_splits(config),
     )
     statistics_gen = tfx.components.StatisticsGen(examples=example_gen.outputs["examples"])
-    schema_gen = tfx.components.SchemaGen(statistics=statistics_gen.outputs["statistics"])
+    schema_gen = _schema_gen(config, statistics_gen)
     example_validator = tfx.components.ExampleValidator(
         statistics=statistics_gen.outputs["statistics"], schema=schema_gen.outputs["schema"]
     )
