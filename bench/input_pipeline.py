@@ -2,7 +2,8 @@
 
 - Trainer's input: `training_dataset` as `run_fn` builds it (the Trainer's data accessor reads
   and parses the transformed records, shuffles, augments);
-- decode ceiling: plain `tf.data` reading and parsing the same records, nothing else;
+- decode ceiling: plain `tf.data` reading and parsing the same records and decoding their images
+  as the model reads them (`preprocessing.model_images`), nothing else;
 - consumed: the images/s the train step takes, from the trainer benchmark's latest result (the
   plain fit on decoded tensors, the step's own speed).
 """
@@ -11,6 +12,7 @@ import time
 
 import tensorflow as tf
 
+from tfx_module.preprocessing import IMAGE_KEY, model_images
 from tfx_module.trainer.inputs import training_dataset
 from bench import measure, train_data, trainer
 from bench.results import Result
@@ -32,12 +34,17 @@ def images_per_second(dataset, batch_size, batches):
 
 
 def decode_ceiling(data, batch_size):
-    """Reading and parsing the transformed records, in parallel, with nothing else."""
+    """Reading and parsing the transformed records and decoding their images, in parallel, with nothing else."""
     spec = data.tft_output.transformed_feature_spec()
     records = tf.data.TFRecordDataset(data.transformed.files, compression_type="GZIP",
                                       num_parallel_reads=tf.data.AUTOTUNE)
+
+    def decode(batch):
+        features = tf.io.parse_example(batch, spec)
+        return {**features, IMAGE_KEY: model_images(features[IMAGE_KEY], data.transform)}
+
     return (records.repeat().batch(batch_size, drop_remainder=True)
-            .map(lambda batch: tf.io.parse_example(batch, spec), num_parallel_calls=tf.data.AUTOTUNE)
+            .map(decode, num_parallel_calls=tf.data.AUTOTUNE)
             .prefetch(tf.data.AUTOTUNE))
 
 
@@ -54,7 +61,7 @@ def run(settings, context):
     for batch_size in settings["batch_sizes"]:
         pipelines = {
             "trainer_input": training_dataset(
-                data.data_accessor(), [data.transformed.pattern], data.schema, batch_size,
+                data.data_accessor(), [data.transformed.pattern], data.schema, data.transform, batch_size,
                 defaults["augmentation"], defaults["shuffle_buffer"], defaults["seed"]),
             "ceiling": decode_ceiling(data, batch_size),
         }

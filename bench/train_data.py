@@ -15,7 +15,7 @@ from tfx.components.util import examples_utils, tfxio_utils
 from tfx.proto import example_gen_pb2
 from tfx.types import standard_artifacts
 
-from tfx_module.preprocessing import IDENTITY_VOCABULARY, IMAGE_KEY, LABEL_KEY
+from tfx_module.preprocessing import IDENTITY_VOCABULARY, IMAGE_KEY, LABEL_KEY, model_images
 from bench import faces
 
 
@@ -25,6 +25,7 @@ class TrainingData:
 
     transformed: faces.Transformed
     num_images: int
+    transform: dict  # the config's `transform` section they were made with
 
     @property
     def tft_output(self):
@@ -50,13 +51,14 @@ class TrainingData:
         )
 
     def decoded(self):
-        """Every transformed image and class id, decoded into memory: (images, class_ids)."""
+        """Every transformed image and class id, decoded into memory as the model reads them:
+        (normalised images, class_ids)."""
         spec = self.tft_output.transformed_feature_spec()
         dataset = tf.data.TFRecordDataset(self.transformed.files, compression_type="GZIP")
         parsed = dataset.batch(256).map(lambda records: tf.io.parse_example(records, spec))
-        batches = list(parsed.as_numpy_iterator())
-        return (np.concatenate([b[IMAGE_KEY] for b in batches]),
-                np.concatenate([b[LABEL_KEY] for b in batches]))
+        batches = [(model_images(b[IMAGE_KEY], self.transform), b[LABEL_KEY]) for b in parsed]
+        return (np.concatenate([images.numpy() for images, _ in batches]),
+                np.concatenate([labels.numpy() for _, labels in batches]))
 
 
 def prepare(scratch_dir, settings):
@@ -68,4 +70,5 @@ def prepare(scratch_dir, settings):
             os.path.join(directory, "raw"), settings["identities"],
             settings["images_per_identity"], settings["source_image_size"])
         faces.transform_faces(raw_pattern, directory, settings["image_size"])
-    return TrainingData(output, settings["identities"] * settings["images_per_identity"])
+    return TrainingData(output, settings["identities"] * settings["images_per_identity"],
+                        faces.transform_config(settings["image_size"]))

@@ -65,7 +65,7 @@ def build_as_run_fn(data, trainer, image_size):
         model.compile(optimizer=build_optimizer(trainer, trainer["train_steps"]))
         model.optimizer.build(model.trainable_variables)
     trainer_input = training_dataset(
-        data.data_accessor(), [data.transformed.pattern], data.schema, trainer["batch_size"],
+        data.data_accessor(), [data.transformed.pattern], data.schema, data.transform, trainer["batch_size"],
         trainer["augmentation"], trainer["shuffle_buffer"], trainer["seed"])
     return model, strategy, trainer_input
 

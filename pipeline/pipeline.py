@@ -117,6 +117,7 @@ def create_pipeline(
 ) -> tfx.dsl.Pipeline:
     """Builds the pipeline from a validated config."""
     data = config.data.model_dump(mode="json")
+    transform_config = config.transform.model_dump(mode="json")
     example_gen = tfx.components.ImportExampleGen(
         input_base=str(config.data.input_base),
         input_config=tfx.proto.Input(
@@ -135,7 +136,7 @@ def create_pipeline(
         preprocessing_fn=PREPROCESSING_FN,
         # The identity vocabulary comes from the train split only, so eval people stay unseen.
         splits_config=tfx.proto.SplitsConfig(analyze=["train"], transform=["train", "eval"]),
-        custom_config={"transform": config.transform.model_dump(mode="json"), "data": data},
+        custom_config={"transform": transform_config, "data": data},
     )
     trainer = trainer_component(
         config,
@@ -147,7 +148,8 @@ def create_pipeline(
         train_args=(tfx.proto.TrainArgs(num_steps=config.trainer.train_steps)
                     if config.trainer.epochs is None else tfx.proto.TrainArgs()),
         eval_args=tfx.proto.EvalArgs(num_steps=0),
-        custom_config={"trainer": config.trainer.model_dump(mode="json"), "data": data,
+        # The transform section too: the model decodes and normalises Transform's images itself.
+        custom_config={"trainer": config.trainer.model_dump(mode="json"), "transform": transform_config, "data": data,
                        **({"validation": _validation(config)} if config.trainer.validation.pairs else {})},
     )
     # The model to beat: the latest blessed one of earlier runs, scored again on this run's pairs.

@@ -1,17 +1,19 @@
-"""TFX Transform module: raw face records -> model-ready images and contiguous class ids.
+"""TFX Transform module: raw face records -> compact model-ready images and contiguous class ids.
 
-The same graph runs at training (Transform) and at serving (it is embedded in the exported
-SavedModel), so an image is decoded, cropped, resized and normalised identically in both places.
+Transform decodes, crops and resizes each face and stores it as a PNG of its 8-bit pixels (about
+a sixth of float32 pixels, lossless); `model_images` is the one step after it, decoding those and
+normalising `(x/255 - mean) / std` where the model reads them, in training (trainer/inputs.py) and
+inside the exported SavedModel (trainer/export.py), which also holds the Transform graph. So an
+image is preprocessed identically in both places.
 
 Example (what the pipeline's Transform does with the `transform` and `data` config sections):
 
-    outputs = preprocessing_fn(
-        {"image": [[png_bytes]], "label": [[7]]},
-        {"transform": {"image_size": 112, "crop": None, "normalize_mean": 0.5, "normalize_std": 0.5},
-         "data": {"image_feature": "image", "label_feature": "label"}},
-    )
-    outputs["image"]  # float32 [1, 112, 112, 3], in [-1, 1]
+    transform = {"image_size": 112, "crop": None, "normalize_mean": 0.5, "normalize_std": 0.5}
+    outputs = preprocessing_fn({"image": [[png_bytes]], "label": [[7]]},
+                               {"transform": transform, "data": {"image_feature": "image", "label_feature": "label"}})
+    outputs["image"]  # string [1]: a 112x112 RGB PNG
     outputs["label"]  # int64 [1]: the identity's class id, or UNSEEN_IDENTITY
+    model_images(outputs["image"], transform)  # float32 [1, 112, 112, 3], in [-1, 1]
 """
 
 import tensorflow as tf
@@ -55,21 +57,45 @@ def crop_fraction(image: tf.Tensor, top: float, left: float, height: float, widt
     return image[first[0] : last[0], first[1] : last[1]]
 
 
-def preprocess_image(image_bytes, image_size, crop=None, normalize_mean=0.5, normalize_std=0.5):
-    """One encoded image -> float32 [image_size, image_size, 3], normalised `(x/255 - mean) / std`.
+def preprocess_image(image_bytes, image_size, crop=None):
+    """One encoded image -> uint8 [image_size, image_size, 3]: decoded, cropped, resized.
 
     Args:
         image_bytes: a scalar string tensor, the encoded file.
         image_size: side of the square output, in pixels.
         crop: None, or a dict with `top`, `left`, `height`, `width` (see `crop_fraction`).
-        normalize_mean, normalize_std: the normalisation; the defaults map [0, 255] to [-1, 1].
     """
     image = decode_image(image_bytes)
     if crop is not None:
         image = crop_fraction(image, **crop)
-    # Antialiasing keeps downscaled faces free of aliasing artefacts.
+    # Antialiasing keeps downscaled faces free of aliasing artefacts; it can overshoot [0, 255].
     image = tf.image.resize(image, [image_size, image_size], antialias=True)
-    return (image / 255.0 - normalize_mean) / normalize_std
+    return tf.cast(tf.round(tf.clip_by_value(image, 0.0, 255.0)), tf.uint8)
+
+
+def decode_pixels(encoded, image_size):
+    """Transform's images, PNGs `[batch]` -> uint8 `[batch, image_size, image_size, 3]`."""
+    shape = [image_size, image_size, 3]
+    return tf.map_fn(
+        lambda png: tf.ensure_shape(tf.io.decode_png(png, channels=3), shape),
+        encoded,
+        fn_output_signature=tf.TensorSpec(shape, tf.uint8),
+    )
+
+
+def normalize(pixels, mean=0.5, std=0.5):
+    """8-bit pixels -> float32 `(x/255 - mean) / std`; the defaults map [0, 255] to [-1, 1]."""
+    return (tf.cast(pixels, tf.float32) / 255.0 - mean) / std
+
+
+def model_images(encoded, transform):
+    """What the model reads: Transform's images `[batch]` -> normalised float32 `[batch, size, size, 3]`.
+
+    `transform` is the pipeline config's `transform` section (a dict). The one step between
+    Transform and the backbone, in training and in the exported model alike.
+    """
+    pixels = decode_pixels(encoded, transform["image_size"])
+    return normalize(pixels, transform["normalize_mean"], transform["normalize_std"])
 
 
 def _one_per_example(values: tf.Tensor, name: str) -> tf.Tensor:
@@ -86,17 +112,12 @@ def preprocessing_fn(inputs, custom_config):
     """`custom_config` holds the pipeline config's `transform` and `data` sections (as dicts)."""
     transform, data = custom_config["transform"], custom_config["data"]
     images = _one_per_example(inputs[data["image_feature"]], data["image_feature"])
-    size = transform["image_size"]
-    pixels = tf.map_fn(
-        lambda image_bytes: preprocess_image(
-            image_bytes,
-            size,
-            transform["crop"],
-            transform["normalize_mean"],
-            transform["normalize_std"],
-        ),
+    size, crop = transform["image_size"], transform["crop"]
+    # Stored as PNGs of 8-bit pixels: lossless, and a fraction of the float32 pixels' bytes.
+    pngs = tf.map_fn(
+        lambda image_bytes: tf.io.encode_png(preprocess_image(image_bytes, size, crop)),
         images,
-        fn_output_signature=tf.TensorSpec([size, size, 3], tf.float32),
+        fn_output_signature=tf.TensorSpec([], tf.string),
     )
     labels = _one_per_example(inputs[data["label_feature"]], data["label_feature"])
     if labels.dtype != tf.string:
@@ -106,4 +127,4 @@ def preprocessing_fn(inputs, custom_config):
         labels, default_value=UNSEEN_IDENTITY, vocab_filename=IDENTITY_VOCABULARY
     )
     tft.vocabulary(labels, vocab_filename=IDENTITY_COUNTS, store_frequency=True)
-    return {IMAGE_KEY: pixels, LABEL_KEY: class_ids}
+    return {IMAGE_KEY: pngs, LABEL_KEY: class_ids}

@@ -1,7 +1,7 @@
 """TFX Trainer module: trains the backbone + margin head the config names, exports the embedding model.
 
-`run_fn` reads everything from the pipeline config's `trainer` and `data` sections (in
-`fn_args.custom_config`): it builds the model under the configured distribution strategy,
+`run_fn` reads everything from the pipeline config's `trainer`, `transform` and `data` sections
+(in `fn_args.custom_config`): it builds the model under the configured distribution strategy,
 resumes from the training's last checkpoint if a previous attempt was killed, trains on the
 transformed examples (validating on the pairs sets `trainer.validation` names, from
 `custom_config["validation"]`, and keeping the best weights if asked), and exports a SavedModel
@@ -26,7 +26,7 @@ from tfx import v1 as tfx
 
 import arcface_module
 from arcface_module.backbones.blocks import kernels
-from tfx_module.preprocessing import IDENTITY_COUNTS, IDENTITY_VOCABULARY, IMAGE_KEY
+from tfx_module.preprocessing import IDENTITY_COUNTS, IDENTITY_VOCABULARY
 from tfx_module.trainer import distribution, validation
 from tfx_module.trainer.checkpoints import SaveCheckpoints, checkpoint_dir, restore_latest
 from tfx_module.trainer.export import EmbeddingExport, export_embedding_model
@@ -67,7 +67,7 @@ def dtype_policy(name):
         keras.config.set_dtype_policy(previous)
 
 
-def _build(trainer, tft_output, steps, strategy):
+def _build(trainer, transform, tft_output, steps, strategy):
     """The compiled training model under `strategy`, and a checkpoint of its whole state."""
     replicas = strategy.num_replicas_in_sync
     if trainer["batch_size"] % replicas:
@@ -78,7 +78,7 @@ def _build(trainer, tft_output, steps, strategy):
     with strategy.scope():
         model = build_training_model(
             trainer,
-            image_size=tft_output.transformed_feature_spec()[IMAGE_KEY].shape[0],
+            image_size=transform["image_size"],
             num_classes=tft_output.vocabulary_size_by_name(IDENTITY_VOCABULARY),
             sync_batch_norm=trainer["distribution"]["sync_batch_norm"] and replicas > 1,
         )
@@ -87,7 +87,7 @@ def _build(trainer, tft_output, steps, strategy):
     return model, tf.train.Checkpoint(model=model, optimizer=model.optimizer)
 
 
-def _validation(model, fn_args, tft_output, trainer, data, steps, log_dir, best_writes):
+def _validation(model, fn_args, tft_output, trainer, transform, data, steps, log_dir, best_writes):
     """The callback validating on the configured pairs sets (fn_args.custom_config["validation"]), or None."""
     settings = fn_args.custom_config.get("validation") or {}
     config = trainer["validation"]
@@ -96,7 +96,7 @@ def _validation(model, fn_args, tft_output, trainer, data, steps, log_dir, best_
     sets = validation.load_pair_sets({name: settings["sets"][name] for name in config["pairs"]})
     # The exported model's path from image bytes to embedding, on the backbone being trained.
     export = EmbeddingExport(arcface_module.embedding_model(model.backbone, trainer["flip_test_time_augmentation"]),
-                             tft_output, data["image_feature"], data["label_feature"])
+                             tft_output, transform, data["image_feature"], data["label_feature"])
     logger.info("validating on %s every %d steps", ", ".join(f"{name} ({len(pairs.is_same)} pairs)"
                                                              for name, pairs in sets.items()), config["every_steps"])
     return validation.PairsValidation(
@@ -104,13 +104,14 @@ def _validation(model, fn_args, tft_output, trainer, data, steps, log_dir, best_
         best_writes, config["keep_best"], model.backbone)
 
 
-def _train(model, checkpoint, checkpoints, fn_args, tft_output, trainer, steps, strategy):
+def _train(model, checkpoint, checkpoints, fn_args, tft_output, trainer, transform, steps, strategy):
     """Trains from the model's current step to `steps`, saving checkpoints (and the best weights) on the way."""
     first_step = trained_steps(model)
     dataset = training_dataset(
         fn_args.data_accessor,
         fn_args.train_files,
         tft_output.transformed_metadata.schema,
+        transform,
         trainer["batch_size"],
         trainer["augmentation"],
         trainer["shuffle_buffer"],
@@ -126,14 +127,15 @@ def _train(model, checkpoint, checkpoints, fn_args, tft_output, trainer, steps, 
                         trainer["progress_every_seconds"]),
             SaveCheckpoints(manager, trainer["checkpoint_every_steps"]),
         ]
-        validating = _validation(model, fn_args, tft_output, trainer, fn_args.custom_config["data"], steps, log_dir,
-                                 validation.best_dir(checkpoint_writes))
+        validating = _validation(model, fn_args, tft_output, trainer, transform, fn_args.custom_config["data"], steps,
+                                 log_dir, validation.best_dir(checkpoint_writes))
         train(model, dataset, strategy, first_step, steps, callbacks + ([validating] if validating else []))
 
 
 def run_fn(fn_args: tfx.components.FnArgs):
-    """`fn_args.custom_config` holds the pipeline config's `trainer` and `data` sections."""
+    """`fn_args.custom_config` holds the pipeline config's `trainer`, `transform` and `data` sections."""
     trainer, data = fn_args.custom_config["trainer"], fn_args.custom_config["data"]
+    transform = fn_args.custom_config["transform"]
     # First of all: a multi-worker strategy must be created before any other TensorFlow op.
     strategy = distribution.make_strategy(trainer["distribution"])
     keras.utils.set_random_seed(trainer["seed"])
@@ -144,7 +146,7 @@ def run_fn(fn_args: tfx.components.FnArgs):
     )
 
     with dtype_policy("mixed_float16" if trainer["mixed_precision"] else "float32"):
-        model, checkpoint = _build(trainer, tft_output, steps, strategy)
+        model, checkpoint = _build(trainer, transform, tft_output, steps, strategy)
         restored = restore_latest(checkpoint, checkpoints)
         if restored:
             logger.info("resumed from %s at step %d of %d", restored, trained_steps(model), steps)
@@ -154,7 +156,7 @@ def run_fn(fn_args: tfx.components.FnArgs):
                 steps, model.head.num_classes, strategy.num_replicas_in_sync, checkpoints,
             )
         if trained_steps(model) < steps:
-            _train(model, checkpoint, checkpoints, fn_args, tft_output, trainer, steps, strategy)
+            _train(model, checkpoint, checkpoints, fn_args, tft_output, trainer, transform, steps, strategy)
 
     if trainer["validation"]["keep_best"]:
         best = validation.restore_best(model.backbone, validation.best_dir(checkpoints))
@@ -164,7 +166,7 @@ def run_fn(fn_args: tfx.components.FnArgs):
 
     with distribution.writable_dir(fn_args.serving_model_dir, strategy) as export_dir:
         export_embedding_model(
-            model.backbone, tft_output, data, export_dir, trainer["flip_test_time_augmentation"]
+            model.backbone, tft_output, transform, data, export_dir, trainer["flip_test_time_augmentation"]
         )
     if distribution.is_chief(strategy):
         tf.io.gfile.makedirs(fn_args.model_run_dir)

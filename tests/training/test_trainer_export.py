@@ -15,10 +15,11 @@ import tensorflow as tf
 from PIL import Image
 
 from tfx_module.signatures import EMBEDDING_KEY, EXAMPLES_SIGNATURE, PIXELS_INPUT, PIXELS_SIGNATURE, SERVING_SIGNATURE
+from tfx_module.preprocessing import model_images
 from tfx_module.training import BACKBONE_FILE, KERNELS_FILE
 from face_data.images import check_image
 from face_data.records import parse_face_example
-from tests.training.trainer_fixtures import TRAINER, png, serve
+from tests.training.trainer_fixtures import TRAINER, TRANSFORM, png, serve
 from tests.transform.transform_fixtures import read_transformed
 
 def test_serving_gives_the_embedding_of_transform_then_backbone_in_python(trained, transformed_faces):
@@ -28,9 +29,11 @@ def test_serving_gives_the_embedding_of_transform_then_backbone_in_python(traine
     assert served.dtype == np.float32 and served.shape == (len(records), TRAINER["embedding_size"])
     np.testing.assert_allclose(np.linalg.norm(served, axis=1), 1.0, atol=1e-6)
 
-    # The training side: images as Transform wrote them on Beam, then the trained Keras backbone.
+    # The training side: images as Transform wrote them on Beam (8-bit PNGs), read as the training
+    # input reads them, then the trained Keras backbone.
     backbone = keras.saving.load_model(os.path.join(fn_args.model_run_dir, BACKBONE_FILE))
-    features = keras.ops.convert_to_numpy(backbone(read_transformed(transformed_faces, "eval")["image"]))
+    images = model_images(read_transformed(transformed_faces, "eval")["image"], TRANSFORM)
+    features = keras.ops.convert_to_numpy(backbone(images))
     in_python = features / np.linalg.norm(features, axis=1, keepdims=True)
 
     with open(os.path.join(fn_args.model_run_dir, KERNELS_FILE)) as file:

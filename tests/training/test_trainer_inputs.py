@@ -6,7 +6,7 @@ import tensorflow as tf
 import tensorflow_transform as tft
 
 from tfx_module.trainer.inputs import augment, training_dataset
-from tests.training.trainer_fixtures import IMAGE_SIZE, make_fn_args
+from tests.training.trainer_fixtures import IMAGE_SIZE, TRANSFORM, make_fn_args
 
 SEED = tf.constant([7, 1])
 ALL = {"flip": True, "crop_jitter": 0.05, "brightness": 0.1, "contrast": 0.1}
@@ -64,7 +64,7 @@ def dataset_for(transformed_faces, tmp_path_factory):
     fn_args = make_fn_args(transformed_faces, tmp_path_factory.mktemp("inputs"), {"train_steps": 1})
     schema = tft.TFTransformOutput(fn_args.transform_graph_path).transformed_metadata.schema
     return lambda first_step: training_dataset(
-        fn_args.data_accessor, fn_args.train_files, schema, 16, ALL, 64, seed=0, first_step=first_step
+        fn_args.data_accessor, fn_args.train_files, schema, TRANSFORM, 16, ALL, 64, seed=0, first_step=first_step
     )
 
 

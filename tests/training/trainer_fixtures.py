@@ -23,10 +23,12 @@ from tfx_module import signatures, training
 from tfx_module.trainer import progress
 from face_data.face_drawing import draw_face_records
 from face_data.records import make_face_example
-from configs.model import TrainerConfig
+from configs.model import TrainerConfig, TransformConfig
 from tests.transform.transform_fixtures import DATA, transform_splits
 
 IMAGE_SIZE = 32
+# The transform section the faces are transformed with, which run_fn also reads.
+TRANSFORM = TransformConfig(image_size=IMAGE_SIZE).model_dump(mode="json")
 STEPS = 6  # of the trained model the tests share
 # A model that trains in seconds on 2 CPU cores; tests override what they exercise and give
 # `train_steps` or `epochs` (the two exclude each other).
@@ -56,7 +58,7 @@ def transformed_synthetic_faces(output_dir, train_identities=8, eval_identities=
         "train": face_records(0, train_identities, images_per_identity),
         "eval": face_records(1000, eval_identities, images_per_identity),
     }
-    return transform_splits(splits, output_dir, {"image_size": IMAGE_SIZE})
+    return transform_splits(splits, output_dir, TRANSFORM)
 
 
 def _tf_dataset_factory(files, options, schema):
@@ -77,7 +79,7 @@ def make_fn_args(data, root, trainer=None, execution=1):
         data_accessor=tfx.components.DataAccessor(
             tf_dataset_factory=_tf_dataset_factory, record_batch_factory=None, data_view_decode_fn=None
         ),
-        custom_config={"trainer": config, "data": DATA},
+        custom_config={"trainer": config, "transform": TRANSFORM, "data": DATA},
     )
 
 

@@ -8,7 +8,7 @@ replicas there are, and a resumed training does not replay the augmentations it 
 import tensorflow as tf
 from tfx_bsl.public import tfxio
 
-from tfx_module.preprocessing import IMAGE_KEY, LABEL_KEY
+from tfx_module.preprocessing import IMAGE_KEY, LABEL_KEY, model_images
 
 
 def augment(images, seed, flip=True, crop_jitter=0.0, brightness=0.0, contrast=0.0):
@@ -65,13 +65,16 @@ def augment(images, seed, flip=True, crop_jitter=0.0, brightness=0.0, contrast=0
     return images
 
 
-def training_dataset(data_accessor, files, schema, batch_size, augmentation, shuffle_buffer, seed, first_step=0):
+def training_dataset(data_accessor, files, schema, transform, batch_size, augmentation, shuffle_buffer, seed,
+                     first_step=0):
     """An endless dataset of `(images, class_ids)` batches of the transformed training examples.
 
     Args:
         data_accessor: the Trainer's `fn_args.data_accessor`.
         files: file patterns of the transformed training split (`fn_args.train_files`).
         schema: the transformed schema (`tft_output.transformed_metadata.schema`).
+        transform: the pipeline config's `transform` section (a dict): Transform's images are
+            decoded and normalised as it says (`preprocessing.model_images`), then augmented.
         batch_size: the global batch size; a distribution strategy splits each batch.
         augmentation: the trainer config's `augmentation` section (a dict), see `augment`.
         shuffle_buffer: examples in the shuffle buffer.
@@ -95,7 +98,8 @@ def training_dataset(data_accessor, files, schema, batch_size, augmentation, shu
     )
 
     def to_batch(step, features):
-        images = augment(features[IMAGE_KEY], tf.stack([tf.cast(seed, tf.int64), step]), **augmentation)
+        images = model_images(features[IMAGE_KEY], transform)
+        images = augment(images, tf.stack([tf.cast(seed, tf.int64), step]), **augmentation)
         return images, tf.reshape(features[LABEL_KEY], [-1])
 
     dataset = dataset.enumerate(start=first_step).map(to_batch, num_parallel_calls=tf.data.AUTOTUNE)
