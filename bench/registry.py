@@ -3,14 +3,14 @@
 import dataclasses
 from typing import Dict
 
-from bench import (end_to_end, evaluation, face_alignment, input_pipeline, margin_head, peers, serving, startup,
-                   trainer, transform)
+from bench import (end_to_end, evaluation, face_alignment, input_pipeline, margin_head, peers, scale,
+                   serving, startup, trainer, transform)
 from bench.results import Result
 
 # Each module has NAME and run(settings, context) -> Result; REQUIRES names earlier benchmarks
 # whose results it reads. serving and face_alignment come after end_to_end to use the model it pushed.
 MODULES = (trainer, peers, input_pipeline, transform, evaluation, margin_head, end_to_end, serving, startup,
-           face_alignment)
+           face_alignment, scale)
 BENCHMARKS = {module.NAME: module for module in MODULES}
 
 

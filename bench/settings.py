@@ -35,6 +35,8 @@ FULL = {
     "face_alignment": {"sizes": [[250, 250], [1024, 768]], "photos": 20, "repeats": 3, "compare_images": 20,
                        "demo_overrides": {"trainer": {"train_steps": 20, "warmup_steps": 0},
                                           "evaluator": {"min_verification_accuracy": 0.0}}},
+    # 200,000 small faces through every stage before training (once each: minutes per stage).
+    "scale": {"identities": 20_000, "images_per_identity": 10, "source_image_size": 32, "image_size": 32},
 }
 
 _TINY_DATA = {"identities": 8, "images_per_identity": 8, "source_image_size": 32, "image_size": 32}
@@ -47,6 +49,7 @@ SMOKE = {
     "transform": {"sizes": [40, 80], "source_image_size": 16, "image_size": 16, "repeats": 1},
     "evaluation": {"pairs": [1000], "repeats": 1},
     "margin_head": {"classes": [100], "rates": [1.0, 0.1], "batch_size": 8, "dim": 16, "steps": 1},
+    "scale": {"identities": 20, "images_per_identity": 4, "source_image_size": 16, "image_size": 16},
     "end_to_end": {
         "repeats": 1,
         "overrides": {

@@ -1,20 +1,21 @@
 """Reads face and pair records back from TFRecord files, naming the file and record of any problem.
 
-`check_face_files` and `check_pair_files` read every record the way the pipeline will and decode
-every image, so that a bad record is refused by name before any component runs (ImportExampleGen
-and Transform fail on one with a Beam traceback that names neither the file nor the record). An
+`check_face_record` and `check_pair_record` check one record the way the pipeline will read it and
+decode its images; the pipeline's ImportExampleGen runs them on every record in its Beam job
+(components/checked_example_gen/), so that a bad record is refused by name (Transform would fail
+on it with a Beam traceback that names neither the file nor the record). An
 image that displays rotated or mirrored by its EXIF orientation is refused too: Transform decodes
 the pixels as stored, so the model would learn that face sideways.
 
 Example:
     >>> for source, record in read_face_records(glob.glob("out/faces-*.tfrecord")):
     ...     print(source, record.label)          # "out/faces-00000-of-00001.tfrecord record 0" 7
-    >>> check_face_files(glob.glob("out/faces-*.tfrecord"))
-    480
+    >>> check_face_record("a.tfrecord record 0", serialized).label
+    7
 """
 
 import re
-from typing import Callable, Iterable, Iterator, List, Tuple
+from typing import Iterable, Iterator, List, Tuple
 
 import tensorflow as tf
 
@@ -69,66 +70,29 @@ def _refuse_exif_rotated(checked: CheckedImage, which: str = "") -> None:
                             "them upright")
 
 
-def _check_files(paths: Iterable[str], check: Callable[[str, bytes], None], kind: str) -> int:
-    """Runs `check(source, serialized)` on every record; returns the count or raises RecordError listing problems.
+def check_face_record(source: str, serialized: bytes, features: records.FaceFeatures = records.FaceFeatures(),
+                      max_pixels: int = MAX_PIXELS) -> records.FaceRecord:
+    """One face record as the pipeline reads it: the contract, and an upright image that decodes
+    within `max_pixels`.
 
-    A truncated file ends its own check, not the others', so one refusal lists every bad file.
-    Only the first problems are kept (a wrong feature name makes every record one), the rest counted.
+    Raises RecordError (naming `source`) or ImageRejected. Whether every record of a set has a label
+    of one type is the caller's to check: it needs the whole set.
     """
-    shown: List[str] = []
-    problems = count = 0
-
-    def problem(message: str) -> None:
-        nonlocal problems
-        problems += 1
-        if len(shown) < PROBLEMS_SHOWN:
-            shown.append(message)
-
-    for path in paths:
-        try:
-            for source, serialized in read_serialized([path]):
-                count += 1
-                try:
-                    check(source, serialized)
-                except records.RecordError as error:
-                    problem(str(error))
-                except ImageRejected as error:
-                    problem(f"{source}: {error}")
-        except records.RecordError as error:
-            problem(str(error))
-    if problems:
-        more = f"\n  ... and {problems - len(shown)} more" if problems > len(shown) else ""
-        raise records.RecordError(f"{problems} unusable {kind} record(s) or file(s):\n  " + "\n  ".join(shown) + more)
-    return count
+    record = records.parse_face_example(serialized, features, source)
+    _refuse_exif_rotated(check_image(record.image, max_pixels))
+    return record
 
 
-def check_face_files(paths: Iterable[str], features: records.FaceFeatures = records.FaceFeatures(),
-                     max_pixels: int = MAX_PIXELS) -> int:
-    """Checks every face record of `paths`: contract, one label type throughout, an image that decodes.
-
-    Returns the number of records; raises RecordError naming the file and record of each problem.
-    """
-    first_label = []  # (source, label) of the first record: the label type every other record must share
-
-    def check(source: str, serialized: bytes) -> None:
-        record = records.parse_face_example(serialized, features, source)
-        if not first_label:
-            first_label.append((source, record.label))
-        first_source, label = first_label[0]
-        if type(record.label) is not type(label):
-            raise records.RecordError(f"{source}: label {record.label!r} is not of the type of {first_source}'s "
-                                      f"label {label!r} (int64 or bytes); a file set holds one type")
-        _refuse_exif_rotated(check_image(record.image, max_pixels))
-
-    return _check_files(paths, check, "face")
+def check_pair_record(source: str, serialized: bytes, features: records.PairFeatures = records.PairFeatures(),
+                      max_pixels: int = MAX_PIXELS) -> records.PairRecord:
+    """One verification-pair record, both images decoded; like `check_face_record`."""
+    record = records.parse_pair_example(serialized, features, source)
+    _refuse_exif_rotated(check_pair_image(record.image_a, "a", max_pixels), "image a: ")
+    _refuse_exif_rotated(check_pair_image(record.image_b, "b", max_pixels), "image b: ")
+    return record
 
 
-def check_pair_files(paths: Iterable[str], features: records.PairFeatures = records.PairFeatures(),
-                     max_pixels: int = MAX_PIXELS) -> int:
-    """Checks every verification-pair record of `paths` and decodes both images; like `check_face_files`."""
-    def check(source: str, serialized: bytes) -> None:
-        record = records.parse_pair_example(serialized, features, source)
-        _refuse_exif_rotated(check_pair_image(record.image_a, "a", max_pixels), "image a: ")
-        _refuse_exif_rotated(check_pair_image(record.image_b, "b", max_pixels), "image b: ")
-
-    return _check_files(paths, check, "pair")
+def problems_message(problems: int, shown: List[str], kind: str) -> str:
+    """One refusal for a set of records: the first problems (`PROBLEMS_SHOWN`), and a count of the rest."""
+    more = f"\n  ... and {problems - len(shown)} more" if problems > len(shown) else ""
+    return f"{problems} unusable {kind} record(s) or file(s):\n  " + "\n  ".join(shown) + more

@@ -22,6 +22,8 @@ from pathlib import Path
 
 from absl import logging as absl_logging
 
+from components.checked_example_gen.errors import InputCheckFailed
+from components.checked_example_gen.errors import message as input_check_message
 from configs import ConfigError, PipelineConfig, load_config
 from configs.base import is_remote
 
@@ -74,9 +76,31 @@ def run_folder_lock(config: PipelineConfig, config_file: str):
         yield
 
 
+class _RefusalShownOnce(logging.Filter):
+    """Drops the logs of an input check's failure, tracebacks and all: the runner prints the refusal once."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], InputCheckFailed))
+
+
+@contextlib.contextmanager
+def refusals_shown_once():
+    """While a runner runs, a record refused by ImportExampleGen is not logged by every layer it passes."""
+    handlers = logging.getLogger().handlers
+    refusal_filter = _RefusalShownOnce()
+    for handler in handlers:
+        handler.addFilter(refusal_filter)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(refusal_filter)
+
+
 def prepare_inputs(config: PipelineConfig) -> None:
     """The steps before a local run: the demo's synthetic faces drawn if configured and missing
-    (`demo_data`), then every input record checked (InputDataError names each bad file and record)."""
+    (`demo_data`), then the input folders checked (InputDataError names the key). ImportExampleGen
+    checks every record, in its Beam job."""
     from pipeline import demo_data, inputs
 
     demo_data.prepare(config)
@@ -108,12 +132,15 @@ def main(argv=None):
     try:
         config = load_config(args.config)
         inputs.check_before_run(config)  # a refused run writes nothing, not even the run folder's lock
-        with run_folder_lock(config, args.config):
+        with run_folder_lock(config, args.config), refusals_shown_once():
             prepare_inputs(config)
             orchestrator(args.orchestrator).run(local_pipeline(config))
-    # Refused before any component ran: the message names the key, file or record; a traceback would bury it.
+    # Refused before any component ran: the message names the key; a traceback would bury it.
     except (ConfigError, inputs.InputDataError, RunFolderBusy) as refused:
         parser.exit(1, f"{parser.prog}: error: {refused}\n")
+    # Refused by ImportExampleGen's check of every record: the message names each file and record.
+    except InputCheckFailed as refused:
+        parser.exit(1, f"{parser.prog}: error: {input_check_message(refused)}\n")
     print(report.summary(config))
 
 

@@ -1,6 +1,6 @@
 """The ArcFace pipeline: one definition that every runner (local Beam, LocalDagRunner, Kubeflow V2) builds.
 
-ImportExampleGen (identity-disjoint splits) -> StatisticsGen -> SchemaGen (inferred, or the reviewed
+ImportExampleGen (identity-disjoint splits; every record checked) -> StatisticsGen -> SchemaGen (inferred, or the reviewed
 schema file: ImportSchemaGen) -> ExampleValidator
 -> Transform (decode, resize, normalise; identity vocabulary) -> Trainer (backbone + ArcFace head)
 -> EmbeddingEvaluator (verification on unseen identities and on each named pairs set, against the
@@ -13,6 +13,8 @@ from typing import Optional
 from ml_metadata.proto import metadata_store_pb2
 from tfx import v1 as tfx
 
+from components.checked_example_gen.component import CheckedImportExampleGen
+from components.checked_example_gen.executor import FACES, PAIRS
 from components.embedding_evaluator.blessing import BlessingPolicy, SetPolicy
 from components.embedding_evaluator.component import EmbeddingEvaluator
 from components.versioned_pusher.component import VersionedPusher
@@ -51,7 +53,7 @@ def _common_base(locations) -> str:
     return base
 
 
-def _external_pairs(config: PipelineConfig) -> Optional[tfx.components.ImportExampleGen]:
+def _external_pairs(config: PipelineConfig) -> Optional[CheckedImportExampleGen]:
     """One ImportExampleGen of every named pairs set, a split each: in ML Metadata, re-read when they change.
 
     An ExampleGen reads under one input_base: the sets' folders become patterns under their
@@ -71,8 +73,8 @@ def _external_pairs(config: PipelineConfig) -> Optional[tfx.components.ImportExa
     # Input splits stay output splits, except a single one, which ExampleGen would split 2:1.
     output = (tfx.proto.Output(split_config=tfx.proto.SplitConfig(
         splits=[tfx.proto.SplitConfig.Split(name=splits[0].name, hash_buckets=1)])) if len(splits) == 1 else None)
-    return tfx.components.ImportExampleGen(
-        input_base=base, input_config=tfx.proto.Input(splits=splits), output_config=output
+    return CheckedImportExampleGen(
+        input_base=base, input_config=tfx.proto.Input(splits=splits), output_config=output, kind=PAIRS
     ).with_id("PairsExampleGen")
 
 
@@ -118,13 +120,17 @@ def create_pipeline(
     """Builds the pipeline from a validated config."""
     data = config.data.model_dump(mode="json")
     transform_config = config.transform.model_dump(mode="json")
-    example_gen = tfx.components.ImportExampleGen(
+    # Every record is checked in ExampleGen's Beam job: a bad one stops the run there, by name.
+    example_gen = CheckedImportExampleGen(
         input_base=str(config.data.input_base),
         input_config=tfx.proto.Input(
             splits=[tfx.proto.Input.Split(name="all", pattern=config.data.file_pattern)]
         ),
         output_config=_identity_splits(config),
-    )
+        kind=FACES,
+        image_feature=config.data.image_feature,
+        label_feature=config.data.label_feature,
+    ).with_id("ImportExampleGen")
     statistics_gen = tfx.components.StatisticsGen(examples=example_gen.outputs["examples"])
     schema_gen = _schema_gen(config, statistics_gen)
     example_validator = tfx.components.ExampleValidator(
@@ -192,13 +198,14 @@ def create_pipeline(
         pipeline_root=str(config.pipeline_root),
         components=[
             example_gen,
+            # Right after the faces: its check of every pair runs before anything trains.
+            *([pairs_gen] if pairs_gen else []),
             statistics_gen,
             schema_gen,
             example_validator,
             transform,
             trainer,
             latest_blessed,
-            *([pairs_gen] if pairs_gen else []),
             evaluator,
             pusher,
         ],

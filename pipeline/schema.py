@@ -17,7 +17,7 @@ from tfx.components.schema_gen import executor as schema_gen_executor
 from tfx.types import standard_artifacts, standard_component_specs
 
 from configs import ConfigError, load_config
-from pipeline import metadata
+from inspection import metadata
 
 STATISTICS_GEN = "StatisticsGen"  # the pipeline's node id (pipeline/pipeline.py)
 HEADER = (

@@ -15,7 +15,8 @@ from kfp_api_server import KfpApiServer
 from tfx import v1 as tfx
 
 from configs import ConfigError, load_config
-from pipeline import kubeflow_v2_runner, submit
+from pipeline import kubeflow_v2_runner
+from submission import cli as submit
 
 VERTEX = tfx.extensions.google_cloud_ai_platform
 BEAM_COMPONENTS = ("ImportExampleGen", "StatisticsGen", "Transform", "EmbeddingEvaluator")

@@ -22,10 +22,11 @@ from tfx.components.statistics_gen import executor as statistics_executor
 from tfx.dsl.components.base.base_beam_executor import BaseBeamExecutor
 from tfx.types import artifact_utils, standard_artifacts, standard_component_specs as keys
 
-from components.face_data.records import make_face_example
+from face_data.records import make_face_example
 from configs import load_config
 from configs.orchestration import BeamConfig
-from pipeline import metadata, pipeline
+from inspection import metadata
+from pipeline import pipeline
 from pipeline import schema as schema_command
 
 REPO = Path(__file__).resolve().parents[2]

@@ -2,12 +2,13 @@
 
 A face set with corrupt images, a record without label, one with an empty label, a decompression
 bomb and a truncated TFRecord shard, and a verification-pairs set with a corrupt image, each
-beside good records. Without the runner's input check, ImportExampleGen stopped on the truncated
-shard and on the missing label, and Transform (after ExampleGen, StatisticsGen, SchemaGen and an
-ExampleValidator that found nothing) on the corrupt images, each with a Beam traceback naming
-neither file nor record. Now the runner refuses them before any component runs: exit 1, every
-bad file and record named, no pipeline root, no ML Metadata store, no serving folder, and the
-input files untouched.
+beside good records. Without a check, ImportExampleGen stopped on the truncated shard and on the
+missing label, and Transform (after ExampleGen, StatisticsGen, SchemaGen and an ExampleValidator
+that found nothing) on the corrupt images, each with a Beam traceback naming neither file nor
+record. Now ImportExampleGen checks every record in its Beam job and refuses them: exit 1, every
+bad file and record named in one message, the ExampleGen's execution failed, nothing after it run
+(no Transform, Trainer, evaluator or push), and the input files untouched. A pairs folder that is
+missing is refused by its key before any component runs.
 """
 
 import hashlib
@@ -18,11 +19,13 @@ from pathlib import Path
 import pytest
 import tensorflow as tf
 import yaml
+from ml_metadata.proto import metadata_store_pb2
 
 from face_data import records
 from face_data.reading import read_serialized
 from face_data.synthetic import write_synthetic_faces
 from configs import load_config
+from inspection import metadata
 from pipeline.local_runner import LOCK_FILE
 from tests.reliability.refusals import assert_refused
 
@@ -40,13 +43,21 @@ def _digests(folder: Path) -> dict:
     return {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in sorted(folder.iterdir())}
 
 
-def _refused(result, config_path: Path, messages) -> None:
-    """Exit 1 naming each problem in one message, no traceback, and nothing of a run left behind."""
+def _refused(result, config_path: Path, messages, example_gen=None) -> None:
+    """Exit 1 naming each problem in one message, no traceback; the `example_gen` that refused the
+    records failed and nothing downstream ran (None: refused before any component, nothing made)."""
     assert_refused(result, *messages)
     config = load_config(config_path)
-    for made in (config.pipeline_root, config.metadata_path, config.pusher.serving_dir,
-                 Path(config.run_root, LOCK_FILE)):
-        assert not Path(made).exists(), f"{made} was made by a refused run"
+    assert not Path(config.pusher.serving_dir).exists(), "a refused run pushed"
+    if example_gen is None:
+        for made in (config.pipeline_root, config.metadata_path, Path(config.run_root, LOCK_FILE)):
+            assert not Path(made).exists(), f"{made} was made by a run refused before any component"
+        return
+    store = metadata.open_store(config)
+    executions = metadata.run_executions(store, metadata.find_run(store, config.pipeline_name))
+    assert executions[example_gen].last_known_state == metadata_store_pb2.Execution.FAILED
+    ran_on_the_records = {"Transform", "Trainer", "EmbeddingEvaluator", "Pusher"} & set(executions)
+    assert not ran_on_the_records, f"{ran_on_the_records} ran on refused records"
 
 
 def _face(image: bytes, label) -> bytes:
@@ -61,7 +72,7 @@ def good_faces(tmp_path_factory):
     return [serialized for _, serialized in read_serialized(summary.shards)]
 
 
-def test_bad_face_records_are_refused_by_file_and_record_before_any_component(
+def test_bad_face_records_are_refused_by_file_and_record_in_example_gen(
         pipeline_config, run_pipeline, good_faces):
     config_path = pipeline_config("bad-faces")
     data = config_path.parent / "data"
@@ -97,8 +108,8 @@ def test_bad_face_records_are_refused_by_file_and_record_before_any_component(
         f"{shard} record 99 feature 'label': expected a non-empty identity label",
         f"{shard} record 100: too many pixels",
         f"{data / 'extra.tfrecord'} record 4: truncated or corrupted TFRecord file (truncated record at",
-        "No component ran.",
-    ])
+        "ExampleGen stopped: no component after it ran on these records.",
+    ], example_gen="ImportExampleGen")
     assert _digests(data) == before
 
 
@@ -118,7 +129,10 @@ def test_bad_pair_records_are_refused_naming_the_pair_and_image(pipeline_config,
         writer.write(records.make_pair_example(good_image, good_image, True).SerializeToString())
         writer.write(records.make_pair_example(good_image, good_image[:100], False).SerializeToString())
     result = run_pipeline(config_path, expect_success=False)
-    _refused(result, config_path, [f"{pairs / 'pairs.tfrecord'} record 1: corrupt image: image b:"])
-    shutil.rmtree(pairs)  # a pairs folder that is not there is refused by its key as well
+    _refused(result, config_path, [f"{pairs / 'pairs.tfrecord'} record 1: corrupt image: image b:"],
+             example_gen="PairsExampleGen")
+    shutil.rmtree(pairs)  # a pairs folder that is not there is refused by its key, before any component
+    shutil.rmtree(load_config(config_path).run_root / "pipeline")
+    load_config(config_path).metadata_path.unlink()
     result = run_pipeline(config_path, expect_success=False)
     _refused(result, config_path, [f"evaluator.pairs.lfw.input_base: {pairs} is not a folder of records"])
