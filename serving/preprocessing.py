@@ -1,7 +1,8 @@
 """Preprocessing as data: what turns an encoded image into the pixels model.onnx / model.tflite take.
 
 The SavedModel carries its preprocessing inside (Transform's graph). The ONNX and TFLite files take
-the preprocessed float32 tensor [N, size, size, 3], so a version holding them also holds
+the preprocessed 8-bit pixels [N, size, size, 3] (they normalise them themselves, as the SavedModel
+does after Transform), so a version holding them also holds
 `preprocessing.json`, the parameters of Transform's `preprocess_image`
 (tfx_module/preprocessing.py), and this module applies them with Pillow and NumPy, no TensorFlow:
 
@@ -10,7 +11,8 @@ the preprocessed float32 tensor [N, size, size, 3], so a version holding them al
 2. optional crop box, in fractions of the height and width, rounded as Transform rounds it;
 3. antialiased bilinear resize (Pillow's float filter is TensorFlow's
    `tf.image.resize(antialias=True)` to within 0.003 of 255);
-4. normalise `(x / divisor - mean) / std`.
+4. round to 8 bits, half to even, as Transform stores them (`"normalize": null`: the model file
+   normalises; a spec with a `normalize` section gets float32 `(x / divisor - mean) / std`).
 
 The Pusher checks it against the SavedModel on every push (serving the same embeddings), and
 tests/serving/test_preprocessing_skew.py on JPEG, gray PNG and RGBA PNG files.
@@ -34,15 +36,16 @@ VERSION = 1
 
 
 def spec_from_transform(transform: Mapping) -> dict:
-    """The JSON of the pipeline config's `transform` section (image_size, crop, normalize_mean/std)."""
+    """The JSON of the pipeline config's `transform` section (image_size, crop): the normalisation is
+    in the model files (the SavedModel's `embed_pixels`), so it is null here."""
     size = transform["image_size"]
     return {
         "version": VERSION,
         "decode": {"channels": 3, "gray": "repeat", "alpha": "drop", "jpeg_dct": "integer_accurate"},
         "crop": dict(transform["crop"]) if transform["crop"] else None,
         "resize": {"height": size, "width": size, "method": "bilinear", "antialias": True},
-        "normalize": {"divisor": 255.0, "mean": transform["normalize_mean"], "std": transform["normalize_std"]},
-        "input": {"shape": [None, size, size, 3], "dtype": "float32", "layout": "NHWC"},
+        "normalize": None,
+        "input": {"shape": [None, size, size, 3], "dtype": "uint8", "layout": "NHWC"},
     }
 
 
@@ -66,7 +69,7 @@ def _crop(image: Image.Image, box: Mapping) -> Image.Image:
 
 
 def preprocess_one(image_bytes: bytes, spec: Mapping) -> np.ndarray:
-    """One encoded image -> float32 [height, width, 3], as `spec` says."""
+    """One encoded image -> [height, width, 3] pixels of the spec's dtype, as `spec` says."""
     image = Image.open(io.BytesIO(image_bytes)).convert("RGB")
     if spec["crop"] is not None:
         image = _crop(image, spec["crop"])
@@ -74,6 +77,9 @@ def preprocess_one(image_bytes: bytes, spec: Mapping) -> np.ndarray:
     # Resampled in float ("F" mode) per channel: 8-bit resizing would round every pixel.
     pixels = np.stack([np.asarray(channel.convert("F").resize(size, Image.Resampling.BILINEAR))
                        for channel in image.split()], axis=-1)
+    if spec["input"]["dtype"] == "uint8":
+        # As Transform's preprocess_image: clipped, rounded half to even (np.round is tf.round).
+        return np.clip(np.round(pixels), 0, 255).astype(np.uint8)
     normalize = spec["normalize"]
     if normalize is not None:
         pixels = (pixels / np.float32(normalize["divisor"]) - np.float32(normalize["mean"])) / np.float32(

@@ -9,9 +9,9 @@ import pytest
 from PIL import Image, ImageOps
 
 import face_fixtures as fx
-from face_data.images import check_image
-from face_data.reading import check_face_files, check_pair_files
-from face_data.records import RecordError, make_face_example, make_pair_example
+from face_data.images import ImageRejected, check_image
+from face_data.reading import check_face_record, check_pair_record
+from face_data.records import make_face_example, make_pair_example
 from face_data.pasted_photos import STORE_FOR_ORIENTATION, encode_photo
 
 
@@ -70,12 +70,12 @@ def test_orientation_1_and_no_tag_keep_the_file_as_it_is():
     assert check_image(buffer.getvalue()).change is None
 
 
-def test_the_input_check_refuses_records_the_pipeline_would_learn_sideways(tmp_path):
+def test_the_input_check_refuses_records_the_pipeline_would_learn_sideways():
+    # The check ImportExampleGen runs on every record (components/checked_example_gen/ names the file and record).
     sideways = encode_photo(_displayed(), 8, "JPEG")
-    (faces,) = fx.write_records(tmp_path / "faces", [make_face_example(fx.png(0), 0), make_face_example(sideways, 1)])
-    with pytest.raises(RecordError, match=rf"{faces} record 1: EXIF-rotated image: its EXIF orientation 8 displays "
-                                          "it rotated or mirrored, but the pipeline decodes the pixels as stored"):
-        check_face_files([faces])
-    (pairs,) = fx.write_records(tmp_path / "pairs", [make_pair_example(fx.png(1), sideways, True)])
-    with pytest.raises(RecordError, match=rf"{pairs} record 0: EXIF-rotated image: image b: its EXIF orientation 8"):
-        check_pair_files([pairs])
+    with pytest.raises(ImageRejected, match=r"EXIF-rotated image: its EXIF orientation 8 displays it rotated or "
+                                            "mirrored, but the pipeline decodes the pixels as stored"):
+        check_face_record("faces record 1", make_face_example(sideways, 1).SerializeToString())
+    with pytest.raises(ImageRejected, match=r"EXIF-rotated image: image b: its EXIF orientation 8"):
+        check_pair_record("pairs record 0", make_pair_example(fx.png(1), sideways, True).SerializeToString())
+    assert check_face_record("faces record 0", make_face_example(fx.png(0), 0).SerializeToString()).label == 0

@@ -27,11 +27,14 @@ def test_numpy_preprocessing_matches_transform(orl_dir, kind, image_size, crop):
     for person, image in [(1, 1), (7, 4), (23, 9)]:
         gray = np.asarray(Image.open(os.path.join(orl_dir, f"s{person}", f"{image}.pgm")))
         data = encode(gray, kind)
-        expected = preprocess_image(tf.constant(data), image_size, crop, 0.5, 0.5).numpy()
+        expected = preprocess_image(tf.constant(data), image_size, crop).numpy()
         actual = preprocessing.preprocess([data], spec)[0]
-        assert actual.shape == expected.shape == (image_size, image_size, 3) and actual.dtype == np.float32
-        # [-1, 1] pixels; 1e-4 is 0.013 of a grey level: the resize filters agree to float rounding.
-        np.testing.assert_allclose(actual, expected, atol=1e-4, err_msg=f"s{person}/{image}.pgm as {kind}")
+        assert actual.shape == expected.shape == (image_size, image_size, 3) and actual.dtype == np.uint8
+        # 8-bit pixels: the resize filters agree to 0.003 of a level, so at most a rare pixel whose
+        # value sits at a half level rounds the other way.
+        difference = np.abs(actual.astype(int) - expected.astype(int))
+        assert difference.max() <= 1, f"s{person}/{image}.pgm as {kind}"
+        assert (difference > 0).mean() < 0.01, f"s{person}/{image}.pgm as {kind}"
 
 
 def test_the_spec_round_trips_through_its_file(tmp_path):

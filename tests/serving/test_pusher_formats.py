@@ -29,7 +29,7 @@ from serving import preprocessing, verification_file
 from serving.formats import FORMATS, MIN_COSINE
 from serving.model_folder import list_versions
 from serving.pushed_model import PushedModel
-from tfx_module.preprocessing import preprocess_image
+from tfx_module.preprocessing import normalize, preprocess_image
 from tfx_module.signatures import EMBEDDING_KEY, PIXELS_INPUT, PIXELS_SIGNATURE, SERVING_SIGNATURE
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -42,15 +42,20 @@ class _Export(tf.Module):
     def __init__(self, embedder, size):
         super().__init__()
         self.embedder, self.size = embedder, size
-        self.embed_pixels = tf.function(lambda pixels: {EMBEDDING_KEY: self.embedder(pixels)},
-                                        input_signature=[tf.TensorSpec([None, size, size, 3], tf.float32,
+        self.embed_pixels = tf.function(self._embed_pixels,
+                                        input_signature=[tf.TensorSpec([None, size, size, 3], tf.uint8,
                                                                        name=PIXELS_INPUT)])
+
+    def _embed_pixels(self, pixels):
+        # Transform's 8-bit pixels, normalised in the model as the Trainer's export does.
+        normalised = normalize(pixels, TRANSFORM["normalize_mean"], TRANSFORM["normalize_std"])
+        return {EMBEDDING_KEY: self.embedder(normalised)}
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="images")])
     def embed_images(self, images):
         pixels = tf.map_fn(lambda image: preprocess_image(image, self.size), images,
-                           fn_output_signature=tf.TensorSpec([self.size, self.size, 3], tf.float32))
-        return {EMBEDDING_KEY: self.embedder(pixels)}
+                           fn_output_signature=tf.TensorSpec([self.size, self.size, 3], tf.uint8))
+        return self._embed_pixels(pixels)
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ import tensorflow as tf
 from PIL import Image
 
 from tfx_module.signatures import EMBEDDING_KEY, EXAMPLES_SIGNATURE, PIXELS_INPUT, PIXELS_SIGNATURE, SERVING_SIGNATURE
-from tfx_module.preprocessing import model_images
+from tfx_module.preprocessing import decode_pixels, model_images
 from tfx_module.training import BACKBONE_FILE, KERNELS_FILE
 from face_data.images import check_image
 from face_data.records import parse_face_example
@@ -77,16 +77,18 @@ def test_signatures_take_no_label_and_the_export_holds_no_margin_head(trained):
 
 
 def test_pixels_signature_embeds_transforms_images_as_the_backbone_does(trained, transformed_faces):
-    """`embed_pixels` (what the Pusher converts to ONNX and TFLite) is the model after Transform."""
+    """`embed_pixels` (what the Pusher converts to ONNX and TFLite) is the model after Transform:
+    Transform's 8-bit pixels in, normalised inside."""
     fn_args, _ = trained
-    pixels = read_transformed(transformed_faces, "eval")["image"]
+    encoded = read_transformed(transformed_faces, "eval")["image"]
+    pixels = decode_pixels(tf.constant(encoded), TRANSFORM["image_size"])
     model = tf.saved_model.load(fn_args.serving_model_dir)
     signature = model.signatures[PIXELS_SIGNATURE]
     assert signature.structured_input_signature == (
-        (), {PIXELS_INPUT: tf.TensorSpec([None, *pixels.shape[1:]], tf.float32, PIXELS_INPUT)})
-    embedded = signature(**{PIXELS_INPUT: tf.constant(pixels)})[EMBEDDING_KEY].numpy()
+        (), {PIXELS_INPUT: tf.TensorSpec([None, *pixels.shape[1:]], tf.uint8, PIXELS_INPUT)})
+    embedded = signature(**{PIXELS_INPUT: pixels})[EMBEDDING_KEY].numpy()
     backbone = keras.saving.load_model(os.path.join(fn_args.model_run_dir, BACKBONE_FILE))
-    features = keras.ops.convert_to_numpy(backbone(pixels))
+    features = keras.ops.convert_to_numpy(backbone(model_images(tf.constant(encoded), TRANSFORM)))
     np.testing.assert_allclose(embedded, features / np.linalg.norm(features, axis=1, keepdims=True), atol=1e-5)
 
 
