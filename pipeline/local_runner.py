@@ -83,18 +83,23 @@ class _RefusalShownOnce(logging.Filter):
         return not (record.exc_info and isinstance(record.exc_info[1], InputCheckFailed))
 
 
+# Beam's DoFn runner logs a failed step's exception with its traceback, to this logger.
+BEAM_STEP_LOGGER = "apache_beam.runners.common"
+
+
 @contextlib.contextmanager
 def refusals_shown_once():
     """While a runner runs, a record refused by ImportExampleGen is not logged by every layer it passes."""
-    handlers = logging.getLogger().handlers
+    # The Beam logger itself: the root handlers may be made later (TFX and Beam load lazily).
+    filtered = [logging.getLogger(BEAM_STEP_LOGGER), *logging.getLogger().handlers]
     refusal_filter = _RefusalShownOnce()
-    for handler in handlers:
-        handler.addFilter(refusal_filter)
+    for target in filtered:
+        target.addFilter(refusal_filter)
     try:
         yield
     finally:
-        for handler in handlers:
-            handler.removeFilter(refusal_filter)
+        for target in filtered:
+            target.removeFilter(refusal_filter)
 
 
 def prepare_inputs(config: PipelineConfig) -> None:
