@@ -134,5 +134,6 @@ def test_bad_pair_records_are_refused_naming_the_pair_and_image(pipeline_config,
     shutil.rmtree(pairs)  # a pairs folder that is not there is refused by its key, before any component
     shutil.rmtree(load_config(config_path).run_root / "pipeline")
     load_config(config_path).metadata_path.unlink()
+    (load_config(config_path).run_root / LOCK_FILE).unlink()  # the first run's: it ran ExampleGen
     result = run_pipeline(config_path, expect_success=False)
     _refused(result, config_path, [f"evaluator.pairs.lfw.input_base: {pairs} is not a folder of records"])
