@@ -2,7 +2,7 @@
 
 Each worker loads every model once (`DoFn.setup`) and embeds batches of records with all of them,
 so the candidate and the baseline see exactly the same records. The output is one "embedding
-record" (a tf.Example) per input record: a `key` (SHA-256 of the serialized input record), the
+record" (a tf.Example) per input record: a `key` (SHA-256 of the input record, canonically serialized), the
 face's `label` or the pair's `is_same`, and one float feature per model and image,
 `<model>/embedding` for a face, `<model>/embedding_a` and `<model>/embedding_b` for a pair (and the pair's `fold` if it has one).
 `read_embeddings` loads them back sorted by key, an order that does not depend on how Beam
@@ -44,8 +44,11 @@ def embedding_feature(model_name: str, image: str = "") -> str:
 
 
 def record_key(serialized: bytes) -> bytes:
-    """The `key` of the embedding record of a serialized input record: its SHA-256, in hex."""
-    return hashlib.sha256(serialized).hexdigest().encode()
+    """The `key` of the embedding record of a serialized input record: the SHA-256 (hex) of its
+    canonical serialization. ImportExampleGen writes the same record with its features in another
+    order from run to run; keyed by raw bytes, every run drew other pairs from the same faces."""
+    canonical = tf.train.Example.FromString(serialized).SerializeToString(deterministic=True)
+    return hashlib.sha256(canonical).hexdigest().encode()
 
 
 def _feature(value) -> tf.train.Feature:
