@@ -72,12 +72,15 @@ def test_lineage_of_the_pushed_model_and_of_the_raw_examples(inspect):
     assert from_pushed["downstream"] == []
     assert [s["component"] for s in from_pushed["upstream"] if s["depth"] == 1] == [pusher]
     upstream = {s["component"] for s in from_pushed["upstream"]}
-    # Anomalies feed nothing: the validator is the one core component the pushed model does not come from.
-    assert CORE - {"ExampleValidator"} | {evaluator, pusher} <= upstream
-    assert "ExampleValidator" not in upstream
+    # The schema is the reviewed file (ImportSchemaGen), so statistics feed only the validator, and
+    # anomalies feed nothing: these two are the core components the pushed model does not come from.
+    assert CORE - {"ExampleValidator", "StatisticsGen"} | {evaluator, pusher} <= upstream
+    assert not {"ExampleValidator", "StatisticsGen"} & upstream
     from_raw = json.loads(inspect("lineage", str(raw["artifact"]), "--json"))
     downstream = {s["component"] for s in from_raw["downstream"]}
-    assert CORE - {"ImportExampleGen"} | {evaluator, pusher} <= downstream
+    # The reviewed schema is read from its file, not made from the examples.
+    assert CORE - {"ImportExampleGen", "SchemaGen"} | {evaluator, pusher} <= downstream
+    assert "SchemaGen" not in downstream
     text = inspect("lineage", str(pushed["artifact"]))
     assert text.startswith(f"artifact {pushed['artifact']}: PushedModel written by {pusher}")
     assert "downstream (what used it), nearest first:\n(none)" in text
