@@ -37,7 +37,10 @@ COPY console/ console/
 COPY pipeline/ pipeline/
 COPY inspection/ inspection/
 COPY submission/ submission/
+# TF_ENABLE_ONEDNN_OPTS: TensorFlow's oneDNN kernels whatever the CPU of the node (console/quiet.py
+# says why): components run here through TFX's entry points, not the project's command lines.
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONPATH=/pipeline \
-    PYTHONDONTWRITEBYTECODE=1
+    PYTHONDONTWRITEBYTECODE=1 \
+    TF_ENABLE_ONEDNN_OPTS=1
 ENTRYPOINT ["/opt/apache/beam/boot"]

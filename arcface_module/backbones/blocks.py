@@ -1,5 +1,7 @@
 """Building blocks shared by the backbones, with PyTorch's (InsightFace's) conventions."""
 
+import os
+
 import keras
 from keras import ops
 
@@ -111,11 +113,12 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
         return ops.cast(outputs, self.compute_dtype)
 
 
-def native_grouped_convolution():
-    """Whether grouped convolutions run as such: on TensorFlow with its oneDNN kernels.
+def onednn_enabled():
+    """Whether TensorFlow runs its oneDNN kernels in this process (False on other backends).
 
-    TensorFlow's own CPU kernels have no gradient for grouped convolutions; oneDNN's have, and
-    TensorFlow uses them on x86 unless `TF_ENABLE_ONEDNN_OPTS=0` (its start-up line says which).
+    TensorFlow decides once, when it loads: on by default on x86 CPUs with AVX-512-class
+    features; `TF_ENABLE_ONEDNN_OPTS=1` or `=0` set beforehand decides on any CPU (the project's
+    command lines and environments set `=1`, see console/quiet.py).
     """
     if keras.backend.backend() != "tensorflow":
         return False
@@ -125,17 +128,30 @@ def native_grouped_convolution():
     return _pywrap_util_port.IsMklEnabled()
 
 
+def native_grouped_convolution():
+    """Whether grouped convolutions run as such: on TensorFlow with its oneDNN kernels.
+
+    TensorFlow's own CPU kernels have no gradient for grouped convolutions; oneDNN's have.
+    """
+    return onednn_enabled()
+
+
 def kernels():
-    """The kernels the backbones train with in this process, for a training run's record.
+    """The kernels the backbones train with in this process, and the switch that chose them.
+
+    `TF_ENABLE_ONEDNN_OPTS` is the variable's value when asked ("unset" if it is not set);
+    TensorFlow read it when it loaded, which `onednn` reflects.
 
     Example:
 
     >>> sorted(kernels())
-    ['batch_norm_training', 'grouped_convolution']
+    ['TF_ENABLE_ONEDNN_OPTS', 'batch_norm_training', 'grouped_convolution', 'onednn']
     """
     return {
         "batch_norm_training": "fused" if keras.backend.backend() == "tensorflow" else "keras",
         "grouped_convolution": "onednn" if native_grouped_convolution() else "depthwise_sum",
+        "onednn": "on" if onednn_enabled() else "off",
+        "TF_ENABLE_ONEDNN_OPTS": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "unset"),
     }
 
 

@@ -9,6 +9,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+from console import quiet
+
 REPO = Path(__file__).resolve().parents[2]
 DOCKERFILE = (REPO / "Dockerfile").read_text()
 
@@ -45,3 +47,9 @@ def test_every_package_of_the_project_is_copied_and_not_ignored():
         assert f"COPY {package}/ {package}/" in DOCKERFILE, package
         assert f"!{package}/" in ignore, package
     assert "PYTHONPATH=/pipeline" in DOCKERFILE and "WORKDIR /pipeline" in DOCKERFILE
+
+
+def test_the_image_sets_the_environment_the_command_lines_set_before_tensorflow_loads():
+    # Components start through TFX's entry points, which never call console.quiet.start().
+    for name, value in quiet.TENSORFLOW_ENVIRONMENT.items():
+        assert re.search(rf"^\s+{name}={value}$", DOCKERFILE, re.M), name
