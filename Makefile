@@ -17,7 +17,10 @@ test:  ## the whole test suite, then the heads and losses again under KERAS_BACK
 	./dev python -m pytest $(PYTEST_ARGS)
 	KERAS_BACKEND=jax ./dev python -m pytest -p no:cacheprovider $(JAX_TESTS)
 
+# First PyTorch's reference train steps (bench/torch_reference: its own Python 3.11 venv, outside
+# ./dev), which the trainer_peers benchmark compares with.
 bench:  ## measure every stage (minutes; writes bench/results.json and bench/results.md)
+	bench/torch_reference/run.sh
 	./dev python -m bench
 
 lock:  ## re-pin requirements.lock from pyproject.toml (fresh resolution, Python 3.13)

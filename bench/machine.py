@@ -52,11 +52,15 @@ def commit():
     return None
 
 
+def cpu():
+    """The processor model and the cores this process may use: what tells two machines apart."""
+    return {"cpu_model": _cpu_model(), "cores": len(os.sched_getaffinity(0))}
+
+
 def describe():
     """Machine and versions, as JSON values."""
     return {
-        "cpu_model": _cpu_model(),
-        "cores": len(os.sched_getaffinity(0)),
+        **cpu(),
         "memory_gib": _memory_gib(),
         "kernel": platform.release(),
         "python": platform.python_version(),
