@@ -1,8 +1,9 @@
 """Start-up: seconds from `python -m <command>` to its answer, for commands that do little work.
 
 Each command runs in a fresh process, as a user types it: `--help` of the command lines, `inspect
-runs` on an ML Metadata store that holds no run yet (it opens the store and answers), and `compare`
-pointed at a model folder that does not exist (it loads what it needs, then answers). What is
+runs` on an ML Metadata store that holds no run yet (it opens the store and answers), `compare`
+pointed at a model folder that does not exist (it loads what it needs, then answers), and a
+submission's dry run (it reads and checks the config and prints the request). What is
 timed is the start-up: Python, the imports, the config; the target is what a person waits for.
 """
 
@@ -20,6 +21,11 @@ from bench.results import Result
 NAME = "startup"
 TARGET_SECONDS = 2.0
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# README's command lines (`python -m <module>`), each timed answering --help; tests/architecture
+# checks that each answers it without TensorFlow. `bench` itself is left out: it lists the
+# benchmarks, whose modules load TensorFlow.
+COMMAND_LINES = ("pipeline.local_runner", "pipeline.kubeflow_v2_runner", "pipeline.demo_data", "pipeline.schema",
+                 "face_data", "submission", "inspection", "inspection.html_report", "serving")
 
 
 def _commands(scratch_dir):
@@ -32,11 +38,10 @@ def _commands(scratch_dir):
     connection.sqlite.filename_uri = store
     metadata_store.MetadataStore(connection)  # an empty store: the schema, no run
     return {
-        "local_runner --help": (["pipeline.local_runner", "--help"], 0),
-        "inspection --help": (["inspection", "--help"], 0),
+        **{f"{module} --help": ([module, "--help"], 0) for module in COMMAND_LINES},
+        "submission kfp run --dry-run": (["submission", "kfp", "run", "--config", "configs/kubeflow.yaml",
+                                          "--dry-run"], 0),
         "inspection runs (no run yet)": (["inspection", "--config", config, "runs"], 1),
-        "inspection.html_report --help": (["inspection.html_report", "--help"], 0),
-        "serving --help": (["serving", "--help"], 0),
         "compare (no such model)": (["serving", "compare", "a.png", "b.png", "--model",
                                      os.path.join(scratch_dir, "no-model")], 1),
     }

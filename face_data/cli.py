@@ -31,13 +31,13 @@ import sys
 import tempfile
 
 from console import quiet
-from face_data import converters, lfw_pairs
-from face_data.convert import OutputOptions
+from face_data import lfw_pairs
+from face_data.features import IMAGE_FEATURE, LABEL_FEATURE, FaceFeatures
 from face_data.images import MAX_PIXELS
 from face_data.photos import add_align_arguments
-from face_data.records import FaceFeatures, IMAGE_FEATURE, LABEL_FEATURE
-from face_data.splits import split_face_records
-from face_data.synthetic import write_synthetic_faces
+
+# The converters load TensorFlow (to write records), in seconds: `_run` imports them, once the
+# arguments are read, so that --help answers at once.
 
 
 def _positive(text: str) -> int:
@@ -125,6 +125,8 @@ def _run(args) -> dict:
     """{name: summary} of what the command wrote: one entry, or one per split."""
     faces = FaceFeatures(args.image_feature, args.label_feature) if hasattr(args, "image_feature") else FaceFeatures()
     if args.format == "split":
+        from face_data.splits import split_face_records
+
         paths = sorted(glob.glob(os.path.join(glob.escape(args.input_dir), args.pattern)))
         if not paths:
             raise ValueError(f"{args.input_dir}: no file matches {args.pattern!r}")
@@ -135,6 +137,10 @@ def _run(args) -> dict:
 
 
 def _convert(args, faces: FaceFeatures):
+    from face_data import converters
+    from face_data.convert import OutputOptions
+    from face_data.synthetic import write_synthetic_faces
+
     if args.format == "synthetic":
         return write_synthetic_faces(args.output_dir, args.identities, args.images_per_identity, args.image_size,
                                      args.seed, args.shards, args.first_identity, args.workers,

@@ -2,7 +2,7 @@
 
 Every converter writes, and every consumer (ExampleGen, Transform, the evaluation) reads, these
 `tf.train.Example` layouts. Feature names are configurable through `FaceFeatures` and
-`PairFeatures`; the defaults are:
+`PairFeatures` (face_data/features.py); the defaults are:
 
 Face records, one per face image:
 
@@ -39,14 +39,7 @@ from typing import Optional, Union
 import numpy as np
 import tensorflow as tf
 
-IMAGE_FEATURE = "image"
-LABEL_FEATURE = "label"
-IMAGE_A_FEATURE = "image_a"
-IMAGE_B_FEATURE = "image_b"
-IS_SAME_FEATURE = "is_same"
-LABEL_A_FEATURE = "label_a"
-LABEL_B_FEATURE = "label_b"
-FOLD_FEATURE = "fold"
+from face_data.features import FaceFeatures, PairFeatures  # the names, in a module without TensorFlow
 
 Label = Union[int, bytes]
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
@@ -54,26 +47,6 @@ _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 class RecordError(ValueError):
     """A record that does not follow the contract; the message names the file and the record."""
-
-
-@dataclasses.dataclass(frozen=True)
-class FaceFeatures:
-    """Feature names of face records, e.g. `FaceFeatures(image="jpeg", label="person")`."""
-
-    image: str = IMAGE_FEATURE
-    label: str = LABEL_FEATURE
-
-
-@dataclasses.dataclass(frozen=True)
-class PairFeatures:
-    """Feature names of verification-pair records."""
-
-    image_a: str = IMAGE_A_FEATURE
-    image_b: str = IMAGE_B_FEATURE
-    is_same: str = IS_SAME_FEATURE
-    label_a: str = LABEL_A_FEATURE
-    label_b: str = LABEL_B_FEATURE
-    fold: str = FOLD_FEATURE
 
 
 @dataclasses.dataclass(frozen=True)

@@ -22,7 +22,7 @@ from typing import Optional
 from face_data import face_drawing
 from face_data.convert import OutputOptions, write_outcomes
 from face_data.parallel import chunked
-from face_data.records import FaceFeatures
+from face_data.features import FaceFeatures
 from face_data.summary import ConversionSummary
 
 IMAGES_PER_TASK = 200

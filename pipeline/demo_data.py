@@ -11,9 +11,10 @@ import shutil
 
 from configs import ConfigError, PipelineConfig, load_config
 from configs.base import is_remote
-from face_data.records import FaceFeatures
-from face_data.synthetic import write_synthetic_faces
-from pipeline import inputs
+from console import quiet
+
+# TensorFlow loads in seconds (to write records, and in `inputs`): the functions that need it import
+# those modules, so that --help answers at once.
 
 
 def prepare(config: PipelineConfig) -> None:
@@ -22,6 +23,10 @@ def prepare(config: PipelineConfig) -> None:
     It is written beside the target and renamed into place when complete, so an interrupted
     generation is redone on the next run instead of leaving a partial dataset that looks whole.
     """
+    from face_data.features import FaceFeatures
+    from face_data.synthetic import write_synthetic_faces
+    from pipeline import inputs
+
     data = config.data
     if is_remote(data.input_base) or data.input_base.exists():
         return
@@ -40,9 +45,13 @@ def prepare(config: PipelineConfig) -> None:
 
 
 def main(argv=None):
+    quiet.start()  # before TensorFlow loads: its start-up lines are hidden unless --verbose
     parser = argparse.ArgumentParser(prog="python -m pipeline.demo_data", description=__doc__.splitlines()[0])
     parser.add_argument("--config", default="configs/local.yaml", help="pipeline config (YAML)")
+    quiet.add_flag(parser)
     args = parser.parse_args(argv)
+    from pipeline import inputs
+
     try:
         config = load_config(args.config)
         prepare(config)

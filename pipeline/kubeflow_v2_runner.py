@@ -14,16 +14,18 @@ quiet.start()
 import argparse
 from pathlib import Path
 
-from tfx import v1 as tfx
-
 from configs import ConfigError, PipelineConfig, load_config
-from pipeline import pipeline
 
 
 def compile_pipeline(config: PipelineConfig) -> Path:
     """Writes the pipeline spec (YAML) of `config` to `kubeflow.pipeline_file` and returns that path."""
     if config.kubeflow is None:
         raise ConfigError("kubeflow: expected a `kubeflow` section in the config (see configs/kubeflow.yaml), got none")
+    # Here, not at the top: TFX loads in seconds, and --help should answer at once.
+    from tfx import v1 as tfx
+
+    from pipeline import pipeline
+
     path = config.kubeflow.pipeline_file
     runner = tfx.orchestration.experimental.KubeflowV2DagRunner(
         config=tfx.orchestration.experimental.KubeflowV2DagRunnerConfig(

@@ -13,11 +13,11 @@ import os
 import tempfile
 from pathlib import Path
 
-from tfx.components.schema_gen import executor as schema_gen_executor
-from tfx.types import standard_artifacts, standard_component_specs
-
 from configs import ConfigError, load_config
+from console import quiet
 from inspection import metadata
+
+# TFX loads in seconds: the functions that need it import it, so that --help answers at once.
 
 STATISTICS_GEN = "StatisticsGen"  # the pipeline's node id (pipeline/pipeline.py)
 HEADER = (
@@ -29,6 +29,8 @@ HEADER = (
 
 def _statistics(store, run):
     """The run's StatisticsGen output as a TFX artifact (its URI and split names)."""
+    from tfx.types import standard_artifacts
+
     execution = metadata.run_executions(store, run).get(STATISTICS_GEN)
     # Transform writes statistics too (of its input and output): only StatisticsGen's are the records'.
     found = metadata.written_artifacts(store, [execution]).get("ExampleStatistics") if execution else None
@@ -46,6 +48,9 @@ def infer_schema_file(config, output: Path, run_name=None) -> str:
 
     Returns the run's name. The file is written beside `output` and renamed over it when complete.
     """
+    from tfx.components.schema_gen import executor as schema_gen_executor
+    from tfx.types import standard_artifacts, standard_component_specs
+
     store = metadata.open_store(config)
     run = metadata.find_run(store, config.pipeline_name, run_name)
     schema = standard_artifacts.Schema()
@@ -65,10 +70,12 @@ def infer_schema_file(config, output: Path, run_name=None) -> str:
 
 
 def main(argv=None):
+    quiet.start()  # before TensorFlow loads: its start-up lines are hidden unless --verbose
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", required=True, help="the pipeline config (YAML) whose runs to read")
     parser.add_argument("--run", help="the run whose statistics to infer from (default: the newest)")
     parser.add_argument("--output", type=Path, help="the schema file to write (default: data.schema_file)")
+    quiet.add_flag(parser)
     args = parser.parse_args(argv)
     try:
         config = load_config(args.config)

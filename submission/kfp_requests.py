@@ -8,8 +8,6 @@ import dataclasses
 import datetime
 from typing import Any, Dict
 
-import kfp
-
 from configs import PipelineConfig
 
 # The response field holding the id of what each method created.
@@ -27,6 +25,8 @@ class KfpRequest:
 
     def send(self) -> str:
         """Makes the calls; returns what was created, e.g. "run_id: 1b2c...". """
+        import kfp  # half a second to import, needed only to send
+
         client = kfp.Client(**self.client)
         experiment = client.create_experiment(**self.experiment)  # gets it when it exists
         created = getattr(client, self.method)(experiment_id=experiment.experiment_id, **self.arguments)

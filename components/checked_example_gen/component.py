@@ -20,7 +20,7 @@ from tfx.proto import example_gen_pb2
 
 from components.checked_example_gen import executor
 from face_data.images import MAX_PIXELS
-from face_data.records import IMAGE_FEATURE, LABEL_FEATURE
+from face_data.features import IMAGE_FEATURE, LABEL_FEATURE
 
 
 class CheckedImportExampleGen(ImportExampleGen):

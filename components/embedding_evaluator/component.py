@@ -31,7 +31,7 @@ from tfx.utils import json_utils
 
 from components.embedding_evaluator import executor
 from components.embedding_evaluator.blessing import BlessingPolicy
-from face_data import records
+from face_data import features
 
 
 class EmbeddingEvaluatorSpec(types.ComponentSpec):
@@ -77,8 +77,8 @@ class EmbeddingEvaluator(base_beam_component.BaseBeamComponent):
         operating_point_far: Optional[float] = None,
         operating_point_pairs: str = "eval",
         split: str = "eval",
-        image_feature: str = records.IMAGE_FEATURE,
-        label_feature: str = records.LABEL_FEATURE,
+        image_feature: str = features.IMAGE_FEATURE,
+        label_feature: str = features.LABEL_FEATURE,
         max_positive_pairs: int = 3000,
         seed: int = 0,
     ):

@@ -10,6 +10,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+from bench.startup import COMMAND_LINES
+
 REPO = Path(__file__).resolve().parents[2]
 PACKAGES = ("arcface_module", "tfx_module", "components", "face_data", "serving", "pipeline", "inspection",
             "submission", "configs", "console", "bench", "verification")
@@ -60,6 +62,29 @@ def test_the_names_and_configs_load_no_tensorflow():
         print(config.trainer.backbone in catalog.BACKBONES, signatures.SERVING_SIGNATURE)
     """)
     assert out.split() == ["True", "serving_default"]
+
+
+def test_the_command_lines_answer_help_and_a_dry_run_without_tensorflow():
+    # What loads in seconds: a command must read its arguments before it imports any of these.
+    out = _run_without({"tensorflow", "keras", "jax", "tfx", "apache_beam", "tensorflow_transform", "tfx_bsl",
+                        "tensorflow_data_validation"}, f"""
+        import contextlib, io, runpy, sys
+
+        def run(module, *arguments):
+            sys.argv = [module, *arguments]
+            with contextlib.redirect_stdout(io.StringIO()) as shown:
+                try:
+                    runpy.run_module(module, run_name="__main__", alter_sys=True)
+                except SystemExit as exit:
+                    assert exit.code in (0, None), (module, exit.code)
+            return shown.getvalue()
+
+        for module in {COMMAND_LINES!r}:
+            print(module, run(module, "--help").startswith("usage:"))
+        request = run("submission", "vertex", "schedule", "--config", "configs/kubeflow.yaml", "--dry-run")
+        print("dry run", '"cron": ' in request)
+    """)
+    assert out.splitlines() == [f"{module} True" for module in COMMAND_LINES] + ["dry run True"]
 
 
 def _imported_packages(path: Path) -> set:

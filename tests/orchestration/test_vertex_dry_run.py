@@ -1,5 +1,5 @@
-"""`python -m submission vertex run|schedule --dry-run`: the PipelineJob / PipelineJobSchedule calls printed
-for a compiled spec, with the config's project, region, remote pipeline root and cron."""
+"""`python -m submission vertex run|schedule --dry-run`: the PipelineJob / PipelineJobSchedule calls printed,
+with the config's project, region, remote pipeline root and cron; nothing compiled or written."""
 
 import json
 
@@ -7,6 +7,7 @@ import pytest
 import yaml
 
 from configs import load_config
+from pipeline import kubeflow_v2_runner
 from submission import cli as submit
 
 VERTEX = {"project": "arcface-prod", "region": "us-central1", "service_account": "runner@arcface-prod.iam.gserviceaccount.com"}
@@ -14,7 +15,9 @@ VERTEX = {"project": "arcface-prod", "region": "us-central1", "service_account":
 
 def _dry_run(capsys, action, config_path) -> dict:
     submit.main(["vertex", action, "--config", str(config_path), "--dry-run"])
-    return json.loads(capsys.readouterr().out)
+    shown = capsys.readouterr()
+    assert "is compiled when it is sent (or by python -m pipeline.kubeflow_v2_runner)" in shown.err
+    return json.loads(shown.out)
 
 
 def test_vertex_run_and_schedule_requests(kubeflow_config, capsys):
@@ -39,7 +42,9 @@ def test_vertex_run_and_schedule_requests(kubeflow_config, capsys):
             "service_account": VERTEX["service_account"],
         },
     }
-    # The template named is the spec just compiled from this config.
+    # A dry run compiles nothing; the template it names is where the compiler writes this config's spec.
+    assert not config.kubeflow.pipeline_file.exists()
+    assert kubeflow_v2_runner.compile_pipeline(config) == config.kubeflow.pipeline_file
     spec = yaml.safe_load(config.kubeflow.pipeline_file.read_text())
     assert spec["pipelineInfo"]["name"] == config.pipeline_name
     assert spec["deploymentSpec"]["executors"]["Trainer_executor"]["container"]["image"] == config.kubeflow.image
