@@ -1,12 +1,16 @@
-"""A quiet start for the command lines: TensorFlow's start-up lines are dropped unless asked for.
+"""A quiet start for the command lines: the frameworks' start-up lines and warnings are dropped unless asked for.
 
 Importing TensorFlow 2.21 prints 5-9 lines on stderr (oneDNN, CUDA stubs, `cpu_feature_guard`,
 `failed call to cuInit`) from C++ before its log level applies, so `TF_CPP_MIN_LOG_LEVEL` alone
 cannot hide them. `start()` sets that variable (for TF's later INFO and WARNING lines, here and in
 subprocesses) and arranges that the first `import tensorflow`, by whichever module, runs with
 stderr captured at the file-descriptor level; the known start-up lines are dropped and anything
-else captured is written out as it came. With `--verbose` on the command line (or
-`ARCFACE_VERBOSE=1`) nothing is hidden.
+else captured is written out as it came. It also sets the Python loggers of the frameworks (absl's,
+through which TFX logs, and TensorFlow's deprecation notices) to errors only: their warnings are
+about the frameworks' own insides (ZetaSQL fallbacks, deprecated arguments), nothing a user can
+act on. LiteRT's C code announces its XNNPACK delegate on stderr, with no option to stop it:
+`hidden_noise()` drops that line around the call that prints it. With `--verbose` on the command
+line (or `ARCFACE_VERBOSE=1`) nothing is hidden.
 
 Usage, first in an entry module, before anything that imports TensorFlow:
 
@@ -19,6 +23,7 @@ import argparse
 import contextlib
 import importlib.abc
 import importlib.util
+import logging
 import os
 import re
 import sys
@@ -31,15 +36,19 @@ import tempfile
 TENSORFLOW_ENVIRONMENT = {"TF_ENABLE_ONEDNN_OPTS": "1"}
 
 VERBOSE_FLAG = "--verbose"
-VERBOSE_HELP = "show TensorFlow's start-up lines and C++ log (hidden by default)"
+VERBOSE_HELP = "show the frameworks' start-up lines, warnings and C++ log (hidden by default)"
 # C++ INFO/WARNING lines (absl format: "I0000 00:00:1796.123 1584 port.cc:153] ..."), absl's
-# banner, cpu_feature_guard's second line, and the "no GPU here" errors of a machine without one.
+# banner, cpu_feature_guard's second line, the "no GPU here" errors of a machine without one, and
+# LiteRT's line at its first tensor allocation.
 NOISE = re.compile(
     r"^[IW]\d{4} \d\d:\d\d:\d+\.\d+ +\d+ \S+:\d+\] "
     r"|^WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR$"
     r"|^To enable the following instructions: .*rebuild TensorFlow with the appropriate compiler flags\.$"
     r"|^E\d{4} \d\d:\d\d:\d+\.\d+ +\d+ \S+:\d+\] .*(cuInit|Unable to register cu\w+ factory)"
+    r"|^INFO: Created TensorFlow Lite XNNPACK delegate for CPU\.$"
 )
+# The level of the frameworks' Python loggers by default; `--verbose` leaves them at WARNING.
+QUIET_LOG_LEVEL = "error"
 
 
 def verbose() -> bool:
@@ -47,21 +56,47 @@ def verbose() -> bool:
 
 
 def start() -> None:
-    """Hides TensorFlow's start-up lines for this process, unless --verbose; does nothing twice.
+    """Hides the frameworks' start-up lines and warnings for this process, unless --verbose; safe to call twice.
 
     Also sets `TENSORFLOW_ENVIRONMENT`'s variables where not set already, --verbose or not.
     """
     for name, value in TENSORFLOW_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
-    if verbose() or "tensorflow" in sys.modules or any(isinstance(f, _QuietImport) for f in sys.meta_path):
+    if verbose():
+        return
+    set_framework_log_level(QUIET_LOG_LEVEL)
+    if "tensorflow" in sys.modules or any(isinstance(f, _QuietImport) for f in sys.meta_path):
         return
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # later INFO and WARNING lines of TF's C++
     sys.meta_path.insert(0, _QuietImport())
 
 
+def set_framework_log_level(level: str) -> None:
+    """Sets the level ("debug", "info", "warning", "error") of absl's logger (TFX's) and TensorFlow's."""
+    from absl import logging as absl_logging  # absl, not TensorFlow: a few milliseconds
+
+    absl_logging.set_verbosity(level)
+    logging.getLogger("tensorflow").setLevel(level.upper())
+
+
 def drop_noise(text: str) -> str:
-    """`text` without the lines of TensorFlow's start-up."""
+    """`text` without the known start-up lines (TensorFlow's, LiteRT's)."""
     return "".join(line for line in text.splitlines(keepends=True) if not NOISE.match(line))
+
+
+@contextlib.contextmanager
+def hidden_noise():
+    """While inside, start-up lines written to stderr by C or C++ code are dropped, unless --verbose.
+
+    Example:
+        >>> with quiet.hidden_noise():
+        ...     interpreter.allocate_tensors()  # LiteRT: "INFO: Created TensorFlow Lite XNNPACK delegate for CPU."
+    """
+    if verbose():
+        yield
+        return
+    with _filtered_stderr():
+        yield
 
 
 @contextlib.contextmanager

@@ -20,8 +20,6 @@ import logging
 import os
 from pathlib import Path
 
-from absl import logging as absl_logging
-
 from components.checked_example_gen.errors import InputCheckFailed
 from components.checked_example_gen.errors import message as input_check_message
 from configs import ConfigError, PipelineConfig, load_config
@@ -125,13 +123,15 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", default="configs/local.yaml", help="pipeline config (YAML)")
     parser.add_argument("--orchestrator", choices=ORCHESTRATORS, default="beam")
-    parser.add_argument("--log-level", choices=["debug", "info", "warning", "error"], default="warning",
-                        help="of TFX and Beam; info shows each component's progress")
+    parser.add_argument("--log-level", choices=["debug", "info", "warning", "error"],
+                        help="of TFX, TensorFlow and Beam (default: error, warning with --verbose); "
+                             "info shows each component's progress")
     quiet.add_flag(parser)
     args = parser.parse_args(argv)
-    # TFX logs through absl, Beam through the standard library's root logger.
-    absl_logging.set_verbosity(args.log_level)
-    logging.getLogger().setLevel(args.log_level.upper())
+    if args.log_level:  # else quiet.start()'s level
+        # TFX logs through absl, Beam through the standard library's root logger.
+        quiet.set_framework_log_level(args.log_level)
+        logging.getLogger().setLevel(args.log_level.upper())
     from pipeline import inputs, report
 
     try:

@@ -16,6 +16,7 @@ from typing import Sequence
 
 import numpy as np
 
+from console import quiet
 from face_data.images import check_image
 from serving import preprocessing
 from serving.formats import FORMATS
@@ -74,7 +75,8 @@ class TFLiteEmbedder(_PixelsEmbedder):
     def embed_pixels(self, pixels: np.ndarray) -> np.ndarray:
         if self._batch != len(pixels):
             self._interpreter.resize_tensor_input(self._input["index"], list(pixels.shape))
-            self._interpreter.allocate_tensors()
+            with quiet.hidden_noise():  # the first allocation prints "INFO: Created ... XNNPACK delegate"
+                self._interpreter.allocate_tensors()
             self._batch = len(pixels)
         self._interpreter.set_tensor(self._input["index"], pixels)
         self._interpreter.invoke()

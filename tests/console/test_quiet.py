@@ -1,4 +1,7 @@
-"""A quiet start: no TensorFlow start-up lines on a command's stderr at the default level; --verbose shows them."""
+"""A quiet start: no framework start-up lines or warnings on a command's stderr at the default level; --verbose shows them.
+
+The runner's output is checked in tests/pipeline/test_end_to_end.py (the session's tiny run).
+"""
 
 import os
 import subprocess
@@ -16,6 +19,7 @@ I0000 00:00:1796540958.508639    2374 cudart_stub.cc:31] Could not find cuda dri
 I0000 00:00:1796540958.574795    2374 cpu_feature_guard.cc:227] This TensorFlow binary is optimized to use available CPU instructions in performance-critical operations.
 To enable the following instructions: AVX2 AVX512F AVX512_VNNI FMA, in other operations, rebuild TensorFlow with the appropriate compiler flags.
 E0000 00:00:1796540966.233228    2374 cuda_platform.cc:52] failed call to cuInit: INTERNAL: CUDA error: Failed call to cuInit: UNKNOWN ERROR (303)
+INFO: Created TensorFlow Lite XNNPACK delegate for CPU.
 """
 KEPT = """\
 /opt/venv/lib/python3.13/site-packages/x.py:3: UserWarning: something a user should see
@@ -49,3 +53,40 @@ def test_a_command_that_loads_tensorflow_prints_only_its_own_lines(tmp_path):
     progress = [line for line in loud_run.stderr.splitlines() if line.startswith("faces: ")]
     assert len(progress) == 1 and len(loud_run.stderr.splitlines()) > 1  # TensorFlow's lines shown
     assert quiet.drop_noise(loud_run.stderr).splitlines() == progress
+
+
+def test_framework_warnings_are_hidden_unless_verbose():
+    # TFX warns through absl (e.g. "Fallback to non-ZetaSQL contexts execution query"), TensorFlow's
+    # deprecation notices through its "tensorflow" logger; the project's own warnings stay.
+    program = ("import logging\n"
+               "from console import quiet\n"
+               "quiet.start()\n"
+               "from absl import logging as absl_logging\n"
+               "absl_logging.warning('from absl')\n"
+               "logging.getLogger('tensorflow').warning('from tensorflow')\n"
+               "logging.getLogger('components.versioned_pusher.versions').warning('from the project')\n")
+    def messages(run):  # "WARNING:<logger>:<message>" -> message
+        assert run.returncode == 0, run.stderr
+        return [line.rsplit(":", 1)[-1] for line in run.stderr.splitlines()]
+
+    assert messages(_run(["-c", program])) == ["from the project"]
+    assert messages(_run(["-c", program], ARCFACE_VERBOSE="1")) == ["from absl", "from tensorflow", "from the project"]
+
+
+def test_litert_announces_no_delegate_unless_verbose(tmp_path):
+    # LiteRT prints "INFO: Created TensorFlow Lite XNNPACK delegate for CPU." from C at the first
+    # allocation, whoever embeds (serving, the Pusher's check of the .tflite files).
+    import tensorflow as tf
+
+    double = tf.function(lambda x: 2.0 * x, input_signature=[tf.TensorSpec([None, 4], tf.float32)])
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([double.get_concrete_function()], double)
+    model = tmp_path / "model.tflite"
+    model.write_bytes(converter.convert())
+    program = ("import numpy as np\n"
+               "from serving.runtimes import TFLiteEmbedder\n"
+               f"embedder = TFLiteEmbedder({str(model)!r}, spec={{}})\n"
+               "print(embedder.embed_pixels(np.ones((2, 4), np.float32)).sum())\n")
+    quiet_run = _run(["-c", program])
+    assert (quiet_run.returncode, quiet_run.stdout, quiet_run.stderr) == (0, "16.0\n", "")
+    loud_run = _run(["-c", program], ARCFACE_VERBOSE="1")
+    assert loud_run.stderr.splitlines() == ["INFO: Created TensorFlow Lite XNNPACK delegate for CPU."]
