@@ -1,0 +1,147 @@
+"""Every model scored on the same pairs: drawn from the eval faces, and each named pairs set.
+
+The EmbeddingEvaluator's arithmetic after Beam has embedded (executor.py): pairs, metrics
+(model_metrics.py), the operating point to ship, on NumPy arrays of embeddings.
+
+Example:
+    >>> evaluation = evaluate(faces, {}, [CANDIDATE], max_positive_pairs=3000, seed=0,
+    ...                       eval_source="eval split", set_sources={}, point={"far": 1e-3})
+    >>> sorted(evaluation.pairs), sorted(evaluation.results[CANDIDATE])[:2]
+    (['eval'], ['auc', 'best_threshold'])
+"""
+
+import dataclasses
+from typing import Dict, List, Optional
+
+import numpy as np
+
+from components.embedding_evaluator import catalog, embedding, model_metrics
+from verification import metrics, operating_point
+
+CANDIDATE, BASELINE = "candidate", "baseline"
+
+
+@dataclasses.dataclass(frozen=True)
+class ScoredPairs:
+    """One set of pairs scored by every model, and where each pair's two images are recorded.
+
+    `record_keys` [N, 2] are the `embedding.record_key`s of the records holding image a and image
+    b: two face records for pairs drawn from the eval split, one pair record twice for a pairs set.
+    """
+
+    scores: Dict[str, np.ndarray]  # model name -> [N] cosine similarities
+    is_same: np.ndarray
+    record_keys: np.ndarray
+    folds: Optional[np.ndarray] = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Evaluation:
+    """Every model's metrics on the same pairs, and what the figures and failure cases need."""
+
+    results: Dict[str, dict]  # model name -> model_metrics dict, with pair_sets and operating_point
+    context: dict  # sizes and sources of the pairs, shared by all models; each set's under "pair_sets"
+    pairs: Dict[str, ScoredPairs]  # "eval" and each named set
+    eval_embeddings: np.ndarray
+    eval_labels: np.ndarray
+
+    @property
+    def candidate_scores(self) -> np.ndarray:
+        return self.pairs[catalog.EVAL_PAIRS].scores[CANDIDATE]
+
+    @property
+    def is_same(self) -> np.ndarray:
+        return self.pairs[catalog.EVAL_PAIRS].is_same
+
+
+def _eval_pairs(faces: Dict[str, np.ndarray], model_names: List[str], max_positive_pairs: int, seed: int,
+                source: str) -> ScoredPairs:
+    labels = faces[embedding.LABEL_FEATURE]
+    try:
+        index_a, index_b, is_same = metrics.make_pairs(labels, max_positive_pairs=max_positive_pairs, seed=seed)
+    except ValueError as error:
+        # Too few people to verify anyone (one identity, or one image each): no model can be
+        # judged, so none is blessed; say which data and what would fix it.
+        identities = len(np.unique(labels))
+        raise ValueError(
+            f"{source} cannot score a model, so none is blessed or pushed: it holds {len(labels)} images "
+            f"of {identities} identit{'y' if identities == 1 else 'ies'} ({error}). Give the eval split more "
+            "people: more identities in the data, or a larger data.eval_buckets"
+        ) from error
+    scores = {}
+    for name in model_names:
+        face_embeddings = faces[embedding.embedding_feature(name)]
+        scores[name] = metrics.cosine_similarities(face_embeddings[index_a], face_embeddings[index_b])
+    keys = faces[embedding.KEY_FEATURE]
+    return ScoredPairs(scores, is_same, np.stack([keys[index_a], keys[index_b]], axis=1))
+
+
+def _set_pairs(columns: Dict[str, np.ndarray], model_names: List[str]) -> ScoredPairs:
+    scores = {name: metrics.cosine_similarities(columns[embedding.embedding_feature(name, "a")],
+                                                columns[embedding.embedding_feature(name, "b")])
+              for name in model_names}
+    keys = columns[embedding.KEY_FEATURE]
+    return ScoredPairs(scores, columns[embedding.IS_SAME_FEATURE].astype(bool), np.stack([keys, keys], axis=1),
+                       columns.get(embedding.FOLD_FEATURE))
+
+
+def _context(pairs: ScoredPairs, source: str) -> dict:
+    return {
+        "pairs_source": source,
+        "num_pairs": int(len(pairs.is_same)),
+        "num_positive_pairs": int(pairs.is_same.sum()),
+        "num_negative_pairs": int((~pairs.is_same).sum()),
+        "folds": (f"{len(np.unique(pairs.folds))} from the pairs file" if pairs.folds is not None
+                  else "10 dealt at random"),
+    }
+
+
+def _operating_point(pairs: ScoredPairs, name: str, far: Optional[float], where: str) -> dict:
+    """The model's operating point on `pairs`, or {"refused": why} when they cannot resolve `far`."""
+    try:
+        return {**operating_point.choose(pairs.scores[name], pairs.is_same, far).as_dict(), "pairs": where}
+    except operating_point.UnresolvableFar as error:
+        return {"refused": f"{where}: {error}", "target_far": far, "pairs": where}
+
+
+def evaluate(faces: Dict[str, np.ndarray], set_columns: Dict[str, Dict[str, np.ndarray]], model_names: List[str],
+             max_positive_pairs: int, seed: int, eval_source: str, set_sources: Dict[str, str],
+             point: dict) -> Evaluation:
+    """Scores each model on the same pairs: pairs drawn from the eval faces, and every named pairs set.
+
+    `point` is {"far": target FAR or None for the best accuracy, "pairs": the set it is chosen on
+    ("eval" by default)}.
+    """
+    pairs = {catalog.EVAL_PAIRS: _eval_pairs(faces, model_names, max_positive_pairs, seed, eval_source)}
+    pairs.update({name: _set_pairs(columns, model_names) for name, columns in set_columns.items()})
+    where = point.get("pairs") or catalog.EVAL_PAIRS
+    if where not in pairs:
+        raise ValueError(f"operating_point.pairs: expected '{catalog.EVAL_PAIRS}' or a configured pairs set "
+                         f"({sorted(set_columns)}), got {where!r}")
+    labels = faces[embedding.LABEL_FEATURE]
+    results = {}
+    for name in model_names:
+        eval_pairs = pairs[catalog.EVAL_PAIRS]
+        results[name] = {
+            **model_metrics.verification_metrics(eval_pairs.scores[name], eval_pairs.is_same, seed),
+            **model_metrics.identification_metrics(faces[embedding.embedding_feature(name)], labels, seed),
+            catalog.OPERATING_POINT: _operating_point(pairs[where], name, point.get("far"), where),
+            catalog.PAIR_SETS: {
+                set_name: model_metrics.verification_metrics(pairs[set_name].scores[name], pairs[set_name].is_same,
+                                                             seed, pairs[set_name].folds)
+                for set_name in set_columns
+            },
+        }
+    context = {
+        **_context(pairs[catalog.EVAL_PAIRS], eval_source),
+        "num_images": int(len(labels)),
+        "num_identities": int(len(np.unique(labels))),
+        catalog.PAIR_SETS: {name: _context(pairs[name], source) for name, source in set_sources.items()},
+    }
+    return Evaluation(results, context, pairs, faces[embedding.embedding_feature(CANDIDATE)], labels)
+
+
+def shipped_threshold(candidate: dict) -> float:
+    """The operating point's threshold; the most accurate one when the FAR asked for was refused."""
+    point = candidate[catalog.OPERATING_POINT]
+    return point["threshold"] if "threshold" in point else candidate["best_threshold"]
