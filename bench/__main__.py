@@ -48,7 +48,7 @@ def main(argv=None):
         for name in names:
             print(f"bench: {name} ...", file=sys.stderr, flush=True)
             run = machine.starting()
-            result = registry.BENCHMARKS[name].run(chosen[name], context)
+            result = registry.benchmark(name).run(chosen[name], context)
             result.run = {**run, "load_end": machine.load_average()}
             context.results[name] = result
             print(f"bench: {name}: {result.verdict} ({result.seconds:.0f} s)", file=sys.stderr, flush=True)

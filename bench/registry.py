@@ -1,17 +1,33 @@
 """The benchmarks in the order they run, and what a benchmark is given when it runs."""
 
 import dataclasses
+import importlib
 from typing import Dict
 
-from bench import (end_to_end, evaluation, face_alignment, input_pipeline, margin_head, peers, scale,
-                   serving, startup, trainer, transform)
 from bench.results import Result
 
-# Each module has NAME and run(settings, context) -> Result; REQUIRES names earlier benchmarks
-# whose results it reads. serving and face_alignment come after end_to_end to use the model it pushed.
-MODULES = (trainer, peers, input_pipeline, transform, evaluation, margin_head, end_to_end, serving, startup,
-           face_alignment, scale)
-BENCHMARKS = {module.NAME: module for module in MODULES}
+# Name -> its module under bench/, which has NAME (the same name) and run(settings, context) ->
+# Result; REQUIRES names earlier benchmarks whose results it reads. serving and face_alignment
+# come after end_to_end to use the model it pushed. A module is imported when its benchmark runs
+# (most load TensorFlow), so that `python -m bench --help` lists the names at once.
+BENCHMARKS = {
+    "trainer": "trainer",
+    "trainer_peers": "peers",
+    "input_pipeline": "input_pipeline",
+    "transform": "transform",
+    "evaluation": "evaluation",
+    "margin_head": "margin_head",
+    "end_to_end": "end_to_end",
+    "serving": "serving",
+    "startup": "startup",
+    "face_alignment": "face_alignment",
+    "scale": "scale",
+}
+
+
+def benchmark(name: str):
+    """The module of benchmark `name` (a key of BENCHMARKS), imported now."""
+    return importlib.import_module(f"bench.{BENCHMARKS[name]}")
 
 
 @dataclasses.dataclass
@@ -26,5 +42,5 @@ def with_requirements(names, available=()):
     """`names` and every benchmark they require that is not `available` already, in run order."""
     wanted = set(names)
     for name in names:
-        wanted.update(set(getattr(BENCHMARKS[name], "REQUIRES", ())) - set(available))
+        wanted.update(set(getattr(benchmark(name), "REQUIRES", ())) - set(available))
     return [name for name in BENCHMARKS if name in wanted]

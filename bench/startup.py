@@ -22,10 +22,9 @@ NAME = "startup"
 TARGET_SECONDS = 2.0
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # README's command lines (`python -m <module>`), each timed answering --help; tests/architecture
-# checks that each answers it without TensorFlow. `bench` itself is left out: it lists the
-# benchmarks, whose modules load TensorFlow.
+# checks that each answers it without TensorFlow.
 COMMAND_LINES = ("pipeline.local_runner", "pipeline.kubeflow_v2_runner", "pipeline.demo_data", "pipeline.schema",
-                 "face_data", "submission", "inspection", "inspection.html_report", "serving")
+                 "face_data", "submission", "inspection", "inspection.html_report", "serving", "bench")
 
 
 def _commands(scratch_dir):

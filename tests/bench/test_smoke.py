@@ -54,6 +54,12 @@ def smoke_output(tmp_path_factory):
     return output_dir
 
 
+def test_each_benchmark_is_named_as_its_module_names_it():
+    # The registry names the modules without importing them (for a quick --help): the names must agree.
+    assert {name: registry.benchmark(name).NAME for name in registry.BENCHMARKS} == {
+        name: name for name in registry.BENCHMARKS}
+
+
 def test_every_benchmark_reports_a_complete_table(smoke_output):
     document = json.loads((smoke_output / "results.json").read_text())
     assert document["mode"] == "smoke"
