@@ -2,6 +2,14 @@
 face pasted into a larger background, moved, scaled, turned in the plane, and the photo stored,
 if asked, sideways or mirrored with an EXIF orientation tag.
 
+A face crop such as ORL's (92x112) is tighter than the 112x112 ArcFace crop: aligned, 99% of the
+ORL images reach beyond their frame, by up to a third of its width. In a real photo what lies
+there is the person's own surroundings, the same in every photo of one scene; a bare pasted crop
+would instead put strips of whatever background it landed on into the aligned face, different in
+each photo. So the face keeps its surroundings: its frame is extended by its own edge pixels (for
+ORL, the plain wall behind the sitter) by `SURROUNDINGS` of its longer side, which fade into the
+backdrop over their outer quarter.
+
 Every photo knows where its face went (`Pasting.matrix`: face pixel -> displayed photo pixel, pixel
 centres at whole numbers), so a test can carry the face's own landmarks into the photo and check
 an alignment against them. This module imports no TensorFlow.
@@ -15,13 +23,18 @@ Example:
 
 import dataclasses
 import io
+from typing import Tuple
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageFilter
 
 SCALES = (0.5, 2.0)
 MAX_ANGLE = 25.0  # degrees, either way
 BACKGROUND_FACTOR = (3.0, 4.0)  # background side / pasted face side
+# The face's surroundings on each side, as a fraction of its longer side: the ArcFace crop of an ORL
+# face reaches at most 0.36 of the width (33 px) beyond its frame, inside the opaque 0.375 (42 px).
+SURROUNDINGS = 0.5
+_FADING = 0.25  # the outer part of the surroundings that fades into the backdrop
 ORIENTATION_TAG = 0x0112
 # The transposition that stores displayed pixels so that EXIF orientation N shows them again:
 # the inverse of what Pillow's ImageOps.exif_transpose applies for N.
@@ -68,6 +81,27 @@ def _inverse_for_pillow(matrix: np.ndarray) -> tuple:
     return tuple((shift @ np.linalg.inv(matrix) @ np.linalg.inv(shift))[:2].ravel())
 
 
+def with_surroundings(face: Image.Image) -> Tuple[Image.Image, Image.Image, int]:
+    """`face` (as RGB) extended on every side by its own edge pixels, the mask that fades the
+    extension's outer part into a backdrop, and the extension's width in pixels."""
+    margin = round(SURROUNDINGS * max(face.size))
+    pixels = np.pad(np.asarray(face.convert("RGB")), ((margin, margin), (margin, margin), (0, 0)), mode="edge")
+
+    def outside(count):  # per row or column of the extension: pixels beyond the face's frame
+        steps = np.arange(count + 2 * margin) - margin
+        return np.maximum(np.maximum(-steps, steps - (count - 1)), 0)
+
+    distance = np.hypot(*np.meshgrid(outside(face.width), outside(face.height)))[..., None]
+    # Edge pixels drawn outwards make streaks; blurred more with the distance from the frame, they
+    # read as an out-of-focus wall.
+    blurred = np.asarray(Image.fromarray(pixels, "RGB").filter(ImageFilter.GaussianBlur(margin / 8)))
+    blur = np.clip(distance / (_FADING * margin), 0.0, 1.0)
+    extended = Image.fromarray(np.round(pixels * (1 - blur) + blurred * blur).astype(np.uint8), "RGB")
+    opacity = np.clip((margin - distance[..., 0]) / (_FADING * margin), 0.0, 1.0)
+    mask = Image.fromarray(np.round(255 * opacity).astype(np.uint8), "L")
+    return extended, mask, margin
+
+
 def paste_face(face: Image.Image, rng: np.random.Generator, scale=None, angle=None,
                photo_size=None, centre=None) -> Pasting:
     """Pastes `face` into a new background at a random position, scale (0.5-2x) and angle (+/-25 deg)."""
@@ -77,14 +111,15 @@ def paste_face(face: Image.Image, rng: np.random.Generator, scale=None, angle=No
     if photo_size is None:
         photo_size = tuple(int(side * rng.uniform(*BACKGROUND_FACTOR)) for _ in range(2))
     photo = background(*photo_size, rng)
-    if centre is None:  # anywhere the rotated face stays inside the photo
-        margin = side * 0.75
-        centre = (rng.uniform(margin, photo_size[0] - margin), rng.uniform(margin, photo_size[1] - margin))
+    if centre is None:  # anywhere the face and its surroundings, however turned, stay inside the photo
+        reach = scale * (np.hypot(*face.size) / 2 + SURROUNDINGS * max(face.size))
+        centre = (rng.uniform(reach, photo_size[0] - reach), rng.uniform(reach, photo_size[1] - reach))
     return paste_into(photo, face, scale, angle, centre)
 
 
 def paste_into(photo: Image.Image, face: Image.Image, scale: float, angle: float, centre) -> Pasting:
-    """Pastes `face` scaled by `scale`, rotated by `angle` degrees (counter-clockwise), centred at `centre`."""
+    """Pastes `face` and its surroundings scaled by `scale`, rotated by `angle` degrees
+    (counter-clockwise), the face centred at `centre`."""
     radians = np.deg2rad(angle)
     # y points down in images: a counter-clockwise turn as displayed is [[c, s], [-s, c]].
     rotation = scale * np.array([[np.cos(radians), np.sin(radians)], [-np.sin(radians), np.cos(radians)]])
@@ -92,10 +127,11 @@ def paste_into(photo: Image.Image, face: Image.Image, scale: float, angle: float
     matrix = np.eye(3)
     matrix[:2, :2] = rotation
     matrix[:2, 2] = np.asarray(centre) - rotation @ face_centre
-    data = _inverse_for_pillow(matrix)
-    moved = face.convert("RGB").transform(photo.size, Image.Transform.AFFINE, data, Image.Resampling.BICUBIC)
-    mask = Image.new("L", face.size, 255).transform(photo.size, Image.Transform.AFFINE, data,
-                                                    Image.Resampling.BILINEAR)
+    extended, opacity, margin = with_surroundings(face)
+    # The extension's pixel (x, y) is the face's (x - margin, y - margin).
+    data = _inverse_for_pillow(matrix @ np.array([[1, 0, -margin], [0, 1, -margin], [0, 0, 1]]))
+    moved = extended.transform(photo.size, Image.Transform.AFFINE, data, Image.Resampling.BICUBIC)
+    mask = opacity.transform(photo.size, Image.Transform.AFFINE, data, Image.Resampling.BILINEAR)
     photo = photo.copy()
     photo.paste(moved, (0, 0), mask)
     return Pasting(photo, matrix, float(scale), float(angle))

@@ -80,6 +80,18 @@ def test_a_pasted_face_aligns_like_the_orl_face_itself(photos, aligned):
     assert (photo.format, photo.mode, photo.size) == ("PNG", "RGB", (112, 112))
 
 
+def test_a_pasted_face_keeps_its_own_surroundings_whatever_the_backdrop(orl_dir):
+    # The aligned crop of an ORL face reaches up to a third of its width beyond the tight frame:
+    # there every photo of the face shows its surroundings, whatever backdrop it was pasted on.
+    face = Image.open(f"{orl_dir}/s1/1.pgm")
+    first, second = (np.asarray(paste_into(background(400, 400, np.random.default_rng(seed)), face, 1.0, 0.0,
+                                           (200, 200)).photo, dtype=int) for seed in (1, 2))
+    reach = round(0.35 * 112)  # beyond the frame, x 154-245 and y 144-255: its sides and above and below it
+    for around in (np.s_[144:256, 154 - reach:246 + reach], np.s_[144 - reach:256 + reach, 154:246]):
+        np.testing.assert_array_equal(first[around], second[around])
+    assert np.abs(first[:40, :40] - second[:40, :40]).mean() > 10  # the backdrops do differ
+
+
 def test_of_two_faces_the_larger_more_central_one_is_kept_and_said(orl_dir):
     rng = np.random.default_rng(3)
     big, small = Image.open(f"{orl_dir}/s5/1.pgm"), Image.open(f"{orl_dir}/s9/1.pgm")
