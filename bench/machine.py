@@ -9,6 +9,7 @@ import os
 import platform
 import re
 
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The packages whose versions decide the figures.
 PACKAGES = ("tensorflow", "keras", "tfx", "tensorflow-transform", "tfx-bsl", "apache-beam",
             "ml-metadata", "numpy")
@@ -31,19 +32,36 @@ def load_average():
     return [round(value, 2) for value in os.getloadavg()]
 
 
-def commit():
-    """The checked-out commit, read from .git itself: the environment has no git command."""
-    git_dir = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".git")
+def _git_dirs(checkout):
+    """The checkout's own git folder (its HEAD) and the repository's common one (branches, packed
+    refs): one folder, except in a worktree (`git worktree add`), whose `.git` is a file naming its
+    own folder, and that folder's `commondir` the common one."""
+    git_dir = os.path.join(checkout, ".git")
+    if os.path.isfile(git_dir):
+        with open(git_dir) as link:
+            git_dir = os.path.join(checkout, link.read().strip().removeprefix("gitdir: "))
+    common_dir = git_dir
+    if os.path.isfile(os.path.join(git_dir, "commondir")):
+        with open(os.path.join(git_dir, "commondir")) as link:
+            common_dir = os.path.normpath(os.path.join(git_dir, link.read().strip()))
+    return git_dir, common_dir
+
+
+def commit(checkout=REPO):
+    """The commit checked out in `checkout` (this repository), read from its git folders: the
+    environment has no git command. None if they cannot be read."""
+    git_dir, common_dir = _git_dirs(checkout)
     try:
         with open(os.path.join(git_dir, "HEAD")) as head:
             reference = head.read().strip()
         if not reference.startswith("ref: "):
             return reference[:12]  # a detached HEAD names its commit
         name = reference[len("ref: "):]
-        if os.path.exists(os.path.join(git_dir, name)):
-            with open(os.path.join(git_dir, name)) as ref:
-                return ref.read().strip()[:12]
-        with open(os.path.join(git_dir, "packed-refs")) as packed:
+        for folder in (git_dir, common_dir):  # a worktree's own refs, then the shared branches
+            if os.path.exists(os.path.join(folder, name)):
+                with open(os.path.join(folder, name)) as ref:
+                    return ref.read().strip()[:12]
+        with open(os.path.join(common_dir, "packed-refs")) as packed:
             for line in packed:
                 if line.rstrip().endswith(" " + name):
                     return line.split()[0][:12]
