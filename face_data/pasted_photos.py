@@ -59,6 +59,20 @@ class Pasting:
         points = np.asarray(points, dtype=np.float64)
         return points @ self.matrix[:2, :2].T + self.matrix[:2, 2]
 
+    def eye_error(self, face_landmarks: np.ndarray, photo_landmarks: np.ndarray) -> float:
+        """How well the photo aligns: the distance (pixels at 112x112) from where the face's own
+        alignment (by `face_landmarks`) puts its eyes to where the photo's alignment (by
+        `photo_landmarks`) puts the same eyes, carried into the photo by this pasting; the worse eye."""
+        from face_data.alignment import similarity_transform  # scikit-image: only when measuring
+
+        def aligned(matrix, points):
+            return points @ matrix[:2, :2].T + matrix[:2, 2]
+
+        eyes = np.asarray(face_landmarks, dtype=np.float64)[:2]
+        expected = aligned(similarity_transform(face_landmarks), eyes)
+        found = aligned(similarity_transform(photo_landmarks), self.to_photo(eyes))
+        return float(np.linalg.norm(found - expected, axis=1).max())
+
 
 def background(width: int, height: int, rng: np.random.Generator) -> Image.Image:
     """A smooth colour gradient with soft blobs: a plain, face-free backdrop of a photo."""

@@ -9,7 +9,6 @@ import pytest
 from PIL import Image
 
 import face_fixtures as fx
-from face_data.alignment import similarity_transform
 from face_data.detection import DetectedFace, FaceDetector, main_face
 from face_data.images import ImageRejected
 from face_data.photos import NO_FACE, SEVERAL_FACES, align_photo, process_detector
@@ -24,10 +23,6 @@ def orl_faces(orl_dir: str, count: int, seed: int):
     """`count` ORL images: one of each person in turn, of a random pose."""
     rng = np.random.default_rng(seed)
     return [f"{orl_dir}/s{person % 40 + 1}/{rng.integers(1, 11)}.pgm" for person in range(count)]
-
-
-def _to_aligned(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:
-    return points @ matrix[:2, :2].T + matrix[:2, 2]
 
 
 @pytest.fixture(scope="module")
@@ -65,14 +60,8 @@ def test_faces_are_found_in_at_least_95_percent_of_the_photos(photos, aligned):
 def test_a_pasted_face_aligns_like_the_orl_face_itself(photos, aligned):
     # The ORL face's eyes, carried into the photo by the pasting and then by the photo's alignment,
     # land within 3 px (at 112x112) of where the ORL face's own alignment puts them.
-    errors = []
-    for (path, pasting, _), (original, photo) in zip(photos, aligned):
-        if original is None or photo is None:
-            continue
-        eyes = original.landmarks[:2]
-        expected = _to_aligned(similarity_transform(original.landmarks), eyes)
-        found = _to_aligned(similarity_transform(photo.landmarks), pasting.to_photo(eyes))
-        errors.append((float(np.linalg.norm(found - expected, axis=1).max()), path, pasting.scale, pasting.angle))
+    errors = [(pasting.eye_error(original.landmarks, photo.landmarks), path, pasting.scale, pasting.angle)
+              for (path, pasting, _), (original, photo) in zip(photos, aligned) if original and photo]
     assert len(errors) >= 0.9 * PHOTOS
     assert max(errors)[0] <= 3.0, f"eyes off by more than 3 px: {[error for error in errors if error[0] > 3]}"
     original, photo = (Image.open(io.BytesIO(face.data)) for face in aligned[0])
