@@ -36,7 +36,7 @@ FULL = {
     "startup": {"repeats": 3, "warmup": 1},
     # The demo's model, as for end_to_end: run alone, it runs the demo first (2.5 minutes quiet).
     "face_alignment": {"sizes": [[250, 250], [1024, 768]], "photos": 20, "repeats": 3, "compare_images": 20,
-                       "cosine_people": 40, "demo_overrides": {}},
+                       "test_photos": 120, "cosine_people": 40, "demo_overrides": {}},
     # 200,000 small faces through every stage before training (once each: minutes per stage).
     "scale": {"identities": 20_000, "images_per_identity": 10, "source_image_size": 32, "image_size": 32},
 }
@@ -65,7 +65,8 @@ SMOKE = {
     },
     "startup": {"repeats": 1, "warmup": 0},  # 6 processes of a few seconds each
     "face_alignment": {"sizes": [[250, 250], [1024, 768]], "photos": 2, "repeats": 1, "compare_images": 2,
-                       "cosine_people": 2, "demo_overrides": {"trainer": {"train_steps": 2, "warmup_steps": 0},
+                       "test_photos": 2, "cosine_people": 2,
+                       "demo_overrides": {"trainer": {"train_steps": 2, "warmup_steps": 0},
                                           "evaluator": {"min_verification_accuracy": 0.0}}},
 }
 # The end-to-end smoke run's demo, reused (bench/serving.py) rather than run again.
