@@ -77,8 +77,8 @@ def _upright_landmarks(image: Image.Image, landmarks: np.ndarray, detector: Face
     MTCNN's landmark network saw mostly upright faces; on faces turned by 15-25 degrees its points
     drift by a few pixels. Found again on the face aligned (at 112x112 scale, centred in a canvas
     twice as large, so that the whole head is in view), they are as good as on an upright face:
-    on the ORL test photos this brings the eyes' worst error at 112x112 from 3.3 to 2.8 px and
-    the median from 1.0 to 0.6 px, for a second detection on 224x224 pixels.
+    on 119 ORL test photos (bare pastings) this brought the eyes' worst error at 112x112 from 3.3
+    to 2.8 px and the median from 1.0 to 0.6 px, for a second detection on 224x224 pixels.
     """
     matrix = similarity_transform(landmarks, ALIGNED_SIZE)
     matrix[:2, 2] += ALIGNED_SIZE / 2  # the aligned face in the middle of a canvas twice its size
