@@ -9,7 +9,8 @@ else captured is written out as it came. It also sets the Python loggers of the 
 through which TFX logs, and TensorFlow's deprecation notices) to errors only: their warnings are
 about the frameworks' own insides (ZetaSQL fallbacks, deprecated arguments), nothing a user can
 act on. LiteRT's C code announces its XNNPACK delegate on stderr, with no option to stop it:
-`hidden_noise()` drops that line around the call that prints it. With `--verbose` on the command
+`hidden_noise()` drops that line around the call that prints it. `filtered_stream()` filters what
+worker processes write. With `--verbose` on the command
 line (or `ARCFACE_VERBOSE=1`) nothing is hidden.
 
 Usage, first in an entry module, before anything that imports TensorFlow:
@@ -28,6 +29,7 @@ import os
 import re
 import sys
 import tempfile
+import threading
 
 # Set before TensorFlow loads, for every command and its subprocesses: TensorFlow turns its oneDNN
 # kernels on by default only on CPUs with AVX-512-class features, and without them the backbones'
@@ -47,8 +49,10 @@ NOISE = re.compile(
     r"|^E\d{4} \d\d:\d\d:\d+\.\d+ +\d+ \S+:\d+\] .*(cuInit|Unable to register cu\w+ factory)"
     r"|^INFO: Created TensorFlow Lite XNNPACK delegate for CPU\.$"
 )
-# The level of the frameworks' Python loggers by default; `--verbose` leaves them at WARNING.
+# The level of the frameworks' Python loggers by default; `--verbose` leaves them at WARNING. Besides
+# absl's: TensorFlow's deprecation notices, and Beam's (the warnings its worker processes forward).
 QUIET_LOG_LEVEL = "error"
+FRAMEWORK_LOGGERS = ("tensorflow", "apache_beam")
 
 
 def verbose() -> bool:
@@ -72,11 +76,12 @@ def start() -> None:
 
 
 def set_framework_log_level(level: str) -> None:
-    """Sets the level ("debug", "info", "warning", "error") of absl's logger (TFX's) and TensorFlow's."""
+    """Sets the level ("debug", "info", "warning", "error") of absl's logger (TFX's), TensorFlow's and Beam's."""
     from absl import logging as absl_logging  # absl, not TensorFlow: a few milliseconds
 
     absl_logging.set_verbosity(level)
-    logging.getLogger("tensorflow").setLevel(level.upper())
+    for name in FRAMEWORK_LOGGERS:
+        logging.getLogger(name).setLevel(level.upper())
 
 
 def drop_noise(text: str) -> str:
@@ -97,6 +102,40 @@ def hidden_noise():
         return
     with _filtered_stderr():
         yield
+
+
+@contextlib.contextmanager
+def filtered_stream():
+    """While inside, stderr (fd 2) of this process and of those it starts passes through the filter line
+    by line, as it comes; unless --verbose.
+
+    For Beam's worker processes (`beam.running_mode: multi_processing`): they load TensorFlow
+    without `start()`, writing its start-up lines to the stderr they inherit.
+    """
+    if verbose():
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    read_end, write_end = os.pipe()
+    os.dup2(write_end, 2)
+    os.close(write_end)
+
+    def forward():
+        with os.fdopen(read_end, "rb") as lines, os.fdopen(os.dup(saved), "wb", buffering=0) as out:
+            for line in lines:
+                if not NOISE.match(line.decode("utf-8", "replace")):
+                    out.write(line)
+
+    forwarder = threading.Thread(target=forward, name="stderr-filter", daemon=True)
+    forwarder.start()
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)  # the pipe ends when the last process writing to it has ended
+        os.close(saved)
+        forwarder.join(timeout=5)
 
 
 @contextlib.contextmanager

@@ -100,6 +100,12 @@ def refusals_shown_once():
             target.removeFilter(refusal_filter)
 
 
+def workers_filtered(config: PipelineConfig):
+    """Beam's worker processes (multi_processing) load TensorFlow without quiet.start(): what they
+    write to stderr passes through its filter."""
+    return quiet.filtered_stream() if config.beam.running_mode == "multi_processing" else contextlib.nullcontext()
+
+
 def prepare_inputs(config: PipelineConfig) -> None:
     """The steps before a local run: the demo's synthetic faces drawn if configured and missing
     (`demo_data`), then the input folders checked (InputDataError names the key). ImportExampleGen
@@ -137,7 +143,7 @@ def main(argv=None):
     try:
         config = load_config(args.config)
         inputs.check_before_run(config)  # a refused run writes nothing, not even the run folder's lock
-        with run_folder_lock(config, args.config), refusals_shown_once():
+        with run_folder_lock(config, args.config), refusals_shown_once(), workers_filtered(config):
             prepare_inputs(config)
             orchestrator(args.orchestrator).run(local_pipeline(config))
     # Refused before any component ran: the message names the key; a traceback would bury it.

@@ -57,20 +57,23 @@ def test_a_command_that_loads_tensorflow_prints_only_its_own_lines(tmp_path):
 
 def test_framework_warnings_are_hidden_unless_verbose():
     # TFX warns through absl (e.g. "Fallback to non-ZetaSQL contexts execution query"), TensorFlow's
-    # deprecation notices through its "tensorflow" logger; the project's own warnings stay.
+    # deprecation notices through its "tensorflow" logger, Beam forwards its workers' warnings; the
+    # project's own warnings stay.
     program = ("import logging\n"
                "from console import quiet\n"
                "quiet.start()\n"
                "from absl import logging as absl_logging\n"
                "absl_logging.warning('from absl')\n"
                "logging.getLogger('tensorflow').warning('from tensorflow')\n"
+               "logging.getLogger('apache_beam.runners.portability.local_job_service').warning('from beam')\n"
                "logging.getLogger('components.versioned_pusher.versions').warning('from the project')\n")
     def messages(run):  # "WARNING:<logger>:<message>" -> message
         assert run.returncode == 0, run.stderr
         return [line.rsplit(":", 1)[-1] for line in run.stderr.splitlines()]
 
     assert messages(_run(["-c", program])) == ["from the project"]
-    assert messages(_run(["-c", program], ARCFACE_VERBOSE="1")) == ["from absl", "from tensorflow", "from the project"]
+    assert messages(_run(["-c", program], ARCFACE_VERBOSE="1")) == ["from absl", "from tensorflow", "from beam",
+                                                                      "from the project"]
 
 
 def test_litert_announces_no_delegate_unless_verbose(tmp_path):
@@ -90,3 +93,18 @@ def test_litert_announces_no_delegate_unless_verbose(tmp_path):
     assert (quiet_run.returncode, quiet_run.stdout, quiet_run.stderr) == (0, "16.0\n", "")
     loud_run = _run(["-c", program], ARCFACE_VERBOSE="1")
     assert loud_run.stderr.splitlines() == ["INFO: Created TensorFlow Lite XNNPACK delegate for CPU."]
+
+
+def test_what_worker_processes_write_passes_through_the_filter_as_it_comes():
+    # Beam's worker processes (multi_processing) inherit stderr and load TensorFlow on their own.
+    worker = f"import sys; sys.stderr.write({STARTUP + KEPT!r})"
+    program = ("import subprocess, sys\n"
+               "from console import quiet\n"
+               "with quiet.filtered_stream():\n"
+               f"    subprocess.run([sys.executable, '-c', {worker!r}])\n"
+               "    print('from the runner', file=sys.stderr)\n"
+               "print('after', file=sys.stderr)\n")
+    quiet_run = _run(["-c", program])
+    assert quiet_run.returncode == 0 and quiet_run.stderr == KEPT + "from the runner\nafter\n", quiet_run.stderr
+    loud_run = _run(["-c", program, "--verbose"])
+    assert loud_run.stderr == STARTUP + KEPT + "from the runner\nafter\n"
