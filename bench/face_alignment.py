@@ -2,7 +2,7 @@
 
 Photos are ORL faces (ARCFACE_ORL_DIR, as for the tests) pasted into 250x250 and 1024x768
 backgrounds at a random position and angle (`face_data.pasted_photos`). Throughput is photos per
-second of `photos.align_photo` (decode, EXIF, MTCNN, landmarks found again upright, alignment,
+second of `photos.align_photo` (decode, EXIF, MTCNN, landmarks found again upright and mirrored, alignment,
 PNG), in one process with the detector loaded; detection alone is timed too. On photos made as
 the tests make them (every scale, angle and EXIF orientation), the detection rate and how far the
 aligned eyes land from the ORL image's own alignment are measured. `compare --align`
@@ -235,7 +235,8 @@ def run(settings, context):
             " the ORL face's eyes, carried through the pasting and the photo's alignment, land from where the"
             " ORL image's own alignment puts them (the worse eye; `Pasting.eye_error`).",
             "align_photo: decode + EXIF, MTCNN on the photo (searched at <= 1024 px), MTCNN again on the"
-            " face turned upright (224x224), similarity transform, Pillow warp, PNG encode.",
+            " face turned upright and on its mirror image (224x224 each), similarity transform, Pillow"
+            " warp, PNG encode.",
             f"compare: {compared} photos (of {settings['compare_images']}, those with a face found) in"
             f" {compared // 2} pairs, model"
             f" loaded once, per image = time / images; the command runs in a new process"

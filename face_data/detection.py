@@ -23,6 +23,9 @@ from PIL import Image
 # Long side at which photos are searched: a face of MTCNN's minimum (20 px) there is 80 px in a
 # 4000x3000 photo, smaller than any face worth aligning to 112x112.
 DETECTION_MAX_SIDE = 1024
+# The landmarks' order (left eye, right eye, nose tip, left and right mouth corner) as found in the
+# mirror image: left and right swap.
+MIRRORED_LANDMARKS = [1, 0, 2, 4, 3]
 # MTCNN's numpy output, one row per face: image index, x1, y1, x2, y2, score, the 5 x, the 5 y.
 _BOX, _SCORE, _XS, _YS = slice(1, 5), 5, slice(6, 11), slice(11, 16)
 
