@@ -86,6 +86,7 @@ def test_vertex_request_carries_the_training_job_and_dataflow(kubeflow_config, c
     from google.cloud import aiplatform  # what `submit vertex run` sends, built without sending
 
     config_path = kubeflow_config()
+    _compile(config_path)  # a dry run names the spec file without compiling it
     submit.main(["vertex", "run", "--config", str(config_path), "--dry-run"])
     request = json.loads(capsys.readouterr().out)
     job = aiplatform.PipelineJob(**request["pipeline_job"], credentials=AnonymousCredentials()).to_dict()
