@@ -191,7 +191,9 @@ def test_a_run_killed_in_transform_is_resumed_from_cache(chain):
     assert first["Transform"] == "RUNNING" and "Trainer" not in first, first
     killed, rerun = _state_changes(steps, "transform", "trainer")
     _assert_done_components_come_from_cache(killed, rerun)
-    assert {"ImportExampleGen", "StatisticsGen", "SchemaGen"} <= {c for c, s in rerun.items() if s == "CACHED"}
+    # Transform's inputs were done before it started. StatisticsGen feeds only the validator, so
+    # the runner may order it after Transform: it is checked above, as one of `done`, if it ran.
+    assert {"ImportExampleGen", "SchemaGen"} <= {c for c, s in rerun.items() if s == "CACHED"}
     assert rerun["Transform"] == "COMPLETE"
 
 
