@@ -55,6 +55,12 @@ def similarity_transform(landmarks: Sequence[Sequence[float]], size: int = ALIGN
     return transform.params
 
 
+def transform_points(matrix: np.ndarray, points: Sequence[Sequence[float]]) -> np.ndarray:
+    """`points` (N x (x, y)) carried through the 3x3 affine `matrix`, as float64."""
+    points = np.asarray(points, dtype=np.float64)
+    return points @ matrix[:2, :2].T + matrix[:2, 2]
+
+
 def warp_face(image: Image.Image, matrix: np.ndarray, size: int = ALIGNED_SIZE) -> Image.Image:
     """Resamples `image` through `matrix` (source -> aligned, OpenCV pixel convention) into `size`x`size`.
 

@@ -28,6 +28,8 @@ from typing import Tuple
 import numpy as np
 from PIL import Image, ImageFilter
 
+from face_data.alignment import similarity_transform, transform_points
+
 SCALES = (0.5, 2.0)
 MAX_ANGLE = 25.0  # degrees, either way
 BACKGROUND_FACTOR = (3.0, 4.0)  # background side / pasted face side
@@ -56,21 +58,15 @@ class Pasting:
 
     def to_photo(self, points: np.ndarray) -> np.ndarray:
         """Face pixels (N x 2) -> photo pixels."""
-        points = np.asarray(points, dtype=np.float64)
-        return points @ self.matrix[:2, :2].T + self.matrix[:2, 2]
+        return transform_points(self.matrix, points)
 
     def eye_error(self, face_landmarks: np.ndarray, photo_landmarks: np.ndarray) -> float:
         """How well the photo aligns: the distance (pixels at 112x112) from where the face's own
         alignment (by `face_landmarks`) puts its eyes to where the photo's alignment (by
         `photo_landmarks`) puts the same eyes, carried into the photo by this pasting; the worse eye."""
-        from face_data.alignment import similarity_transform  # scikit-image: only when measuring
-
-        def aligned(matrix, points):
-            return points @ matrix[:2, :2].T + matrix[:2, 2]
-
         eyes = np.asarray(face_landmarks, dtype=np.float64)[:2]
-        expected = aligned(similarity_transform(face_landmarks), eyes)
-        found = aligned(similarity_transform(photo_landmarks), self.to_photo(eyes))
+        expected = transform_points(similarity_transform(face_landmarks), eyes)
+        found = transform_points(similarity_transform(photo_landmarks), self.to_photo(eyes))
         return float(np.linalg.norm(found - expected, axis=1).max())
 
 

@@ -25,7 +25,7 @@ from typing import Optional, Tuple
 import numpy as np
 from PIL import Image
 
-from face_data.alignment import ALIGNED_SIZE, align_face, similarity_transform, warp_face
+from face_data.alignment import ALIGNED_SIZE, align_face, similarity_transform, transform_points, warp_face
 from face_data.detection import MIRRORED_LANDMARKS, DetectedFace, FaceDetector, main_face
 from face_data.images import MAX_PIXELS, ImageRejected, check_image
 from face_data.summary import Noticed
@@ -99,8 +99,7 @@ def _upright_landmarks(image: Image.Image, landmarks: np.ndarray, detector: Face
             estimates.append(points)
     if not estimates:  # too little context or contrast at this scale: keep the first estimate
         return np.asarray(landmarks, dtype=np.float64)
-    inverse = np.linalg.inv(matrix)
-    return np.mean(estimates, axis=0) @ inverse[:2, :2].T + inverse[:2, 2]
+    return transform_points(np.linalg.inv(matrix), np.mean(estimates, axis=0))
 
 
 @functools.lru_cache(maxsize=None)
