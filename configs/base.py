@@ -20,7 +20,9 @@ class Section(pydantic.BaseModel):
     whose YAML form has another type (a list for a tuple, a string for a path) says so itself.
     """
 
-    model_config = pydantic.ConfigDict(extra="forbid", frozen=True, strict=True)
+    # Each key's meaning is the docstring under it: pydantic reads it as the field's description,
+    # and `python -m configs.reference --write` writes docs/configuration.md from it.
+    model_config = pydantic.ConfigDict(extra="forbid", frozen=True, strict=True, use_attribute_docstrings=True)
 
 
 def is_remote(location) -> bool:

@@ -1,13 +1,16 @@
 """The pipeline configuration: one YAML file, checked in full before any component runs.
 
-The sections live beside this file, one module per area (data, model, evaluation, orchestration,
-metadata).
+`load_config` reads it into a `PipelineConfig`, whose sections live beside this file, one module
+per area (data, model, evaluation, orchestration, metadata).
 
-Every section is a pydantic model that forbids unknown keys, so a typo or a wrong type is an error
-that names the key (`trainer.batch_size: Input should be greater than 0`) instead of a setting that
-is silently ignored hours into a run. Relative paths are resolved against the directory the
-pipeline is started from, because TFX records absolute URIs in ML Metadata; remote URIs
-(gs://bucket/dir) are kept as written (`configs.base.Location`).
+Every section is a pydantic model that forbids unknown keys, so a typo, a wrong type or an
+impossible value (batch size 0, margin >= pi) is an error that names the key
+(`trainer.batch_size: Input should be greater than 0`) instead of a setting that is silently
+ignored hours into a run; the local runner, the tfx CLI's pipeline file and the Kubeflow compiler
+all stop on it before writing anything. Numbers are read as YAML 1.1 reads them: an exponent needs
+a dot (`1.0e-3`; `1e-3` is text, and refused with that hint). Relative paths are resolved against
+the directory the pipeline is started from, because TFX records absolute URIs in ML Metadata;
+remote URIs (gs://bucket/dir) are kept as written (`configs.base.Location`).
 """
 
 from pathlib import Path
@@ -34,15 +37,25 @@ class PipelineConfig(Section):
     """The whole pipeline: one per YAML file in `configs/`."""
 
     pipeline_name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    """The pipeline's name in ML Metadata and on Kubeflow / Vertex."""
     run_root: Location
+    """Where a run writes: the pipeline's artifacts under `pipeline/`, the sqlite store `metadata.sqlite`."""
     data: DataConfig
+    """The input face records."""
     transform: TransformConfig = TransformConfig()
+    """Image preprocessing."""
     trainer: TrainerConfig = TrainerConfig()
+    """The model and its training."""
     evaluator: EvaluatorConfig = EvaluatorConfig()
+    """Evaluation on unseen identities and the blessing policy."""
     pusher: PusherConfig
+    """Where blessed models are published."""
     beam: BeamConfig = BeamConfig()
+    """How Beam runs the data-parallel steps."""
     metadata: MetadataConfig = MetadataConfig()
+    """The ML Metadata store."""
     kubeflow: Optional[KubeflowConfig] = None
+    """Compiling and submitting to Kubeflow Pipelines / Vertex AI; null: local runs only."""
 
     @property
     def pipeline_root(self) -> Union[Path, str]:

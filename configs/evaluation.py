@@ -30,10 +30,15 @@ class PairsConfig(Section):
     and what a model must achieve on it to be blessed (as the eval split's thresholds)."""
 
     input_base: Location
+    """The folder of the set's pair records."""
     file_pattern: str = "*.tfrecord*"
+    """Which files under `input_base` are record files (a glob)."""
     min_verification_accuracy: Rate = 0.0
+    """The least verification accuracy on this set for a model to be blessed."""
     min_tar_at_far: Dict[FarKey, Rate] = {}
+    """FAR -> the least TAR there on this set, e.g. {"1e-2": 0.9}."""
     max_regression_from_blessed: Dict[VerificationMetric, float] = {}
+    """Metric -> the largest loss on this set tolerated against the latest blessed model (0: no worse)."""
 
 
 class OperatingPointConfig(Section):
@@ -46,8 +51,11 @@ class OperatingPointConfig(Section):
     """
 
     criterion: Literal["far", "best_accuracy"] = "far"
+    """far: the lowest threshold whose false-accept rate is at most `far`; best_accuracy: the most accurate threshold."""
     far: float = Field(1e-3, gt=0, lt=1)
-    pairs: SetName = EVAL_PAIRS  # "eval", or a name in evaluator.pairs
+    """The target false-accept rate (criterion far)."""
+    pairs: SetName = EVAL_PAIRS
+    """The pairs the threshold is chosen on: "eval" (the eval split's), or a name in evaluator.pairs."""
 
     @property
     def target_far(self) -> Optional[float]:
@@ -69,15 +77,21 @@ class EvaluatorConfig(Section):
     """
 
     min_verification_accuracy: float = Field(MIN_VERIFICATION_ACCURACY, ge=0, le=1)
-    # FAR -> least TAR there; a FAR the pairs cannot measure (too few negatives) fails the check.
+    """The least verification accuracy on the eval split for a model to be blessed."""
     min_tar_at_far: Dict[FarKey, Rate] = {}
-    # metric -> the largest loss tolerated against the latest blessed model (0: no worse).
+    """FAR -> the least TAR there on the eval split; a FAR the pairs cannot measure (too few negatives) fails the check."""
     max_regression_from_blessed: Dict[ComparableMetric, float] = {}
+    """Metric -> the largest loss tolerated against the latest blessed model (0: no worse)."""
     max_positive_pairs: int = Field(3000, gt=0)
+    """At most this many same-identity pairs from the eval split, and as many different-identity pairs."""
     seed: int = 0
+    """Seed of the eval split's pairs, of the 10 folds and of the identification gallery."""
     operating_point: OperatingPointConfig = OperatingPointConfig()
+    """The threshold shipped with the model."""
     min_tar_at_operating_point: Optional[Rate] = None
+    """The least TAR (1 - FRR) at the shipped threshold for a model to be blessed; null: no check."""
     pairs: Dict[SetName, PairsConfig] = {}
+    """Named verification-pairs sets (LFW, CFP-FP, ...), each scored and judged on its own."""
 
     @pydantic.field_validator("pairs", mode="before")
     @classmethod
@@ -105,6 +119,10 @@ class PusherConfig(Section):
     """
 
     serving_dir: Location
+    """The folder blessed models are published under."""
     model_name: str = Field("arcface", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    """The model's folder under `serving_dir`."""
     keep_versions: int = Field(3, ge=1)
+    """The newest versions kept; older ones are removed after a push."""
     formats: List[Literal[tuple(FORMATS)]] = []
+    """Files each version holds besides the SavedModel, each checked against it before publishing."""

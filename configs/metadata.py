@@ -20,18 +20,23 @@ class MySQLConfig(Section):
     """A MySQL or MariaDB database shared as one ML Metadata store."""
 
     host: str = Field(min_length=1)
+    """The database server's host name."""
     port: int = Field(3306, ge=1, le=65535)
+    """The database server's port."""
     # MLMD creates the database on first use, so the name goes into SQL: plain identifiers only.
     database: str = Field(pattern=r"^[A-Za-z0-9_]{1,64}$")
+    """The database holding the store (created on first use)."""
     user: str = Field(min_length=1)
-    # SecretStr: the password never appears in a repr, a log line or a validation error.
+    """The database user."""
     password: SecretStr = SecretStr("")
+    """The user's password; it never appears in a repr, a log line or a validation error."""
 
 
 class MetadataConfig(Section):
     """Where ML Metadata records the runs: `mysql` when set, else the sqlite file of the run."""
 
     mysql: Optional[MySQLConfig] = None
+    """A shared MySQL / MariaDB store; null: the sqlite file `<run_root>/metadata.sqlite`."""
 
     def connection_config(
         self, sqlite_path: Union[Path, str], read_only: bool = False

@@ -36,9 +36,13 @@ class CropBox(Section):
     """
 
     top: float = Field(0.0, ge=0, lt=1)
+    """The box's top edge, in fractions of the image's height."""
     left: float = Field(0.0, ge=0, lt=1)
+    """The box's left edge, in fractions of the image's width."""
     height: float = Field(1.0, gt=0, le=1)
+    """The box's height, in fractions of the image's height."""
     width: float = Field(1.0, gt=0, le=1)
+    """The box's width, in fractions of the image's width."""
 
     @pydantic.model_validator(mode="after")
     def _inside_the_image(self):
@@ -54,33 +58,39 @@ class TransformConfig(Section):
     """Image preprocessing, identical at training and at serving (it is part of the exported graph)."""
 
     image_size: int = Field(112, ge=16, le=1024)
-    # Faces are often not tightly cropped; None keeps the whole image.
+    """Side of the square the images are resized to, in pixels: the model's input."""
     crop: Optional[CropBox] = None
-    # insightface normalisation: (x / 255 - mean) / std.
+    """A box cropped from each image before resizing (faces are often not tightly cropped); null keeps the whole image."""
     normalize_mean: float = 0.5
+    """Pixels are normalised as insightface does: (x / 255 - normalize_mean) / normalize_std."""
     normalize_std: float = Field(0.5, gt=0)
+    """The divisor of that normalisation."""
 
 
 class AugmentationConfig(Section):
     """Random changes to each training image, drawn afresh at every step (never at serving)."""
 
-    flip: bool = True  # mirror left-right with probability 1/2
-    crop_jitter: float = Field(0.05, ge=0, lt=0.5)  # largest shift, in fractions of the image size
-    brightness: float = Field(0.1, ge=0)  # largest shift added to the normalised pixels
-    contrast: float = Field(0.1, ge=0, lt=1)  # contrast is scaled by a factor in [1 - c, 1 + c]
+    flip: bool = True
+    """Mirror each image left-right with probability 1/2."""
+    crop_jitter: float = Field(0.05, ge=0, lt=0.5)
+    """The largest random shift, in fractions of the image size."""
+    brightness: float = Field(0.1, ge=0)
+    """The largest random shift added to the normalised pixels."""
+    contrast: float = Field(0.1, ge=0, lt=1)
+    """Contrast is scaled by a random factor in [1 - contrast, 1 + contrast]."""
 
 
 class DistributionConfig(Section):
     """How training is spread over devices and machines."""
 
-    # one_device: the first GPU, else the CPU. mirrored: several devices of this machine.
-    # multi_worker_mirrored: the workers listed in TF_CONFIG (Vertex AI Training, Kubeflow TFJob).
     strategy: Literal["one_device", "mirrored", "multi_worker_mirrored"] = "one_device"
-    # mirrored only: e.g. ["/gpu:0", "/gpu:1"]; None takes every GPU (or the CPU if there is none).
+    """one_device: the first GPU, else the CPU. mirrored: several devices of this machine.
+    multi_worker_mirrored: the workers listed in TF_CONFIG (Vertex AI Training, Kubeflow TFJob)."""
     devices: Optional[List[str]] = None
-    # Batch-norm statistics over the global batch, not each replica's share, so that N replicas
-    # train the model one device would (one all-reduce per batch-norm layer and step).
+    """mirrored only: the devices, e.g. ["/gpu:0", "/gpu:1"]; null takes every GPU (or the CPU if there is none)."""
     sync_batch_norm: bool = True
+    """Batch-norm statistics over the global batch, not each replica's share, so that N replicas
+    train the model one device would (one all-reduce per batch-norm layer and step)."""
 
 
 _Angle = Annotated[float, Field(ge=0, lt=math.pi)]
@@ -95,8 +105,11 @@ class ValidationConfig(Section):
     """
 
     pairs: List[str] = []
+    """Names of sets in evaluator.pairs to score during training; empty: no validation."""
     every_steps: int = Field(500, gt=0)
+    """Validate every this many steps, and at the last step."""
     keep_best: Optional[str] = None
+    """A set among `pairs` whose best accuracy picks the weights exported; null exports the last weights."""
 
     @pydantic.model_validator(mode="after")
     def _keep_best_is_validated(self):
@@ -109,48 +122,69 @@ class TrainerConfig(Section):
     """The model and how it is trained."""
 
     backbone: Literal[BACKBONES] = "tiny"
+    """The embedding network (arcface_module.catalog): tiny and tiny_flat for tests and demos,
+    mbf MobileFaceNet, r18-r100 insightface's IResNets."""
     embedding_size: int = Field(128, ge=2)
-    # The margin on each sample's own class: "arcface" cos(theta + margin), "cosface"
-    # cos(theta) - margin, "sphereface" cos(margin * theta), "adaface" (margin adapted to image
-    # quality), "combined" cos(m1 * theta + m2) - m3 with (m1, m2, m3) = combined_margins.
+    """Length of the embedding the model outputs (L2-normalised)."""
     margin_type: Literal[MARGINS] = "arcface"
-    # Unset: the library's default for the margin_type (arcface_module.catalog.MARGIN_DEFAULTS).
+    """The margin on each sample's own class: "arcface" cos(theta + margin), "cosface"
+    cos(theta) - margin, "sphereface" cos(margin * theta), "adaface" (margin adapted to image
+    quality), "combined" cos(m1 * theta + m2) - m3 with (m1, m2, m3) = combined_margins."""
     # One number for every type would give sphereface m1 = 0.5, an easier task than m1 = 1.
     margin: Optional[float] = Field(None, ge=0, lt=math.pi)
+    """The margin of `margin_type`; unset: the library's default for it (arcface_module.catalog.MARGIN_DEFAULTS)."""
     # strict=False takes YAML's list for the tuple; its three numbers stay strict.
     combined_margins: Tuple[Annotated[float, Field(gt=0)], _Angle, Annotated[float, Field(ge=0)]] = Field(
         tuple(MARGIN_DEFAULTS["combined"][m] for m in ("m1", "m2", "m3")), strict=False
     )
+    """(m1, m2, m3) of margin_type combined: cos(m1 * theta + m2) - m3."""
     scale: float = Field(64.0, gt=0)
+    """The logits' scale s: s * cos(theta) with the margin applied."""
     sub_centers: int = Field(1, ge=1)
-    # Partial FC: the fraction of class centers each step uses (1 is the full head).
+    """Centers per class (sub-center ArcFace); 1 is plain ArcFace."""
     partial_fc_rate: float = Field(1.0, gt=0, le=1)
+    """Partial FC: the fraction of class centers each step uses (1 is the full head)."""
 
     optimizer: Literal["sgd", "adamw"] = "adamw"
-    learning_rate: float = Field(1e-3, gt=0)  # peak, for the global batch
-    momentum: float = Field(0.9, ge=0, lt=1)  # sgd only
-    weight_decay: float = Field(5e-4, ge=0)  # decoupled: w -= learning_rate * weight_decay * w
-    # After a linear warmup from 0: constant, cosine to 0, or (1 - progress)^2 as insightface.
+    """The optimizer."""
+    learning_rate: float = Field(1e-3, gt=0)
+    """The peak learning rate, for the global batch."""
+    momentum: float = Field(0.9, ge=0, lt=1)
+    """SGD's momentum (sgd only)."""
+    weight_decay: float = Field(5e-4, ge=0)
+    """Decoupled weight decay: w -= learning_rate * weight_decay * w."""
     lr_schedule: Literal["constant", "cosine", "polynomial"] = "cosine"
+    """After a linear warmup from 0: constant, cosine to 0, or (1 - progress)^2 as insightface."""
     warmup_steps: int = Field(0, ge=0)
+    """Steps of the linear warmup."""
 
-    batch_size: int = Field(32, gt=0)  # global: each of N replicas takes batch_size / N
+    batch_size: int = Field(32, gt=0)
+    """The global batch: each of N replicas takes batch_size / N."""
     train_steps: int = Field(200, gt=0)
-    # Passes over the training split instead of train_steps (its size comes from Transform).
+    """Training steps (unless `epochs` is set)."""
     epochs: Optional[int] = Field(None, gt=0)
+    """Passes over the training split instead of train_steps (its size comes from Transform)."""
     shuffle_buffer: int = Field(1000, gt=0)
+    """Records in the shuffle buffer of the training input."""
     augmentation: AugmentationConfig = AugmentationConfig()
+    """Random changes to each training image."""
     mixed_precision: bool = False
+    """Compute in float16 with float32 variables (mixed_float16)."""
     seed: int = 0
+    """Seed of the weights' initialisation, the shuffling and the augmentation."""
 
     checkpoint_every_steps: int = Field(100, gt=0)
-    log_every_steps: int = Field(10, gt=0)  # TensorBoard scalars
-    # A progress line (step, loss, accuracy, images/s, time left) at least this often, on stderr.
+    """A checkpoint every this many steps; a re-run resumes from the last."""
+    log_every_steps: int = Field(10, gt=0)
+    """TensorBoard scalars every this many steps."""
     progress_every_seconds: float = Field(15.0, gt=0)
+    """A progress line (step, loss, accuracy, images/s, time left) at least this often, on stderr."""
     distribution: DistributionConfig = DistributionConfig()
-    # Serve the embedding of image + mirrored image (insightface's flip test): steadier, 2x compute.
+    """How training is spread over devices and machines."""
     flip_test_time_augmentation: bool = False
+    """Serve the embedding of image + mirrored image (insightface's flip test): steadier, 2x compute."""
     validation: ValidationConfig = ValidationConfig()
+    """Verification on named pairs sets during training."""
 
     @pydantic.model_validator(mode="before")
     @classmethod

@@ -34,13 +34,17 @@ class DataflowConfig(Section):
     """
 
     project: str = Field(pattern=r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
+    """The Google Cloud project the Dataflow jobs run in."""
     region: str = Field(pattern=r"^[a-z]+-[a-z]+[0-9]+$")
+    """The Dataflow region, e.g. europe-west4."""
     temp_location: str = Field(pattern=r"^gs://\S+$")
+    """A gs:// folder for Dataflow's temporary files."""
     sdk_container_image: str = Field(min_length=1)
-    # A Compute Engine machine type for each worker, e.g. n1-highmem-8 (Transform decodes images).
+    """The image the workers run: the pipeline image (registry/repository:tag)."""
     machine_type: str = Field("n1-standard-4", pattern=r"^[a-z][a-z0-9-]*$")
-    # Autoscaling's ceiling: what a run may cost at most.
+    """A Compute Engine machine type for each worker, e.g. n1-highmem-8 (Transform decodes images)."""
     max_workers: int = Field(10, ge=1)
+    """Autoscaling's ceiling: what a run may cost at most."""
 
     def pipeline_args(self) -> list:
         return [
@@ -63,9 +67,13 @@ class BeamConfig(Section):
     """
 
     running_mode: Literal["in_memory", "multi_threading", "multi_processing"] = "in_memory"
+    """The direct runner's mode: in one thread, in threads, or in worker processes."""
     num_workers: int = Field(1, ge=1)
+    """The direct runner's workers (threads or processes)."""
     dataflow: Optional[DataflowConfig] = None
+    """Run the Beam steps on Google Cloud Dataflow; null: the local direct runner."""
     args: Optional[List[BeamArg]] = None
+    """Further Beam options ("--name=value"), after dataflow's; without dataflow they replace the direct runner's."""
 
     def pipeline_args(self) -> list:
         if self.dataflow is not None:
@@ -83,9 +91,10 @@ class BeamConfig(Section):
 class ScheduleConfig(Section):
     """When recurring runs start, in UTC."""
 
-    # Five fields, minute hour day-of-month month day-of-week (Vertex's format; KFP's adds seconds).
     cron: str = Field(pattern=r"^\S+( \S+){4}$")
+    """Five fields, minute hour day-of-month month day-of-week (Vertex's format; KFP's adds seconds)."""
     max_concurrent_runs: int = Field(1, ge=1)
+    """Runs of the schedule that may run at once."""
 
 
 class KfpConfig(Section):
@@ -96,20 +105,24 @@ class KfpConfig(Section):
     """
 
     host: str = Field(pattern=r"^https?://\S+$")
-    # Multi-user deployments: the profile namespace the runs belong to.
+    """The Kubeflow Pipelines API endpoint, e.g. https://kfp.example.com."""
     namespace: Optional[str] = None
+    """Multi-user deployments: the profile namespace the runs belong to."""
     experiment: str = Field("arcface", min_length=1)
-    # The Kubernetes service account the run's pods use.
+    """The experiment the runs are filed under."""
     service_account: Optional[str] = None
+    """The Kubernetes service account the run's pods use."""
 
 
 class VertexConfig(Section):
     """A Google Cloud project and region where Vertex AI Pipelines runs the pipeline."""
 
     project: str = Field(pattern=r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
+    """The Google Cloud project."""
     region: str = Field(pattern=r"^[a-z]+-[a-z]+[0-9]+$")
-    # The service account the pipeline's jobs run as (default: the Compute Engine one).
+    """The Vertex AI region, e.g. europe-west4."""
     service_account: Optional[str] = None
+    """The service account the pipeline's jobs run as (null: the Compute Engine default)."""
 
 
 class AcceleratorConfig(Section):
@@ -121,7 +134,9 @@ class AcceleratorConfig(Section):
     """
 
     type: str = Field(pattern=r"^[A-Za-z0-9_./-]+$")
+    """Vertex's AcceleratorType name (NVIDIA_TESLA_T4, ...) or, on Kubeflow, the resource name (nvidia.com/gpu)."""
     count: int = Field(1, ge=1)
+    """Accelerators per machine."""
 
 
 class TrainerMachinesConfig(Section):
@@ -133,10 +148,12 @@ class TrainerMachinesConfig(Section):
     Pipelines alone the Trainer is its pod: the accelerators are its resources, one machine.
     """
 
-    # A Compute Engine machine type (Vertex only; on Kubeflow the node pool decides).
     machine_type: str = Field("n1-standard-8", pattern=r"^[a-z][a-z0-9-]*$")
+    """A Compute Engine machine type (Vertex only; on Kubeflow the node pool decides)."""
     accelerator: Optional[AcceleratorConfig] = None
+    """Each machine's accelerators; null: CPU only."""
     workers: int = Field(1, ge=1)
+    """Machines, the first the chief; more than 1 needs kubeflow.vertex and multi_worker_mirrored."""
 
 
 class KubeflowConfig(Section):
@@ -146,14 +163,19 @@ class KubeflowConfig(Section):
     (`run_root`, `data.input_base`, `pusher.serving_dir`) must be remote URIs the pods can reach.
     """
 
-    # registry/repository:tag or @sha256:digest; a tag-less name would silently mean ":latest".
+    # A tag-less name would silently mean ":latest".
     image: str = Field(pattern=r"^[a-z0-9.-]+(:[0-9]+)?/[^\s:@]+(:[\w][\w.-]{0,127}|@sha256:[0-9a-f]{64})$")
-    # The local file the compiler writes and the submit commands send.
+    """The pipeline image every component runs in: registry/repository:tag or @sha256:digest."""
     pipeline_file: Path = Field(Path("runs/kubeflow/pipeline.yaml"), strict=False)  # YAML gives a string
+    """The local file the compiler writes and the submit commands send (.yaml)."""
     schedule: Optional[ScheduleConfig] = None
+    """When recurring runs start (the schedule commands)."""
     kfp: Optional[KfpConfig] = None
+    """A Kubeflow Pipelines deployment to submit to."""
     vertex: Optional[VertexConfig] = None
+    """A Vertex AI Pipelines project and region to submit to."""
     trainer: Optional[TrainerMachinesConfig] = None
+    """The Trainer's machines; null: the pipeline's default pod."""
 
     @pydantic.field_validator("pipeline_file")
     @classmethod
