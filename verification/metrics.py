@@ -3,8 +3,9 @@
 A face model is judged by whether embeddings of one person are closer to each other than to
 anybody else's. These functions form same/different pairs from the eval split's labels, score
 them by cosine similarity and measure verification accuracy with the LFW 10-fold protocol, the
-ROC curve with its AUC (scikit-learn's), equal error rate and TAR at fixed FARs, and rank-k
-identification. A pair counts as the same identity iff its similarity >= the threshold, throughout.
+ROC curve with its AUC (scikit-learn's), equal error rate and TAR at fixed FARs (1:N search is
+in identification.py). A pair counts as the same identity iff its similarity >= the threshold,
+throughout.
 Over 300 lines on purpose: every metric here shares that convention and the pair sampling, and
 they are tested together against scikit-learn (tests/evaluation/test_metrics_*.py).
 
@@ -313,47 +314,3 @@ def tar_at_far(scores, is_same, fars):
             # fpr never falls as the threshold is lowered: the last point within the FAR is the best.
             results[far] = float(tpr[np.searchsorted(fpr, far, side="right") - 1])
     return results
-
-
-def identification_rank_k(embeddings, labels, ks, seed=0, batch_size=1024):
-    """Closed-set identification: how often a probe's identity ranks in the top k of the gallery.
-
-    The gallery holds one image per identity, picked by `seed`; every other image is a probe and
-    is ranked against the whole gallery by cosine similarity. Identities with one image serve as
-    distractors. A gallery image tying with the true one counts as ranked above it, so constant
-    embeddings score no better than chance. Probes go in batches to bound memory.
-
-    Returns {k: fraction of probes whose identity ranks k or better}.
-
-    Example:
-        >>> embeddings = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.2, 0.9]])
-        >>> identification_rank_k(embeddings, np.array([1, 1, 2, 2]), ks=(1,))
-        {1: 1.0}
-    """
-    embeddings, labels = np.asarray(embeddings), np.asarray(labels)
-    if embeddings.ndim != 2 or labels.shape != (len(embeddings),):
-        raise ValueError(
-            f"expected embeddings [N, dim] and labels [N], got {embeddings.shape} and {labels.shape}"
-        )
-    if not all(isinstance(k, (int, np.integer)) and k >= 1 for k in ks):
-        raise ValueError(f"ks: expected positive integers, got {ks}")
-    # Shuffling before a stable sort by label makes each identity's first image a random one.
-    shuffled = np.random.default_rng(seed).permutation(len(labels))
-    order = shuffled[np.argsort(labels[shuffled], kind="stable")]
-    identities, first = np.unique(labels[order], return_index=True)
-    gallery = order[first]
-    probes = np.setdiff1d(np.arange(len(labels)), gallery)
-    if len(probes) == 0:
-        raise ValueError(
-            f"identification needs an identity with at least 2 images; all {len(identities)} have one"
-        )
-    gallery_unit = unit_rows(embeddings[gallery])
-    true_column = np.searchsorted(identities, labels[probes])
-    ranks = []
-    for start in range(0, len(probes), batch_size):
-        batch = slice(start, start + batch_size)
-        similarities = unit_rows(embeddings[probes[batch]]) @ gallery_unit.T
-        true_similarity = similarities[np.arange(len(similarities)), true_column[batch]]
-        ranks.append(np.sum(similarities >= true_similarity[:, None], axis=1))
-    ranks = np.concatenate(ranks)
-    return {k: float(np.mean(ranks <= k)) for k in ks}

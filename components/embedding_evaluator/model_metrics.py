@@ -14,7 +14,7 @@ Example:
 
 import numpy as np
 
-from verification import metrics
+from verification import identification, metrics
 from components.embedding_evaluator.catalog import FARS, RANKS, rank_key, tar_key
 
 
@@ -41,5 +41,5 @@ def verification_metrics(scores, is_same, seed: int, folds=None) -> dict:
 
 def identification_metrics(embeddings, labels, seed: int) -> dict:
     """Closed-set rank-1 and rank-5: one gallery image per eval identity, every other image a probe."""
-    ranks = metrics.identification_rank_k(embeddings, labels, ks=RANKS, seed=seed)
+    ranks = identification.identification_rank_k(embeddings, labels, ks=RANKS, seed=seed)
     return {rank_key(k): ranks[k] for k in RANKS}

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from verification.metrics import identification_rank_k
+from verification.identification import identification_rank_k
 
 
 def _at_degrees(*angles):
