@@ -6,6 +6,8 @@ Formats:
   recordio  TRAIN.rec OUTPUT [--idx TRAIN.idx]           insightface RecordIO -> face records
   bin       LFW.bin OUTPUT [--folds 10]                  insightface verification pickle -> pair records
   lfw-pairs PAIRS.txt IMAGE_ROOT OUTPUT [--image-pattern "{name}/{name}_{number:04d}.jpg"] [--align] -> pair records
+  ijb       ROOT OUTPUT [--set ijbc|ijbb]               IJB-B / IJB-C as insightface releases it -> template-face
+            records aligned by the given landmarks, and the 1:1 / 1:N protocol (OUTPUT/protocol.npz)
   split     INPUT_DIR OUTPUT --eval-fraction F [--holdout-per-identity K] [--seed 0]
             face records -> OUTPUT/train, OUTPUT/eval (identity-disjoint), OUTPUT/holdout
 
@@ -31,6 +33,7 @@ import sys
 import tempfile
 
 from console import quiet
+from face_data import ijb as ijb_layout
 from face_data import lfw_pairs
 from face_data.features import IMAGE_FEATURE, LABEL_FEATURE, FaceFeatures
 from face_data.images import MAX_PIXELS
@@ -103,6 +106,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_align_arguments(pairs)
     _common(pairs, faces=False)
 
+    ijb = formats.add_parser("ijb", help="IJB-B / IJB-C release (meta/, loose_crop/) -> template-face records "
+                             "+ protocol")
+    ijb.add_argument("root", help="the folder holding meta/ and loose_crop/")
+    ijb.add_argument("output_dir")
+    ijb.add_argument("--set", choices=ijb_layout.NAMES, help="which set's files to read (default: the one in meta/)")
+    _common(ijb, faces=False)
+
     split = formats.add_parser("split", help="face records -> identity-disjoint train/eval (+ holdout)")
     split.add_argument("input_dir")
     split.add_argument("output_dir")
@@ -154,6 +164,8 @@ def _convert(args, faces: FaceFeatures):
         return converters.convert_recordio(args.rec, output, args.idx, args.max_pixels)
     if args.format == "bin":
         return converters.convert_verification_bin(args.bin, output, args.max_pixels, args.folds)
+    if args.format == "ijb":
+        return converters.convert_ijb(args.root, output, args.set, args.max_pixels)
     return converters.convert_lfw_pairs(args.pairs, args.image_root, output, args.image_pattern, args.max_pixels,
                                         aligned_size)
 

@@ -18,7 +18,7 @@ import time
 from typing import Callable, Iterable, Optional
 
 from face_data import records
-from face_data.outcomes import Converted, ConvertedPair, Skipped
+from face_data.outcomes import Converted, ConvertedPair, ConvertedTemplateFace, Skipped
 from face_data.parallel import available_cores, map_in_order
 from face_data.progress import Progress
 from face_data.shards import ShardedRecordWriter, default_num_shards
@@ -46,6 +46,9 @@ def _example(outcome, options: OutputOptions):
     if isinstance(outcome, ConvertedPair):
         return records.make_pair_example(outcome.image_a, outcome.image_b, outcome.is_same, outcome.label_a,
                                          outcome.label_b, options.pair_features, outcome.source, outcome.fold)
+    if isinstance(outcome, ConvertedTemplateFace):
+        return records.make_template_face_example(outcome.image, outcome.template, outcome.media,
+                                                  outcome.detector_score, outcome.image_name, source=outcome.source)
     return records.make_face_example(outcome.image, outcome.label, options.face_features, outcome.source)
 
 

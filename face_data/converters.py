@@ -15,15 +15,17 @@ Example:
       labels: 0=s1, 1=s2, 2=s3, 3=s4, 4=s5, ... (40 in all)
     >>> convert_verification_bin("lfw.bin", OutputOptions("data/lfw_pairs"))
     >>> convert_image_folder("photos", OutputOptions("data/photos"), aligned_size=112)
+    >>> convert_ijb("/data/IJB_release/IJBC", OutputOptions("data/ijbc"))   # + data/ijbc/protocol.npz
 """
 
+import dataclasses
 import functools
 import os
 from typing import Optional
 
 import numpy as np
 
-from face_data import image_folder, lfw_pairs, mxnet_recordio, verification_bin
+from face_data import ijb, image_folder, lfw_pairs, mxnet_recordio, verification_bin
 from face_data.convert import PARALLEL_FROM_INPUTS, OutputOptions, write_outcomes
 from face_data.images import MAX_PIXELS
 from face_data.parallel import chunked
@@ -107,3 +109,29 @@ def convert_lfw_pairs(pairs_path: str, image_root: str, output: OutputOptions,
     task_size, parallel_from = _pooling(aligned_size)
     return write_outcomes(chunked(items, task_size), worker, len(items), "pairs", output,
                           parallel_from=parallel_from)
+
+
+def convert_ijb(root: str, output: OutputOptions, name: Optional[str] = None,
+                max_pixels: int = MAX_PIXELS) -> ConversionSummary:
+    """IJB-B / IJB-C as insightface releases it (`ijb.read_layout`) -> template-face records of the faces
+    aligned by their landmarks, and the protocol beside them (`ijb.PROTOCOL_FILE`), written last.
+
+    A template whose faces were all skipped leaves the protocol with its comparisons (counted in the summary).
+    """
+    layout = ijb.read_layout(root, name)
+    protocol_path = os.path.join(output.output_dir, ijb.PROTOCOL_FILE)
+    if os.path.exists(protocol_path) and not output.overwrite:
+        raise FileExistsError(f"{protocol_path} already exists; expected an empty destination, or pass "
+                              "overwrite=True (--overwrite)")
+    output = dataclasses.replace(output, prefix=output.prefix or "faces")
+    worker = functools.partial(ijb.align_ijb_faces, root=root, max_pixels=max_pixels)
+    summary = write_outcomes(chunked(layout.faces, TASK_SIZE), worker, len(layout.faces), "template faces", output)
+    skipped = {item.source for item in summary.skipped}
+    kept = np.unique([face.template for face in layout.faces if face.source not in skipped])
+    protocol, lost = layout.protocol.keeping(kept)
+    for part, count in lost.items():
+        summary.note(f"{part} dropped: a template without a readable face", count)
+    protocol.save(protocol_path)
+    summary.note(f"{layout.name} protocol in {ijb.PROTOCOL_FILE}: {len(protocol.pairs)} pairs, {len(kept)} templates, "
+                 f"galleries {sorted(protocol.galleries) or 'none'}, probes", len(protocol.probes))
+    return summary

@@ -17,6 +17,10 @@ IS_SAME_FEATURE = "is_same"
 LABEL_A_FEATURE = "label_a"
 LABEL_B_FEATURE = "label_b"
 FOLD_FEATURE = "fold"
+TEMPLATE_FEATURE = "template"
+MEDIA_FEATURE = "media"
+DETECTOR_SCORE_FEATURE = "detector_score"
+IMAGE_NAME_FEATURE = "image_name"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,3 +41,14 @@ class PairFeatures:
     label_a: str = LABEL_A_FEATURE
     label_b: str = LABEL_B_FEATURE
     fold: str = FOLD_FEATURE
+
+
+@dataclasses.dataclass(frozen=True)
+class TemplateFaceFeatures:
+    """Feature names of template-face records (IJB-B / IJB-C faces)."""
+
+    image: str = IMAGE_FEATURE
+    template: str = TEMPLATE_FEATURE
+    media: str = MEDIA_FEATURE
+    detector_score: str = DETECTOR_SCORE_FEATURE
+    image_name: str = IMAGE_NAME_FEATURE

@@ -15,7 +15,7 @@ from face_data.summary import Noticed, Skipped
 
 Label = Union[int, bytes, str]
 
-__all__ = ["Converted", "ConvertedPair", "Noticed", "Skipped"]
+__all__ = ["Converted", "ConvertedPair", "ConvertedTemplateFace", "Noticed", "Skipped"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,4 +42,19 @@ class ConvertedPair:
     label_b: Optional[Label] = None
     changes: Tuple[str, ...] = ()
     fold: Optional[int] = None  # the protocol's fold, when the input defines folds
+    notices: Tuple[Noticed, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class ConvertedTemplateFace:
+    """A face of an IJB-style template set ready to write: no identity, but its template, medium,
+    detector score and image name (records.make_template_face_example)."""
+
+    source: str
+    image: bytes
+    template: int
+    media: int
+    detector_score: float
+    image_name: bytes
+    changes: Tuple[str, ...] = ()
     notices: Tuple[Noticed, ...] = ()

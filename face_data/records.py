@@ -22,6 +22,16 @@ Verification-pair records, one per pair of face images:
 | `label_b` | int64 or bytes   | optional: identity of `image_b` (absent when unknown)          |
 | `fold`    | int64            | optional: the protocol's fold of the pair (LFW's `pairs.txt`)  |
 
+Template-face records, one per face of a template set (IJB-B / IJB-C, `python -m face_data ijb`):
+
+| feature          | type   | content                                                          |
+|------------------|--------|------------------------------------------------------------------|
+| `image`          | bytes  | the encoded aligned face                                         |
+| `template`       | int64  | the template (one subject's set of photos and frames) it is in   |
+| `media`          | int64  | the photo or video it comes from                                 |
+| `detector_score` | float  | the face detector's score, which may weigh it in its template    |
+| `image_name`     | bytes  | the released crop's file name                                    |
+
 Within one file set a label is either always int64 or always bytes; a label is never empty.
 
 Example:
@@ -39,7 +49,7 @@ from typing import Optional, Union
 import numpy as np
 import tensorflow as tf
 
-from face_data.features import FaceFeatures, PairFeatures  # the names, in a module without TensorFlow
+from face_data.features import FaceFeatures, PairFeatures, TemplateFaceFeatures  # the names, in a module without TensorFlow
 
 Label = Union[int, bytes]
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
@@ -67,6 +77,17 @@ class PairRecord:
     label_a: Optional[Label] = None
     label_b: Optional[Label] = None
     fold: Optional[int] = None
+
+
+@dataclasses.dataclass(frozen=True)
+class TemplateFaceRecord:
+    """One parsed template-face record."""
+
+    image: bytes
+    template: int
+    media: int
+    detector_score: float
+    image_name: bytes
 
 
 def normalize_label(label, source: str = "label") -> Label:
@@ -98,6 +119,10 @@ def _bytes_feature(value: bytes) -> tf.train.Feature:
 
 def _int64_feature(value: int) -> tf.train.Feature:
     return tf.train.Feature(int64_list=tf.train.Int64List(value=[value]))
+
+
+def _float_feature(value: float) -> tf.train.Feature:
+    return tf.train.Feature(float_list=tf.train.FloatList(value=[value]))
 
 
 def _label_feature(label: Label) -> tf.train.Feature:
@@ -148,6 +173,26 @@ def make_pair_example(image_a: bytes, image_b: bytes, is_same: bool, label_a=Non
     if fold is not None:
         feature[features.fold] = _int64_feature(int(fold))
     return tf.train.Example(features=tf.train.Features(feature=feature))
+
+
+def make_template_face_example(image: bytes, template: int, media: int, detector_score: float, image_name: bytes,
+                               features: TemplateFaceFeatures = TemplateFaceFeatures(),
+                               source: str = "template-face record") -> tf.train.Example:
+    """Builds a template-face record.
+
+    Example:
+        >>> make_template_face_example(png, 17, 4, 0.98, b"123.jpg").features.feature["template"]
+        int64_list { value: 17 }
+    """
+    if not np.isfinite(detector_score):
+        raise RecordError(f"{source}: expected a finite detector score, got {detector_score}")
+    return tf.train.Example(features=tf.train.Features(feature={
+        features.image: _bytes_feature(_image_bytes(image, source)),
+        features.template: _int64_feature(int(template)),
+        features.media: _int64_feature(int(media)),
+        features.detector_score: _float_feature(float(detector_score)),
+        features.image_name: _bytes_feature(bytes(image_name)),
+    }))
 
 
 def _parse(serialized: bytes, source: str) -> tf.train.Example:
@@ -213,6 +258,25 @@ def parse_pair_example(serialized: bytes, features: PairFeatures = PairFeatures(
         label_a=_parse_label(example, features.label_a, source, required=False),
         label_b=_parse_label(example, features.label_b, source, required=False),
         fold=_single_value(example, features.fold, source, ("int64_list",), required=False),
+    )
+
+
+def parse_template_face_example(serialized: bytes, features: TemplateFaceFeatures = TemplateFaceFeatures(),
+                                source: str = "template-face record") -> TemplateFaceRecord:
+    """Parses a serialized template-face record.
+
+    Example:
+        >>> parse_template_face_example(make_template_face_example(png, 17, 4, 0.98, b"1.jpg").SerializeToString()).media
+        4
+    """
+    example = _parse(serialized, source)
+    return TemplateFaceRecord(
+        image=_image_bytes(_single_value(example, features.image, source, ("bytes_list",)),
+                           f"{source} feature {features.image!r}"),
+        template=_single_value(example, features.template, source, ("int64_list",)),
+        media=_single_value(example, features.media, source, ("int64_list",)),
+        detector_score=_single_value(example, features.detector_score, source, ("float_list",)),
+        image_name=_single_value(example, features.image_name, source, ("bytes_list",)),
     )
 
 
