@@ -21,6 +21,7 @@ import yaml
 from pydantic import Field
 
 from arcface_module.catalog import MBF_MIN_INPUT_SIZE
+from components.embedding_evaluator.catalog import PAIRS_SET
 from configs.base import Location, Section, is_remote, join
 from configs.data import DataConfig
 from configs.evaluation import EvaluatorConfig, PusherConfig
@@ -87,6 +88,10 @@ class PipelineConfig(Section):
         if unknown:
             raise ValueError(f"trainer.validation.pairs: {unknown} are not sets in evaluator.pairs "
                              f"({sorted(self.evaluator.pairs)})")
+        templates = [name for name in self.trainer.validation.pairs if self.evaluator.pairs[name].type != PAIRS_SET]
+        if templates:
+            raise ValueError(f"trainer.validation.pairs: {templates} are IJB sets, scored by the evaluator only; "
+                             "expected sets of pair records")
         return self
 
     @pydantic.model_validator(mode="after")

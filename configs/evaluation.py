@@ -9,7 +9,10 @@ from components.embedding_evaluator.catalog import (
     COMPARABLE_METRICS,
     EVAL_PAIRS,
     FARS,
+    IJB_SET,
     MIN_VERIFICATION_ACCURACY,
+    PAIRS_SET,
+    SET_TYPES,
     VERIFICATION_METRICS,
 )
 from configs.base import Location, Section
@@ -26,11 +29,14 @@ SetName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 
 
 class PairsConfig(Section):
-    """A named verification-pairs set: pair records (`python -m face_data bin|lfw-pairs`),
-    and what a model must achieve on it to be blessed (as the eval split's thresholds)."""
+    """A named verification-pairs set: pair records (`python -m face_data bin|lfw-pairs`) or an
+    IJB-B / IJB-C set (`type: ijb`, `python -m face_data ijb`), and what a model must achieve on
+    it to be blessed (as the eval split's thresholds; on an IJB set, on its 1:1 template pairs)."""
 
+    type: Literal[SET_TYPES] = PAIRS_SET
+    """pairs: pair records; ijb: template-face records and the protocol.npz beside them, scored 1:1 on template pairs and 1:N per gallery (read from input_base, not through an ExampleGen)."""
     input_base: Location
-    """The folder of the set's pair records."""
+    """The folder of the set's pair records (or, for ijb, template-face records and protocol.npz)."""
     file_pattern: str = "*.tfrecord*"
     """Which files under `input_base` are record files (a glob)."""
     min_verification_accuracy: Rate = 0.0
@@ -39,6 +45,17 @@ class PairsConfig(Section):
     """FAR -> the least TAR there on this set, e.g. {"1e-2": 0.9}."""
     max_regression_from_blessed: Dict[VerificationMetric, float] = {}
     """Metric -> the largest loss on this set tolerated against the latest blessed model (0: no worse)."""
+    detector_scores: bool = True
+    """ijb: weigh each face by its detector score in its template, as insightface's eval_ijbc.py does."""
+    flip: bool = True
+    """ijb: add each face's embedding to its mirror image's (the flip test; embeds every face twice)."""
+
+    @pydantic.model_validator(mode="after")
+    def _ijb_keys_for_ijb_sets(self):
+        if self.type != IJB_SET and not (self.detector_scores and self.flip):
+            raise ValueError("detector_scores and flip apply to sets of type ijb only; this set is of type "
+                             f"{self.type}")
+        return self
 
 
 class OperatingPointConfig(Section):

@@ -16,6 +16,7 @@ from tfx import v1 as tfx
 from components.checked_example_gen.component import CheckedImportExampleGen
 from components.checked_example_gen.executor import FACES, PAIRS
 from components.embedding_evaluator.blessing import BlessingPolicy, SetPolicy
+from components.embedding_evaluator.catalog import IJB_SET, PAIRS_SET
 from components.embedding_evaluator.component import EmbeddingEvaluator
 from components.versioned_pusher.component import VersionedPusher
 from configs import PipelineConfig
@@ -53,13 +54,25 @@ def _common_base(locations) -> str:
     return base
 
 
+def _sets_of_type(config: PipelineConfig, kind: str) -> dict:
+    return {name: pairs for name, pairs in config.evaluator.pairs.items() if pairs.type == kind}
+
+
+def _ijb_sets(config: PipelineConfig) -> dict:
+    """What the evaluator reads of each IJB set, from its folder: the records, the protocol beside them
+    (an ExampleGen checks face and pair records; these are neither, and come with a protocol file)."""
+    return {name: {"input_base": str(pairs.input_base), "file_pattern": pairs.file_pattern,
+                   "detector_scores": pairs.detector_scores, "flip": pairs.flip}
+            for name, pairs in _sets_of_type(config, IJB_SET).items()}
+
+
 def _external_pairs(config: PipelineConfig) -> Optional[CheckedImportExampleGen]:
     """One ImportExampleGen of every named pairs set, a split each: in ML Metadata, re-read when they change.
 
     An ExampleGen reads under one input_base: the sets' folders become patterns under their
     common folder, and each input split is kept as an output split (no hash re-splitting).
     """
-    sets = config.evaluator.pairs
+    sets = _sets_of_type(config, PAIRS_SET)
     if not sets:
         return None
     base = _common_base([pairs.input_base for pairs in sets.values()])
@@ -170,7 +183,8 @@ def create_pipeline(
         model=trainer.outputs["model"],
         baseline_model=latest_blessed.outputs["model"],
         pairs=pairs_gen.outputs["examples"] if pairs_gen else None,
-        pair_sets=list(config.evaluator.pairs),
+        pair_sets=list(_sets_of_type(config, PAIRS_SET)),
+        ijb_sets=_ijb_sets(config),
         operating_point_far=config.evaluator.operating_point.target_far,
         operating_point_pairs=config.evaluator.operating_point.pairs,
         blessing_policy=_blessing_policy(config),

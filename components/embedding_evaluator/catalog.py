@@ -14,6 +14,13 @@ Example:
 FARS = {"1e-1": 1e-1, "1e-2": 1e-2, "1e-3": 1e-3, "1e-4": 1e-4}
 # Closed-set identification: is the right identity among the k nearest gallery faces?
 RANKS = (1, 5)
+# Open-set identification (IJB's 1:N): the false-positive identification rates at which the
+# true-positive identification rate is reported.
+FPIRS = {"1e-2": 1e-2, "1e-1": 1e-1}
+# Kinds of named sets (`evaluator.pairs.<name>.type`): pair records, or an IJB-B / IJB-C set
+# (template-face records and its protocol, `python -m face_data ijb`).
+PAIRS_SET, IJB_SET = "pairs", "ijb"
+SET_TYPES = (PAIRS_SET, IJB_SET)
 # For these metrics lower is better; for every other number reported higher is better.
 LOWER_IS_BETTER = frozenset({"eer"})
 # The pairs drawn from the eval split go by this name beside the named pairs sets (`evaluator.pairs`).
@@ -21,6 +28,8 @@ EVAL_PAIRS = "eval"
 # Report keys: the shipped operating point, and each named pairs set's metrics.
 OPERATING_POINT = "operating_point"
 PAIR_SETS = "pair_sets"
+# An IJB set's 1:N figures, under its entry in PAIR_SETS: {gallery: {rank_k, tpir_at_fpir_.., ...}}.
+IDENTIFICATION = "identification"
 # The least LFW-protocol verification accuracy a model needs to be blessed, unless configured.
 MIN_VERIFICATION_ACCURACY = 0.7
 
@@ -33,6 +42,16 @@ def tar_key(far: str) -> str:
 def rank_key(k: int) -> str:
     """The report key of rank-k identification: `rank_key(5) == "rank_5"`."""
     return f"rank_{k}"
+
+
+def tpir_key(fpir: str) -> str:
+    """The report key of the TPIR at an FPIR key: `tpir_key("1e-2") == "tpir_at_fpir_1e-2"`."""
+    return f"tpir_at_fpir_{fpir}"
+
+
+def fpir_threshold_key(fpir: str) -> str:
+    """The report key of the similarity threshold giving an FPIR: `fpir_threshold_key("1e-2") == "threshold_at_fpir_1e-2"`."""
+    return f"threshold_at_fpir_{fpir}"
 
 
 # Metrics measured on any set of pairs (the eval split's and each named set's).

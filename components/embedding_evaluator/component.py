@@ -21,7 +21,7 @@ Example:
 
 import dataclasses
 import json
-from typing import Optional, Sequence
+from typing import Mapping, Optional, Sequence
 
 from tfx import types
 from tfx.dsl.components.base import base_beam_component, executor_spec
@@ -42,6 +42,7 @@ class EmbeddingEvaluatorSpec(types.ComponentSpec):
         executor.IMAGE_FEATURE_KEY: ExecutionParameter(type=str),
         executor.LABEL_FEATURE_KEY: ExecutionParameter(type=str),
         executor.PAIR_SETS_KEY: ExecutionParameter(type=str),
+        executor.IJB_SETS_KEY: ExecutionParameter(type=str, optional=True),
         executor.OPERATING_POINT_KEY: ExecutionParameter(type=str),
         executor.MAX_POSITIVE_PAIRS_KEY: ExecutionParameter(type=int),
         executor.SEED_KEY: ExecutionParameter(type=int),
@@ -74,6 +75,7 @@ class EmbeddingEvaluator(base_beam_component.BaseBeamComponent):
         baseline_model: Optional[types.BaseChannel] = None,
         pairs: Optional[types.BaseChannel] = None,
         pair_sets: Sequence[str] = (),
+        ijb_sets: Optional[Mapping[str, dict]] = None,
         operating_point_far: Optional[float] = None,
         operating_point_pairs: str = "eval",
         split: str = "eval",
@@ -93,6 +95,9 @@ class EmbeddingEvaluator(base_beam_component.BaseBeamComponent):
           pairs: verification-pair records (an ImportExampleGen's output), one split per named set.
           pair_sets: the names of those splits; each set is scored and reported on its own,
             besides the pairs drawn from `split`.
+          ijb_sets: IJB-B / IJB-C sets, {name: {"input_base", "file_pattern", "detector_scores", "flip"}}:
+            template-face records and their protocol (`python -m face_data ijb`), read from their
+            folder; scored 1:1 on template pairs as the pairs sets are, and 1:N per gallery.
           operating_point_far: the false-accept rate the shipped threshold is chosen for; None
             chooses the most accurate threshold.
           operating_point_pairs: the pairs it is chosen on: "eval" (drawn from `split`) or a set.
@@ -106,6 +111,7 @@ class EmbeddingEvaluator(base_beam_component.BaseBeamComponent):
             pairs=pairs,
             split=split,
             pair_sets=json.dumps(list(pair_sets)),
+            ijb_sets=json.dumps(dict(ijb_sets or {})),
             operating_point=json.dumps({"far": operating_point_far, "pairs": operating_point_pairs}),
             image_feature=image_feature,
             label_feature=label_feature,

@@ -28,6 +28,7 @@ import apache_beam as beam
 import numpy as np
 import tensorflow as tf
 
+from tfx_module.preprocessing import decode_image
 from tfx_module.signatures import EMBEDDING_KEY, EXAMPLES_SIGNATURE, SERVING_SIGNATURE
 from face_data import records
 
@@ -35,6 +36,10 @@ KEY_FEATURE = "key"
 LABEL_FEATURE = "label"
 IS_SAME_FEATURE = "is_same"
 FOLD_FEATURE = "fold"
+TEMPLATE_FEATURE = "template"
+MEDIA_FEATURE = "media"
+DETECTOR_SCORE_FEATURE = "detector_score"
+FLIPPED = "flipped"  # the embedding of a face's mirror image: embedding_feature(model, FLIPPED)
 MAX_BATCH_SIZE = 256
 
 
@@ -106,6 +111,36 @@ class PairEmbedder:
                 values[FOLD_FEATURE] = pair.fold
             values.update({embedding_feature(name, image): rows[index]
                            for (name, image), rows in embeddings.items()})
+            yield _embedding_record(values)
+
+
+def mirrored(image: bytes) -> bytes:
+    """The image flipped left to right, as PNG (lossless: only the flip differs)."""
+    return tf.io.encode_png(tf.image.flip_left_right(decode_image(tf.constant(image)))).numpy()
+
+
+class TemplateFaceEmbedder:
+    """Embeds the faces of template-face records (IJB) with `serving_default`, and their mirror
+    images when `flip` (insightface's flip test), keeping each face's template, medium and score."""
+
+    signature = SERVING_SIGNATURE
+
+    def __init__(self, flip: bool = True):
+        self._flip = flip
+
+    def __call__(self, models: Mapping[str, Callable],
+                 batch: Sequence[bytes]) -> Iterable[bytes]:
+        faces = [records.parse_template_face_example(record, source="template-face record") for record in batch]
+        images = {"": [face.image for face in faces]}
+        if self._flip:
+            images[FLIPPED] = [mirrored(face.image) for face in faces]
+        embeddings = {(name, which): embed(images=tf.constant(encoded))[EMBEDDING_KEY].numpy()
+                      for name, embed in models.items() for which, encoded in images.items()}
+        for index, (record, face) in enumerate(zip(batch, faces)):
+            values = {KEY_FEATURE: record_key(record), TEMPLATE_FEATURE: face.template, MEDIA_FEATURE: face.media,
+                      DETECTOR_SCORE_FEATURE: face.detector_score}
+            values.update({embedding_feature(name, which): rows[index]
+                           for (name, which), rows in embeddings.items()})
             yield _embedding_record(values)
 
 

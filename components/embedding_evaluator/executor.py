@@ -15,6 +15,7 @@ Outputs, in the ModelEvaluation artifact:
 The ModelBlessing follows TFX's Evaluator (blessing.py) and carries the operating point to ship.
 """
 
+import io
 import json
 import os
 from typing import Any, Dict, List, Optional
@@ -26,10 +27,10 @@ from tfx.dsl.io import fileio
 from tfx.types import artifact_utils
 from tfx.utils import io_utils, path_utils
 
-from components.embedding_evaluator import blessing, catalog, embedding, failure_cases, plots
+from components.embedding_evaluator import blessing, catalog, embedding, failure_cases, ijb_sets, plots
 from components.embedding_evaluator.catalog import HISTOGRAM_PLOT, METRICS_FILE, ROC_PLOT, SEPARATION_PLOT
 from components.embedding_evaluator.scoring import BASELINE, CANDIDATE, Evaluation, evaluate, shipped_threshold
-from face_data import records
+from face_data import ijb, records
 from verification import metrics
 
 EXAMPLES_KEY = "examples"
@@ -40,6 +41,9 @@ EVALUATION_KEY = "evaluation"
 BLESSING_KEY = "blessing"
 SPLIT_KEY = "split"
 PAIR_SETS_KEY = "pair_sets"  # JSON list of the named pairs sets: the splits of the `pairs` input
+# JSON {name: {"input_base", "file_pattern", "detector_scores", "flip"}} of the IJB sets, read from
+# their folders: template-face records and the protocol beside them (python -m face_data ijb).
+IJB_SETS_KEY = "ijb_sets"
 OPERATING_POINT_KEY = "operating_point"  # JSON {"far": a rate, or null for the best accuracy, "pairs": a set}
 IMAGE_FEATURE_KEY = "image_feature"
 LABEL_FEATURE_KEY = "label_feature"
@@ -53,6 +57,25 @@ def _split_files(artifact: types.Artifact, split: str) -> str:
     if not fileio.glob(pattern):
         raise ValueError(f"split '{split}' of {artifact.uri}: expected TFRecord files at {pattern}, found none")
     return pattern
+
+
+def _ijb_files(name: str, config: dict) -> str:
+    pattern = os.path.join(config["input_base"], config["file_pattern"])
+    if not fileio.glob(pattern):
+        raise ValueError(f"ijb set '{name}': expected template-face records at {pattern} "
+                         "(python -m face_data ijb), found none")
+    return pattern
+
+
+def _ijb_set(name: str, config: dict, columns: Dict[str, Any]) -> ijb_sets.IjbSet:
+    path = os.path.join(config["input_base"], ijb.PROTOCOL_FILE)
+    if not fileio.exists(path):
+        raise ValueError(f"ijb set '{name}': expected its protocol at {path} (python -m face_data ijb writes it "
+                         "beside the records), found none")
+    with fileio.open(path, "rb") as file:
+        protocol = ijb.Protocol.load(io.BytesIO(file.read()))
+    return ijb_sets.IjbSet(columns, protocol, config["detector_scores"], config["flip"],
+                           f"ijb set '{name}': {config['input_base']}")
 
 
 def _optional_single(input_dict, key) -> Optional[types.Artifact]:
@@ -79,27 +102,33 @@ class Executor(base_beam_executor.BaseBeamExecutor):
 
         examples = artifact_utils.get_single_instance(input_dict[EXAMPLES_KEY])
         sources = {name: _split_files(pairs, name) for name in set_names}
-        faces, set_columns = self._embed(examples, sources, model_dirs, exec_properties, work_dir)
+        ijb_config = json.loads(exec_properties.get(IJB_SETS_KEY) or "{}")
+        faces, set_columns, ijb_columns = self._embed(examples, sources, ijb_config, model_dirs, exec_properties,
+                                                      work_dir)
         faces_source = _split_files(examples, exec_properties[SPLIT_KEY])
         evaluation = evaluate(faces, set_columns, list(model_dirs), exec_properties[MAX_POSITIVE_PAIRS_KEY],
                               exec_properties[SEED_KEY], f"eval split '{exec_properties[SPLIT_KEY]}' of {examples.uri}",
                               {name: f"pairs set '{name}': {pattern}" for name, pattern in sources.items()},
-                              json.loads(exec_properties.get(OPERATING_POINT_KEY) or "{}"))
+                              json.loads(exec_properties.get(OPERATING_POINT_KEY) or "{}"),
+                              {name: _ijb_set(name, ijb_config[name], columns) for name, columns in ijb_columns.items()})
         policy = blessing.BlessingPolicy.from_json_dict(json.loads(exec_properties[BLESSING_POLICY_KEY]))
         verdict = blessing.judge(policy, evaluation.results[CANDIDATE], evaluation.results.get(BASELINE))
         model_uris = {"model": model.uri, "baseline_model": baseline_model.uri if baseline_model is not None else None}
         evaluation_artifact = artifact_utils.get_single_instance(output_dict[EVALUATION_KEY])
         write_evaluation(evaluation_artifact, evaluation, verdict, work_dir, model_uris)
+        # An IJB set's pairs are of templates, several faces each: no two images to show.
         failure_cases.write_hardest(
-            evaluation_artifact.uri, evaluation.pairs, CANDIDATE, shipped_threshold(evaluation.results[CANDIDATE]),
+            evaluation_artifact.uri, {name: scored for name, scored in evaluation.pairs.items()
+                                      if scored.record_keys is not None}, CANDIDATE, shipped_threshold(evaluation.results[CANDIDATE]),
             {catalog.EVAL_PAIRS: faces_source, **sources},
             records.FaceFeatures(exec_properties[IMAGE_FEATURE_KEY], exec_properties[LABEL_FEATURE_KEY]))
         blessing.write_blessing(artifact_utils.get_single_instance(output_dict[BLESSING_KEY]), model, baseline_model,
                                 verdict, evaluation.results[CANDIDATE][catalog.OPERATING_POINT])
 
-    def _embed(self, examples: types.Artifact, sources: Dict[str, str], model_dirs: Dict[str, str],
-               exec_properties: Dict[str, Any], work_dir: str):
-        """One Beam pipeline embeds the eval faces and every pairs set with every model; returns their columns."""
+    def _embed(self, examples: types.Artifact, sources: Dict[str, str], ijb_config: Dict[str, dict],
+               model_dirs: Dict[str, str], exec_properties: Dict[str, Any], work_dir: str):
+        """One Beam pipeline embeds the eval faces, every pairs set and every IJB set with every model;
+        returns their columns."""
         faces_prefix = os.path.join(work_dir, "faces")
         face_features = records.FaceFeatures(exec_properties[IMAGE_FEATURE_KEY], exec_properties[LABEL_FEATURE_KEY])
         with self._make_beam_pipeline() as pipeline:
@@ -113,9 +142,19 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                      | f"EmbedPairs[{name}]" >> embedding.EmbedRecords(model_dirs, embedding.PairEmbedder())
                      | f"WritePairs[{name}]" >> beam.io.WriteToTFRecord(os.path.join(work_dir, f"pairs-{name}"),
                                                                         file_name_suffix=".gz"))
+            for name, config in ijb_config.items():
+                _ = (pipeline
+                     | f"ReadIjb[{name}]" >> beam.io.ReadFromTFRecord(_ijb_files(name, config))
+                     | f"EmbedIjb[{name}]" >> embedding.EmbedRecords(model_dirs,
+                                                                     embedding.TemplateFaceEmbedder(config["flip"]))
+                     | f"WriteIjb[{name}]" >> beam.io.WriteToTFRecord(os.path.join(work_dir, f"ijb-{name}"),
+                                                                      file_name_suffix=".gz"))
         faces = embedding.read_embeddings(fileio.glob(faces_prefix + "-*"))
-        return faces, {name: embedding.read_embeddings(fileio.glob(os.path.join(work_dir, f"pairs-{name}-*")))
-                       for name in sources}
+        return (faces,
+                {name: embedding.read_embeddings(fileio.glob(os.path.join(work_dir, f"pairs-{name}-*")))
+                 for name in sources},
+                {name: embedding.read_embeddings(fileio.glob(os.path.join(work_dir, f"ijb-{name}-*")))
+                 for name in ijb_config})
 
 
 def _report(evaluation: Evaluation, verdict: blessing.Verdict, model_uris: Dict[str, Optional[str]]) -> dict:

@@ -11,11 +11,11 @@ Example:
 """
 
 import dataclasses
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from components.embedding_evaluator import catalog, embedding, model_metrics
+from components.embedding_evaluator import catalog, embedding, ijb_sets, model_metrics
 from verification import metrics, operating_point
 
 CANDIDATE, BASELINE = "candidate", "baseline"
@@ -26,12 +26,13 @@ class ScoredPairs:
     """One set of pairs scored by every model, and where each pair's two images are recorded.
 
     `record_keys` [N, 2] are the `embedding.record_key`s of the records holding image a and image
-    b: two face records for pairs drawn from the eval split, one pair record twice for a pairs set.
+    b: two face records for pairs drawn from the eval split, one pair record twice for a pairs set;
+    None for an IJB set's template pairs, which no single record holds.
     """
 
     scores: Dict[str, np.ndarray]  # model name -> [N] cosine similarities
     is_same: np.ndarray
-    record_keys: np.ndarray
+    record_keys: Optional[np.ndarray]
     folds: Optional[np.ndarray] = None
 
 
@@ -104,20 +105,32 @@ def _operating_point(pairs: ScoredPairs, name: str, far: Optional[float], where:
         return {"refused": f"{where}: {error}", "target_far": far, "pairs": where}
 
 
+def _ijb_pairs(ijb_set: ijb_sets.IjbSet, model_names: List[str]) -> Tuple[ScoredPairs, Dict[str, dict]]:
+    """The set's template pairs scored by every model, and each model's 1:N figures."""
+    scored = {name: ijb_sets.score(ijb_set, name) for name in model_names}
+    pairs = ScoredPairs({name: scores for name, (scores, _) in scored.items()}, ijb_set.is_same, None)
+    return pairs, {name: searches for name, (_, searches) in scored.items()}
+
+
 def evaluate(faces: Dict[str, np.ndarray], set_columns: Dict[str, Dict[str, np.ndarray]], model_names: List[str],
              max_positive_pairs: int, seed: int, eval_source: str, set_sources: Dict[str, str],
-             point: dict) -> Evaluation:
-    """Scores each model on the same pairs: pairs drawn from the eval faces, and every named pairs set.
+             point: dict, ijb: Optional[Dict[str, ijb_sets.IjbSet]] = None) -> Evaluation:
+    """Scores each model on the same pairs: pairs drawn from the eval faces, every named pairs set,
+    and every IJB set's template pairs (with its 1:N figures under `catalog.IDENTIFICATION`).
 
     `point` is {"far": target FAR or None for the best accuracy, "pairs": the set it is chosen on
     ("eval" by default)}.
     """
+    ijb = ijb or {}
     pairs = {catalog.EVAL_PAIRS: _eval_pairs(faces, model_names, max_positive_pairs, seed, eval_source)}
     pairs.update({name: _set_pairs(columns, model_names) for name, columns in set_columns.items()})
+    searches = {}
+    for name, ijb_set in ijb.items():
+        pairs[name], searches[name] = _ijb_pairs(ijb_set, model_names)
     where = point.get("pairs") or catalog.EVAL_PAIRS
     if where not in pairs:
         raise ValueError(f"operating_point.pairs: expected '{catalog.EVAL_PAIRS}' or a configured pairs set "
-                         f"({sorted(set_columns)}), got {where!r}")
+                         f"({sorted(set_columns) + sorted(ijb)}), got {where!r}")
     labels = faces[embedding.LABEL_FEATURE]
     results = {}
     for name in model_names:
@@ -129,14 +142,19 @@ def evaluate(faces: Dict[str, np.ndarray], set_columns: Dict[str, Dict[str, np.n
             catalog.PAIR_SETS: {
                 set_name: model_metrics.verification_metrics(pairs[set_name].scores[name], pairs[set_name].is_same,
                                                              seed, pairs[set_name].folds)
-                for set_name in set_columns
+                for set_name in [*set_columns, *ijb]
             },
         }
+        for set_name, found in searches.items():
+            results[name][catalog.PAIR_SETS][set_name][catalog.IDENTIFICATION] = found[name]
     context = {
         **_context(pairs[catalog.EVAL_PAIRS], eval_source),
         "num_images": int(len(labels)),
         "num_identities": int(len(np.unique(labels))),
-        catalog.PAIR_SETS: {name: _context(pairs[name], source) for name, source in set_sources.items()},
+        catalog.PAIR_SETS: {
+            **{name: _context(pairs[name], source) for name, source in set_sources.items()},
+            **{name: {**_context(pairs[name], ijb_set.source), **ijb_set.context()} for name, ijb_set in ijb.items()},
+        },
     }
     return Evaluation(results, context, pairs, faces[embedding.embedding_feature(CANDIDATE)], labels)
 

@@ -1,27 +1,11 @@
-"""IJB templates and open-set identification against a reference written here with loops and dicts.
-
-The reference follows insightface's eval_ijbc.py / ijb_evals.py step by step (per template, per
-medium, per probe); the modules under test are vectorised. Both must agree to float precision.
-"""
-
-import collections
+"""IJB templates and open-set identification against the loop-and-dict reference (tests/ijb_reference.py):
+the modules under test are vectorised; both must agree to float precision."""
 
 import numpy as np
 import pytest
 
+import ijb_reference
 from verification import identification, templates
-
-
-def _reference_templates(embeddings, flipped, scores, template_of, media_of):
-    features = {}
-    for index in range(len(embeddings)):
-        face = (embeddings[index] + flipped[index]) * scores[index]
-        features.setdefault(template_of[index], collections.defaultdict(list))[media_of[index]].append(face)
-    result = {}
-    for template, media in features.items():
-        total = sum(np.mean(faces, axis=0) for faces in media.values())
-        result[template] = total / np.sqrt(np.sum(total ** 2))
-    return result
 
 
 def _faces(rng, num_faces=300, dim=16, num_templates=40):
@@ -36,7 +20,7 @@ def test_templates_match_the_reference_and_pairs_score_by_id():
     rng = np.random.default_rng(0)
     embeddings, flipped, scores, template_of, media_of = _faces(rng)
     ids, units = templates.template_embeddings(embeddings, template_of, media_of, flipped, scores)
-    reference = _reference_templates(embeddings, flipped, scores, template_of, media_of)
+    reference = ijb_reference.templates(embeddings, flipped, scores, template_of, media_of)
 
     assert ids.tolist() == sorted(reference)
     np.testing.assert_allclose(units, np.stack([reference[template] for template in ids]), atol=1e-6)
@@ -70,34 +54,6 @@ def test_refuses_bad_input(call, message):
         call()
 
 
-def _reference_open_set(probes, probe_labels, gallery, gallery_labels, ks, fpirs):
-    """ijb_evals.py's evaluation_1N by loops, with this project's conventions: ties rank above the
-    true entry, "answered" iff top similarity >= threshold, at most floor(FPIR * N) non-mated
-    searches answered, the threshold halfway to the next higher score."""
-    unit = lambda rows: rows / np.linalg.norm(rows, axis=1, keepdims=True)
-    similarity = unit(probes) @ unit(gallery).T
-    mated_ranks, mated_true, right_first, nonmated_top = [], [], [], []
-    for row, label in zip(similarity, probe_labels):
-        if label in list(gallery_labels):
-            true = row[list(gallery_labels).index(label)]
-            rank = sum(1 for value in row if value >= true)
-            mated_ranks.append(rank)
-            mated_true.append(true)
-            right_first.append(rank == 1)
-        else:
-            nonmated_top.append(max(row))
-    result = {"rank": {k: sum(rank <= k for rank in mated_ranks) / len(mated_ranks) for k in ks}, "tpir": {}}
-    descending = sorted(nonmated_top, reverse=True)
-    for fpir in fpirs:
-        allowed = int(np.floor(fpir * len(descending) + 1e-9))
-        highest_rejected = descending[allowed]
-        higher = [value for value in mated_true + nonmated_top if value > highest_rejected]
-        threshold = (highest_rejected + min(higher)) / 2
-        hits = sum(1 for true, first in zip(mated_true, right_first) if first and true >= threshold)
-        result["tpir"][fpir] = hits / len(mated_ranks)
-    return result
-
-
 def test_open_set_identification_matches_the_reference_per_gallery():
     rng = np.random.default_rng(1)
     centres = rng.normal(size=(60, 16))
@@ -110,7 +66,7 @@ def test_open_set_identification_matches_the_reference_per_gallery():
         gallery = centres[enrolled] + rng.normal(scale=0.5, size=(30, 16))
         result = identification.open_set_identification(probes, probe_labels, gallery, enrolled, ks=(1, 5),
                                                          fpirs=(0.01, 0.1), batch_size=13)
-        reference = _reference_open_set(probes, probe_labels, gallery, enrolled, (1, 5), (0.01, 0.1))
+        reference = ijb_reference.open_set(probes, probe_labels, gallery, enrolled, (1, 5), (0.01, 0.1))
         assert result["num_mated_searches"] == 120 and result["num_nonmated_searches"] == 160
         assert result["rank"] == pytest.approx(reference["rank"])
         assert result["tpir"] == pytest.approx(reference["tpir"])

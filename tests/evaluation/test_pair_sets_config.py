@@ -82,3 +82,32 @@ def test_the_former_single_set_reads_as_a_set_named_pairs_and_stays_one_split(tm
 def test_inconsistent_sets_are_refused_naming_the_key(overrides, message):
     with pytest.raises(ConfigError, match=message):
         load_config(DEMO, overrides)
+
+
+def test_an_ijb_set_goes_to_the_evaluator_from_its_folder_not_through_the_pairs_example_gen(tmp_path):
+    config = load_config(DEMO, {"evaluator": {"pairs": {
+        "lfw": {"input_base": str(tmp_path / "lfw")},
+        "ijbc": {"type": "ijb", "input_base": str(tmp_path / "ijbc"), "detector_scores": False,
+                 "min_tar_at_far": {"1e-4": 0.9}}},
+        "operating_point": {"pairs": "ijbc"}}})
+    components = _components(config)
+    assert [split["name"] for split in json.loads(
+        components["PairsExampleGen"].exec_properties["input_config"])["splits"]] == ["lfw"]
+    evaluator = components["EmbeddingEvaluator"].exec_properties
+    assert json.loads(evaluator["pair_sets"]) == ["lfw"]
+    assert json.loads(evaluator["ijb_sets"]) == {"ijbc": {"input_base": str(tmp_path / "ijbc"),
+                                                          "file_pattern": "*.tfrecord*", "detector_scores": False,
+                                                          "flip": True}}
+    assert json.loads(evaluator["blessing_policy"])["pair_sets"]["ijbc"]["min_tar_at_far"] == {"1e-4": 0.9}
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"evaluator": {"pairs": {"lfw": {"input_base": "/sets/lfw", "flip": False}}}},
+     "detector_scores and flip apply to sets of type ijb only"),
+    ({"evaluator": {"pairs": {"ijbc": {"type": "ijb", "input_base": "/sets/ijbc"}}},
+      "trainer": {"validation": {"pairs": ["ijbc"]}}},
+     r"trainer.validation.pairs: \['ijbc'\] are IJB sets, scored by the evaluator only"),
+])
+def test_ijb_keys_and_validation_on_ijb_sets_are_refused(overrides, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config(DEMO, overrides)
