@@ -16,6 +16,7 @@ BENCHMARKS = {
     "input_pipeline": "input_pipeline",
     "transform": "transform",
     "evaluation": "evaluation",
+    "ijb": "ijb",
     "margin_head": "margin_head",
     "end_to_end": "end_to_end",
     "serving": "serving",

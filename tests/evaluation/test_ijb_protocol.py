@@ -24,10 +24,13 @@ def test_templates_match_the_reference_and_pairs_score_by_id():
 
     assert ids.tolist() == sorted(reference)
     np.testing.assert_allclose(units, np.stack([reference[template] for template in ids]), atol=1e-6)
-    first, second = rng.choice(ids, size=50), rng.choice(ids, size=50)
-    expected = [float(reference[a] @ reference[b]) for a, b in zip(first, second)]
-    np.testing.assert_allclose(templates.pair_similarities(ids, units, first, second, batch_size=7), expected,
-                               atol=1e-6)
+    # Few pairs of many templates are gathered, many pairs of few templates multiplied out.
+    for num_pairs, first_ids in ((50, ids), (2000, ids[:5])):
+        first, second = rng.choice(first_ids, size=num_pairs), rng.choice(ids, size=num_pairs)
+        expected = [float(reference[a] @ reference[b]) for a, b in zip(first, second)]
+        for block_size in (7, 100, templates.BLOCK_SIZE):
+            np.testing.assert_allclose(templates.pair_similarities(ids, units, first, second, block_size), expected,
+                                       atol=1e-6)
 
 
 def test_without_flip_or_scores_a_single_face_template_is_its_unit_embedding():
