@@ -4,14 +4,16 @@ Outputs, in the ModelEvaluation artifact:
   metrics.json              the candidate's metrics on the eval split's pairs at the top level
                             (model_metrics.py) with their sizes, `operating_point` (the shipped
                             threshold, its FAR and FRR with intervals and counts, or why it was
-                            refused), `pair_sets` (each named set's metrics, sizes, source), the
+                            refused), `pair_sets` (each named set's metrics, sizes, source; an IJB
+                            set's 1:N figures per gallery under `identification`), the
                             `model` and `baseline_model` URIs, the baseline's metrics under
                             "baseline" (null without one), the verdict under "blessed" and "checks";
   roc.png, similarity_histogram.png  the candidate's ROC curve (linear and log FAR) with the shipped
                             threshold's operating point, and similarities of same and different
                             identities with the shipped threshold (eval pairs);
   identity_separation.png   per eval identity: its own images' similarity vs. its pairs with others;
-  failure_cases.json, failure_cases/  the hardest false accepts and rejects of every set (failure_cases.py).
+  failure_cases.json, failure_cases/  the hardest false accepts and rejects of every set of image pairs
+                            (failure_cases.py).
 The ModelBlessing follows TFX's Evaluator (blessing.py) and carries the operating point to ship.
 """
 
