@@ -17,6 +17,7 @@ BENCHMARKS = {
     "transform": "transform",
     "evaluation": "evaluation",
     "ijb": "ijb",
+    "all_pairs": "all_pairs",
     "margin_head": "margin_head",
     "end_to_end": "end_to_end",
     "serving": "serving",
