@@ -80,6 +80,20 @@ class OperatingPointConfig(Section):
         return self.far if self.criterion == "far" else None
 
 
+class EveryPairConfig(Section):
+    """All-vs-all scoring of the eval split: every different-identity pair, not a drawn sample.
+
+    Reports the TAR at FAR 1e-1 ... 1e-6 wherever the split holds enough pairs (1e-6 needs a
+    million: about 1,400 faces), chooses the operating point on "eval" over all pairs, and gives
+    the per-group rates; intervals come from a seeded bootstrap over identities (docs/verification.md).
+    """
+
+    enabled: bool = True
+    """Score every pair of the eval split (seconds for 10k faces); false: the drawn pairs only."""
+    replicates: int = Field(200, ge=2)
+    """Identity-bootstrap draws behind each all-pairs interval (seeded by evaluator.seed)."""
+
+
 class EvaluatorConfig(Section):
     """Verification on identities the model never saw, and the blessing policy.
 
@@ -107,6 +121,10 @@ class EvaluatorConfig(Section):
     """The threshold shipped with the model."""
     min_tar_at_operating_point: Optional[Rate] = None
     """The least TAR (1 - FRR) at the shipped threshold for a model to be blessed; null: no check."""
+    every_pair: EveryPairConfig = EveryPairConfig()
+    """All-vs-all scoring of the eval split: TAR down to a FAR of 1e-6, per-group rates."""
+    max_group_rate_factor: Optional[float] = Field(None, gt=0)
+    """Each group's FAR and FRR at the shipped threshold (groups: the records' attributes) may be at most this many times the overall rate for a model to be blessed; null: reported, not judged."""
     pairs: Dict[SetName, PairsConfig] = {}
     """Named verification-pairs sets (LFW, CFP-FP, ...), each scored and judged on its own."""
 

@@ -63,6 +63,11 @@ def _common(parser: argparse.ArgumentParser, faces: bool, workers: bool = True) 
         parser.add_argument("--label-feature", default=LABEL_FEATURE, help="feature name of the label")
 
 
+def _attributes(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--attributes", metavar="CSV", help="attributes of each face for per-group rates: a CSV "
+                        "whose header is identity,<name>,... or image,<name>,... (face_data/attributes.py)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m face_data",
                                      description="Convert face data to the pipeline's TFRecords.")
@@ -84,12 +89,14 @@ def build_parser() -> argparse.ArgumentParser:
                         help="int label by sorted identity folder, or the folder name as bytes")
     add_align_arguments(folder)
     _common(folder, faces=True)
+    _attributes(folder)
 
     recordio = formats.add_parser("recordio", help="insightface train.rec + train.idx -> face records")
     recordio.add_argument("rec")
     recordio.add_argument("output_dir")
     recordio.add_argument("--idx", help="index file (default: the .rec path with .idx)")
     _common(recordio, faces=True)
+    _attributes(recordio)
 
     verification = formats.add_parser("bin", help="insightface .bin verification set -> pair records")
     verification.add_argument("bin")
@@ -155,8 +162,11 @@ def _convert(args, faces: FaceFeatures):
         return write_synthetic_faces(args.output_dir, args.identities, args.images_per_identity, args.image_size,
                                      args.seed, args.shards, args.first_identity, args.workers,
                                      args.prefix or "faces", args.overwrite, faces, not args.quiet)
+    from face_data.attributes import read_attributes
+
+    attributes = read_attributes(args.attributes) if getattr(args, "attributes", None) else None
     output = OutputOptions(args.output_dir, args.prefix, args.shards, args.workers, args.overwrite,
-                           not args.quiet, face_features=faces)
+                           not args.quiet, face_features=faces, attributes=attributes)
     aligned_size = args.aligned_size if getattr(args, "align", False) else None
     if args.format == "folder":
         return converters.convert_image_folder(args.root, output, args.labels, args.max_pixels, aligned_size)

@@ -18,6 +18,7 @@ import time
 from typing import Callable, Iterable, Optional
 
 from face_data import records
+from face_data.attributes import AttributeTable
 from face_data.outcomes import Converted, ConvertedPair, ConvertedTemplateFace, Skipped
 from face_data.parallel import available_cores, map_in_order
 from face_data.progress import Progress
@@ -40,6 +41,7 @@ class OutputOptions:
     show_progress: bool = True
     face_features: records.FaceFeatures = records.FaceFeatures()
     pair_features: records.PairFeatures = records.PairFeatures()
+    attributes: Optional[AttributeTable] = None  # attributes of each face (--attributes CSV)
 
 
 def _example(outcome, options: OutputOptions):
@@ -49,7 +51,8 @@ def _example(outcome, options: OutputOptions):
     if isinstance(outcome, ConvertedTemplateFace):
         return records.make_template_face_example(outcome.image, outcome.template, outcome.media,
                                                   outcome.detector_score, outcome.image_name, source=outcome.source)
-    return records.make_face_example(outcome.image, outcome.label, options.face_features, outcome.source)
+    attributes = options.attributes.lookup(outcome.label, outcome.source) if options.attributes else None
+    return records.make_face_example(outcome.image, outcome.label, options.face_features, outcome.source, attributes)
 
 
 def write_outcomes(tasks: Iterable, worker: Callable, total: int, kind: str, options: OutputOptions,

@@ -21,6 +21,8 @@ TEMPLATE_FEATURE = "template"
 MEDIA_FEATURE = "media"
 DETECTOR_SCORE_FEATURE = "detector_score"
 IMAGE_NAME_FEATURE = "image_name"
+# Optional attributes of a face (region, age band...): one bytes feature each, `attribute/<name>`.
+ATTRIBUTE_PREFIX = "attribute/"
 
 
 @dataclasses.dataclass(frozen=True)

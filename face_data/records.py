@@ -10,6 +10,8 @@ Face records, one per face image:
 |-----------|------------------|----------------------------------------------------------------|
 | `image`   | bytes            | the encoded image file (PNG or JPEG), 8-bit grayscale or RGB   |
 | `label`   | int64 or bytes   | the identity: an integer id, or a name as UTF-8 bytes          |
+| `attribute/<name>` | bytes   | optional: the face's value of an attribute (e.g. `attribute/region`), |
+|           |                  | UTF-8; empty when unknown. The evaluator reports rates per value (group) |
 
 Verification-pair records, one per pair of face images:
 
@@ -32,7 +34,8 @@ Template-face records, one per face of a template set (IJB-B / IJB-C, `python -m
 | `detector_score` | float  | the face detector's score, which may weigh it in its template    |
 | `image_name`     | bytes  | the released crop's file name                                    |
 
-Within one file set a label is either always int64 or always bytes; a label is never empty.
+Within one file set a label is either always int64 or always bytes; a label is never empty, and
+every record carries the same attribute features (the converters' `--attributes CSV`).
 
 Example:
     >>> example = make_face_example(png_bytes, label=7)
@@ -44,12 +47,13 @@ Example:
 """
 
 import dataclasses
-from typing import Optional, Union
+from typing import Mapping, Optional, Union
 
 import numpy as np
 import tensorflow as tf
 
-from face_data.features import FaceFeatures, PairFeatures, TemplateFaceFeatures  # the names, in a module without TensorFlow
+from face_data.features import (  # the names, in a module without TensorFlow
+    ATTRIBUTE_PREFIX, FaceFeatures, PairFeatures, TemplateFaceFeatures)
 
 Label = Union[int, bytes]
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
@@ -65,6 +69,7 @@ class FaceRecord:
 
     image: bytes
     label: Label
+    attributes: Mapping[str, bytes] = dataclasses.field(default_factory=dict)  # name -> value, b"" if unknown
 
 
 @dataclasses.dataclass(frozen=True)
@@ -138,17 +143,25 @@ def _image_bytes(image, source: str) -> bytes:
 
 
 def make_face_example(image: bytes, label, features: FaceFeatures = FaceFeatures(),
-                      source: str = "face record") -> tf.train.Example:
-    """Builds a face record from encoded image bytes and an identity label (int, str or bytes).
+                      source: str = "face record", attributes: Optional[Mapping[str, str]] = None) -> tf.train.Example:
+    """Builds a face record from encoded image bytes, an identity label (int, str or bytes) and
+    optional attributes ({name: value}, "" for unknown), each an `attribute/<name>` feature.
 
     Example:
-        >>> make_face_example(open("s1/1.png", "rb").read(), "s1").features.feature["label"]
-        bytes_list { value: "s1" }
+        >>> make_face_example(open("s1/1.png", "rb").read(), "s1", attributes={"region": "north"})
+        ...     .features.feature["attribute/region"]
+        bytes_list { value: "north" }
     """
-    return tf.train.Example(features=tf.train.Features(feature={
+    feature = {
         features.image: _bytes_feature(_image_bytes(image, source)),
         features.label: _label_feature(normalize_label(label, source)),
-    }))
+    }
+    for name, value in (attributes or {}).items():
+        if not name or not isinstance(value, (str, bytes)):
+            raise RecordError(f"{source}: expected attributes as non-empty names with text values, got {name!r}: "
+                              f"{value!r}")
+        feature[ATTRIBUTE_PREFIX + name] = _bytes_feature(value.encode("utf-8") if isinstance(value, str) else value)
+    return tf.train.Example(features=tf.train.Features(feature=feature))
 
 
 def make_pair_example(image_a: bytes, image_b: bytes, is_same: bool, label_a=None, label_b=None,
@@ -233,8 +246,10 @@ def parse_face_example(serialized: bytes, features: FaceFeatures = FaceFeatures(
     """
     example = _parse(serialized, source)
     image = _single_value(example, features.image, source, ("bytes_list",))
+    attributes = {name[len(ATTRIBUTE_PREFIX):]: _single_value(example, name, source, ("bytes_list",))
+                  for name in example.features.feature if name.startswith(ATTRIBUTE_PREFIX)}
     return FaceRecord(image=_image_bytes(image, f"{source} feature {features.image!r}"),
-                      label=_parse_label(example, features.label, source))
+                      label=_parse_label(example, features.label, source), attributes=attributes)
 
 
 def parse_pair_example(serialized: bytes, features: PairFeatures = PairFeatures(),

@@ -113,6 +113,7 @@ def _blessing_policy(config: PipelineConfig) -> BlessingPolicy:
     return BlessingPolicy(
         **{name: getattr(evaluator, name) for name in policy_fields},
         min_tar_at_operating_point=evaluator.min_tar_at_operating_point,
+        max_group_rate_factor=evaluator.max_group_rate_factor,
         pair_sets={name: SetPolicy(**{field: getattr(pairs, field) for field in policy_fields})
                    for name, pairs in evaluator.pairs.items()},
     )
@@ -192,6 +193,7 @@ def create_pipeline(
         label_feature=config.data.label_feature,
         max_positive_pairs=config.evaluator.max_positive_pairs,
         seed=config.evaluator.seed,
+        every_pair_replicates=config.evaluator.every_pair.replicates if config.evaluator.every_pair.enabled else None,
     )
     pusher = VersionedPusher(
         model=trainer.outputs["model"],

@@ -25,7 +25,8 @@ from tfx.types import Artifact
 from tfx.utils import io_utils
 
 from serving import verification_file
-from components.embedding_evaluator.catalog import LOWER_IS_BETTER, MIN_VERIFICATION_ACCURACY, tar_key
+from components.embedding_evaluator.catalog import (GROUPS, LOWER_IS_BETTER, MIN_VERIFICATION_ACCURACY, OPERATING_POINT,
+                                                   tar_key)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,11 +43,13 @@ class BlessingPolicy(SetPolicy):
     """What a model must achieve to be blessed; see configs/evaluation.py, EvaluatorConfig.
 
     The inherited thresholds apply to the eval split; `pair_sets` holds each named pairs set's
-    own, `min_tar_at_operating_point` the least TAR at the shipped threshold.
+    own, `min_tar_at_operating_point` the least TAR at the shipped threshold, and
+    `max_group_rate_factor` how many times the overall FAR and FRR a group's may be.
     """
 
     min_verification_accuracy: float = MIN_VERIFICATION_ACCURACY  # on the eval split, the configs' default
     min_tar_at_operating_point: Optional[float] = None
+    max_group_rate_factor: Optional[float] = None
     pair_sets: Mapping[str, SetPolicy] = dataclasses.field(default_factory=dict)
 
     @classmethod
@@ -107,6 +110,40 @@ def _operating_point_check(point: Mapping, minimum: float) -> str:
                      point["tar"], minimum)
 
 
+# A group's rate, its error and pair counts, and the operating point's count of all such pairs.
+_GROUP_RATES = (("far", "false_accepts", "impostor_pairs", "num_negative_pairs"),
+                ("frr", "false_rejects", "genuine_pairs", "num_positive_pairs"))
+
+
+def _group_checks(factor: float, candidate: Mapping) -> List[str]:
+    """Each group's FAR and FRR at the shipped threshold against `factor` times the overall rate.
+
+    The overall rate is the operating point's over the same pairs; when it counted no error at
+    all, one error in its pairs stands in for it, so a group is not failed for a single error
+    the whole set could not have shown either.
+    """
+    point, groups = candidate.get(OPERATING_POINT, {}), candidate.get(GROUPS)
+    if not groups:
+        return [f"FAIL max_group_rate_factor {factor:g} is set, but the eval records carry no attributes to "
+                "group by (convert them with --attributes CSV)"]
+    if "refused" in point:
+        return [f"FAIL group rates cannot be judged without an operating point: {point['refused']}"]
+    checks = []
+    for attribute, rates in sorted(groups.items()):
+        if "refused" in rates:
+            checks.append(f"FAIL groups of {attribute}: {rates['refused']}")
+            continue
+        for name, entry in sorted(rates["within"].items()):
+            for rate, errors, group_pairs, all_pairs in _GROUP_RATES:
+                if entry[rate] is None:
+                    continue
+                overall = max(point[rate], 1 / point[all_pairs])
+                verdict = "PASS" if entry[rate] <= factor * overall else "FAIL"
+                checks.append(f"{verdict} group {attribute}={name} {rate.upper()} {entry[rate]:.3g} ({entry[errors]} of "
+                              f"{entry[group_pairs]}) vs overall {point[rate]:.3g}: at most {factor:g}x allowed")
+    return checks
+
+
 def judge(policy: BlessingPolicy, candidate: Mapping, baseline: Optional[Mapping] = None) -> Verdict:
     """Checks the candidate's metrics (and its change against the baseline's) against the policy.
 
@@ -117,6 +154,8 @@ def judge(policy: BlessingPolicy, candidate: Mapping, baseline: Optional[Mapping
     point = candidate.get("operating_point")
     if policy.min_tar_at_operating_point is not None or (point is not None and "refused" in point):
         checks.append(_operating_point_check(point, policy.min_tar_at_operating_point or 0.0))
+    if policy.max_group_rate_factor is not None:
+        checks += _group_checks(policy.max_group_rate_factor, candidate)
     for name, set_policy in sorted(policy.pair_sets.items()):
         checks += _set_checks(set_policy, candidate["pair_sets"][name],
                               None if baseline is None else baseline["pair_sets"][name], f"{name}/")

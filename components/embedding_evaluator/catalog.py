@@ -12,6 +12,8 @@ Example:
 
 # Report keys of the false-accept rates where the true-accept rate is measured.
 FARS = {"1e-1": 1e-1, "1e-2": 1e-2, "1e-3": 1e-3, "1e-4": 1e-4}
+# Every pair of the eval split (all-vs-all) resolves far lower FARs: these where it holds enough pairs.
+ALL_PAIRS_FARS = {"1e-1": 1e-1, "1e-2": 1e-2, "1e-3": 1e-3, "1e-4": 1e-4, "1e-5": 1e-5, "1e-6": 1e-6}
 # Closed-set identification: is the right identity among the k nearest gallery faces?
 RANKS = (1, 5)
 # Open-set identification (IJB's 1:N): the false-positive identification rates at which the
@@ -25,11 +27,14 @@ SET_TYPES = (PAIRS_SET, IJB_SET)
 LOWER_IS_BETTER = frozenset({"eer"})
 # The pairs drawn from the eval split go by this name beside the named pairs sets (`evaluator.pairs`).
 EVAL_PAIRS = "eval"
-# Report keys: the shipped operating point, and each named pairs set's metrics.
+# Report keys: the shipped operating point, each named pairs set's metrics, the eval split's
+# all-vs-all figures, and the FAR and FRR per group of each attribute the eval records carry.
 OPERATING_POINT = "operating_point"
 PAIR_SETS = "pair_sets"
 # An IJB set's 1:N figures, under its entry in PAIR_SETS: {gallery: {rank_k, tpir_at_fpir_.., ...}}.
 IDENTIFICATION = "identification"
+ALL_PAIRS = "all_pairs"
+GROUPS = "groups"
 # The least LFW-protocol verification accuracy a model needs to be blessed, unless configured.
 MIN_VERIFICATION_ACCURACY = 0.7
 
@@ -37,6 +42,11 @@ MIN_VERIFICATION_ACCURACY = 0.7
 def tar_key(far: str) -> str:
     """The report key of the TAR at a FAR key: `tar_key("1e-3") == "tar_at_far_1e-3"`."""
     return f"tar_at_far_{far}"
+
+
+def interval_key(key: str) -> str:
+    """The report key of a figure's confidence interval: `interval_key("tar_at_far_1e-4") == "tar_at_far_1e-4_interval"`."""
+    return f"{key}_interval"
 
 
 def rank_key(k: int) -> str:

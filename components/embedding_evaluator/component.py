@@ -48,6 +48,7 @@ class EmbeddingEvaluatorSpec(types.ComponentSpec):
         executor.SEED_KEY: ExecutionParameter(type=int),
         # JSON of a BlessingPolicy: execution parameters hold primitives, as TFX's custom_config does.
         executor.BLESSING_POLICY_KEY: ExecutionParameter(type=str),
+        executor.EVERY_PAIR_KEY: ExecutionParameter(type=str, optional=True),
     }
     INPUTS = {
         executor.EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples),
@@ -83,6 +84,7 @@ class EmbeddingEvaluator(base_beam_component.BaseBeamComponent):
         label_feature: str = features.LABEL_FEATURE,
         max_positive_pairs: int = 3000,
         seed: int = 0,
+        every_pair_replicates: Optional[int] = 200,
     ):
         """Builds the component.
 
@@ -102,7 +104,10 @@ class EmbeddingEvaluator(base_beam_component.BaseBeamComponent):
             chooses the most accurate threshold.
           operating_point_pairs: the pairs it is chosen on: "eval" (drawn from `split`) or a set.
           max_positive_pairs, seed: how pairs are drawn from `split` (metrics.make_pairs), and the
-            seed of the 10 folds and of the identification gallery.
+            seed of the 10 folds, of the identification gallery and of the identity bootstrap.
+          every_pair_replicates: score every pair of `split` too (all-vs-all: TAR down to a FAR of
+            1e-6, the operating point on "eval" chosen there, per-group rates), with intervals from
+            this many identity-bootstrap draws; None scores the drawn pairs only.
         """
         spec = EmbeddingEvaluatorSpec(
             examples=examples,
@@ -118,6 +123,7 @@ class EmbeddingEvaluator(base_beam_component.BaseBeamComponent):
             max_positive_pairs=max_positive_pairs,
             seed=seed,
             blessing_policy=json_utils.dumps(dataclasses.asdict(blessing_policy)),
+            every_pair=json.dumps(None if every_pair_replicates is None else {"replicates": every_pair_replicates}),
             evaluation=types.Channel(type=standard_artifacts.ModelEvaluation),
             blessing=types.Channel(type=standard_artifacts.ModelBlessing),
         )

@@ -3,7 +3,7 @@
 Each worker loads every model once (`DoFn.setup`) and embeds batches of records with all of them,
 so the candidate and the baseline see exactly the same records. The output is one "embedding
 record" (a tf.Example) per input record: a `key` (SHA-256 of the input record, canonically serialized), the
-face's `label` or the pair's `is_same`, and one float feature per model and image,
+face's `label` (and its `attribute/<name>`s) or the pair's `is_same`, and one float feature per model and image,
 `<model>/embedding` for a face, `<model>/embedding_a` and `<model>/embedding_b` for a pair (and the pair's `fold` if it has one).
 `read_embeddings` loads them back sorted by key, an order that does not depend on how Beam
 scheduled the work, so pairs drawn from it are the same in every run.
@@ -31,6 +31,7 @@ import tensorflow as tf
 from tfx_module.preprocessing import decode_image
 from tfx_module.signatures import EMBEDDING_KEY, EXAMPLES_SIGNATURE, SERVING_SIGNATURE
 from face_data import records
+from face_data.features import ATTRIBUTE_PREFIX  # a face's attributes keep their record names
 
 KEY_FEATURE = "key"
 LABEL_FEATURE = "label"
@@ -80,12 +81,13 @@ class FaceEmbedder:
 
     def __call__(self, models: Mapping[str, Callable],
                  batch: Sequence[bytes]) -> Iterable[bytes]:
-        labels = [records.parse_face_example(record, self._features, "eval record").label for record in batch]
+        faces = [records.parse_face_example(record, self._features, "eval record") for record in batch]
         examples = tf.constant(list(batch))
         embeddings = {name: embed(examples=examples)[EMBEDDING_KEY].numpy()
                       for name, embed in models.items()}
-        for index, (record, label) in enumerate(zip(batch, labels)):
-            values = {KEY_FEATURE: record_key(record), LABEL_FEATURE: label}
+        for index, (record, face) in enumerate(zip(batch, faces)):
+            values = {KEY_FEATURE: record_key(record), LABEL_FEATURE: face.label}
+            values.update({ATTRIBUTE_PREFIX + name: value for name, value in face.attributes.items()})
             values.update({embedding_feature(name): rows[index] for name, rows in embeddings.items()})
             yield _embedding_record(values)
 

@@ -5,12 +5,15 @@ Outputs, in the ModelEvaluation artifact:
                             (model_metrics.py) with their sizes, `operating_point` (the shipped
                             threshold, its FAR and FRR with intervals and counts, or why it was
                             refused), `pair_sets` (each named set's metrics, sizes, source; an IJB
-                            set's 1:N figures per gallery under `identification`), the
+                            set's 1:N figures per gallery under `identification`),
+                            `all_pairs` (TAR at FAR 1e-1..1e-6 over every eval pair, intervals),
+                            `groups` (FAR and FRR per attribute value at the shipped threshold), the
                             `model` and `baseline_model` URIs, the baseline's metrics under
                             "baseline" (null without one), the verdict under "blessed" and "checks";
-  roc.png, similarity_histogram.png  the candidate's ROC curve (linear and log FAR) with the shipped
-                            threshold's operating point, and similarities of same and different
-                            identities with the shipped threshold (eval pairs);
+  roc.png, similarity_histogram.png  the candidate's ROC curve (linear and log FAR; over every pair of
+                            the eval split when scored all-vs-all, else its drawn pairs) with the
+                            shipped threshold's operating point, and similarities of same and
+                            different identities with the shipped threshold (drawn eval pairs);
   identity_separation.png   per eval identity: its own images' similarity vs. its pairs with others;
   failure_cases.json, failure_cases/  the hardest false accepts and rejects of every set of image pairs
                             (failure_cases.py).
@@ -52,6 +55,7 @@ LABEL_FEATURE_KEY = "label_feature"
 MAX_POSITIVE_PAIRS_KEY = "max_positive_pairs"
 SEED_KEY = "seed"
 BLESSING_POLICY_KEY = "blessing_policy"
+EVERY_PAIR_KEY = "every_pair"  # JSON {"replicates": identity-bootstrap draws}, or null: no all-vs-all scoring
 
 
 def _split_files(artifact: types.Artifact, split: str) -> str:
@@ -112,7 +116,8 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                               exec_properties[SEED_KEY], f"eval split '{exec_properties[SPLIT_KEY]}' of {examples.uri}",
                               {name: f"pairs set '{name}': {pattern}" for name, pattern in sources.items()},
                               json.loads(exec_properties.get(OPERATING_POINT_KEY) or "{}"),
-                              {name: _ijb_set(name, ijb_config[name], columns) for name, columns in ijb_columns.items()})
+                              {name: _ijb_set(name, ijb_config[name], columns) for name, columns in ijb_columns.items()},
+                              json.loads(exec_properties.get(EVERY_PAIR_KEY) or "null"))
         policy = blessing.BlessingPolicy.from_json_dict(json.loads(exec_properties[BLESSING_POLICY_KEY]))
         verdict = blessing.judge(policy, evaluation.results[CANDIDATE], evaluation.results.get(BASELINE))
         model_uris = {"model": model.uri, "baseline_model": baseline_model.uri if baseline_model is not None else None}
@@ -182,9 +187,14 @@ def write_evaluation(artifact: types.Artifact, evaluation: Evaluation, verdict: 
     report = _report(evaluation, verdict, model_uris)
     io_utils.write_string_file(os.path.join(artifact.uri, METRICS_FILE), json.dumps(report, indent=2))
 
-    fpr, tpr, _ = metrics.roc(evaluation.candidate_scores, evaluation.is_same)
     threshold = shipped_threshold(evaluation.results[CANDIDATE])
-    point = plots.accept_rates(evaluation.candidate_scores, evaluation.is_same, threshold)
+    if evaluation.every_pair is not None:  # every pair reaches FARs of 1e-6 on the log axis
+        fpr, tpr = evaluation.every_pair.scored.roc()
+        point_of_all = evaluation.every_pair.scored.measure(threshold)
+        point = (point_of_all.far, point_of_all.tar)
+    else:
+        fpr, tpr, _ = metrics.roc(evaluation.candidate_scores, evaluation.is_same)
+        point = plots.accept_rates(evaluation.candidate_scores, evaluation.is_same, threshold)
     figures = {
         ROC_PLOT: lambda path: plots.plot_roc(fpr, tpr, path, threshold, point),
         HISTOGRAM_PLOT: lambda path: plots.plot_similarity_histogram(

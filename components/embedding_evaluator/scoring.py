@@ -16,6 +16,7 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 
 from components.embedding_evaluator import catalog, embedding, ijb_sets, model_metrics
+from components.embedding_evaluator.every_pair import EveryPair
 from verification import metrics, operating_point
 
 CANDIDATE, BASELINE = "candidate", "baseline"
@@ -45,6 +46,7 @@ class Evaluation:
     pairs: Dict[str, ScoredPairs]  # "eval" and each named set
     eval_embeddings: np.ndarray
     eval_labels: np.ndarray
+    every_pair: Optional[EveryPair] = None  # the candidate's eval faces scored all-vs-all, if asked for
 
     @property
     def candidate_scores(self) -> np.ndarray:
@@ -112,14 +114,33 @@ def _ijb_pairs(ijb_set: ijb_sets.IjbSet, model_names: List[str]) -> Tuple[Scored
     return pairs, {name: searches for name, (_, searches) in scored.items()}
 
 
+def _every_pair(evaluation_results: dict, faces: Dict[str, np.ndarray], far: Optional[float], where: str,
+                every_pair: dict, seed: int) -> EveryPair:
+    """Scores the candidate's eval faces all-vs-all: its TARs down to 1e-6, the operating point over
+    all pairs when chosen on the eval split for a FAR, and its group rates at the shipped threshold."""
+    scored = EveryPair(faces[embedding.embedding_feature(CANDIDATE)], faces[embedding.LABEL_FEATURE], far,
+                       every_pair["replicates"], seed)
+    candidate = evaluation_results[CANDIDATE]
+    candidate[catalog.ALL_PAIRS] = scored.metrics()
+    if where == catalog.EVAL_PAIRS and far is not None:
+        candidate[catalog.OPERATING_POINT] = scored.operating_point(far)
+    attributes = {name[len(embedding.ATTRIBUTE_PREFIX):]: values for name, values in faces.items()
+                  if name.startswith(embedding.ATTRIBUTE_PREFIX)}
+    if attributes:
+        candidate[catalog.GROUPS] = scored.groups(attributes, shipped_threshold(candidate))
+    return scored
+
+
 def evaluate(faces: Dict[str, np.ndarray], set_columns: Dict[str, Dict[str, np.ndarray]], model_names: List[str],
              max_positive_pairs: int, seed: int, eval_source: str, set_sources: Dict[str, str],
-             point: dict, ijb: Optional[Dict[str, ijb_sets.IjbSet]] = None) -> Evaluation:
+             point: dict, ijb: Optional[Dict[str, ijb_sets.IjbSet]] = None,
+             every_pair: Optional[dict] = None) -> Evaluation:
     """Scores each model on the same pairs: pairs drawn from the eval faces, every named pairs set,
     and every IJB set's template pairs (with its 1:N figures under `catalog.IDENTIFICATION`).
 
     `point` is {"far": target FAR or None for the best accuracy, "pairs": the set it is chosen on
-    ("eval" by default)}.
+    ("eval" by default)}. `every_pair` ({"replicates": N}, or None) scores the candidate on every
+    pair of the eval faces too (every_pair.py); the operating point on "eval" is then chosen there.
     """
     ijb = ijb or {}
     pairs = {catalog.EVAL_PAIRS: _eval_pairs(faces, model_names, max_positive_pairs, seed, eval_source)}
@@ -156,7 +177,10 @@ def evaluate(faces: Dict[str, np.ndarray], set_columns: Dict[str, Dict[str, np.n
             **{name: {**_context(pairs[name], ijb_set.source), **ijb_set.context()} for name, ijb_set in ijb.items()},
         },
     }
-    return Evaluation(results, context, pairs, faces[embedding.embedding_feature(CANDIDATE)], labels)
+    scored = None
+    if every_pair is not None:
+        scored = _every_pair(results, faces, point.get("far"), where, every_pair, seed)
+    return Evaluation(results, context, pairs, faces[embedding.embedding_feature(CANDIDATE)], labels, scored)
 
 
 def shipped_threshold(candidate: dict) -> float:
