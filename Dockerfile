@@ -7,7 +7,7 @@
 # kubeflow.image and sets the command). Dataflow workers can run it too (beam.args:
 # --sdk_container_image=...): it carries Beam's worker boot program as its entrypoint.
 
-# Must equal apache-beam in requirements.lock (tests/orchestration/test_dockerfile.py checks).
+# Must equal apache-beam in requirements.lock (tests/submission/test_dockerfile.py checks).
 ARG BEAM_VERSION=2.77.0
 ARG PYTHON_IMAGE=python:3.13-slim-trixie
 
@@ -35,6 +35,7 @@ COPY configs/ configs/
 COPY verification/ verification/
 COPY console/ console/
 COPY pipeline/ pipeline/
+COPY runners/ runners/
 COPY inspection/ inspection/
 COPY submission/ submission/
 # TF_ENABLE_ONEDNN_OPTS: TensorFlow's oneDNN kernels whatever the CPU of the node (console/quiet.py

@@ -8,7 +8,7 @@ CONFIG ?= configs/local.yaml
 PYTEST_ARGS ?=
 
 demo:  ## train, evaluate and push a model on the built-in synthetic faces
-	./dev python -m pipeline.local_runner --config $(CONFIG)
+	./dev python -m runners.local_runner --config $(CONFIG)
 
 # The margin heads, losses and models are backend-agnostic Keras 3: they are checked under JAX as well.
 JAX_TESTS = $(addprefix tests/arcface_module/,test_arcface_layer.py test_margin_head.py test_margin_loss.py test_margins.py test_models.py)

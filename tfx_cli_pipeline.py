@@ -24,8 +24,8 @@ from tfx import v1 as tfx
 from components.checked_example_gen.errors import InputCheckFailed
 from components.checked_example_gen.errors import message as input_check_message
 from configs import ConfigError, load_config
-from pipeline.inputs import InputDataError
-from pipeline.local_runner import local_pipeline, prepare_inputs, refusals_shown_once
+from runners.inputs import InputDataError
+from runners.local_runner import local_pipeline, prepare_inputs, refusals_shown_once
 
 CONFIG_ENV = "ARCFACE_CONFIG"
 DEFAULT_CONFIG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "configs", "local.yaml")

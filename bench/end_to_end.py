@@ -19,7 +19,7 @@ from bench import measure
 from bench.results import Result
 from configs import load_config
 from inspection import metadata, views
-from pipeline import demo_data
+from runners import demo_data
 
 NAME = "end_to_end"
 DEMO_CONFIG = "configs/local.yaml"
@@ -86,7 +86,7 @@ def run_demo(run_root, overrides):
     demo_data.prepare(config)
     generation = time.perf_counter() - start
     launched = time.time()
-    completed = subprocess.run([sys.executable, "-m", "pipeline.local_runner", "--config", config_path],
+    completed = subprocess.run([sys.executable, "-m", "runners.local_runner", "--config", config_path],
                                cwd=REPO, capture_output=True, text=True)
     finished = time.time()
     if completed.returncode != 0:
@@ -141,7 +141,7 @@ def run(settings, context):
         verdict=f"demo {total:.0f} s ({'under' if fast else 'OVER'} {TARGET_SECONDS:.0f} s);"
         f" overhead {share:.0%} of the runner ({'under' if lean else 'OVER'} a third)",
         notes=[
-            f"{settings['repeats']} runs of `python -m pipeline.local_runner` on"
+            f"{settings['repeats']} runs of `python -m runners.local_runner` on"
             f" {DEMO_CONFIG}{' with ' + str(settings['overrides']) if settings['overrides'] else ''},"
             " each into a fresh run root; component times are ML Metadata's execution"
             " durations (`inspection.views.executions`).",

@@ -1,7 +1,7 @@
 """Raw photos: detection + alignment throughput, and what `compare --align` costs per image.
 
 Photos are ORL faces (ARCFACE_ORL_DIR, as for the tests) pasted into 250x250 and 1024x768
-backgrounds at a random position and angle (`face_data.pasted_photos`). Throughput is photos per
+backgrounds at a random position and angle (`face_data.synthetic.pasted_photos`). Throughput is photos per
 second of `photos.align_photo` (decode, EXIF, MTCNN, landmarks found again upright and mirrored, alignment,
 PNG), in one process with the detector loaded; detection alone is timed too. On photos made as
 the tests make them (every scale, angle and EXIF orientation), the detection rate and how far the
@@ -28,11 +28,11 @@ from PIL import Image
 
 from bench import end_to_end, measure
 from bench.results import Result
-from face_data import pasted_photos
-from face_data.alignment import ALIGNED_SIZE
-from face_data.pasted_photos import encode_photo, paste_face
-from face_data.images import ImageRejected
-from face_data.photos import NO_FACE, align_photo, process_detector
+from face_data.synthetic import pasted_photos
+from face_data.alignment.template import ALIGNED_SIZE
+from face_data.synthetic.pasted_photos import encode_photo, paste_face
+from face_data.conversion.images import ImageRejected
+from face_data.alignment.photos import NO_FACE, align_photo, process_detector
 from serving.cli import compare_pairs
 from serving.pushed_model import PushedModel
 

@@ -18,7 +18,7 @@ from tfx_bsl.coders import example_coder
 from tfx_bsl.public import tfxio
 
 from tfx_module import preprocessing
-from face_data.synthetic import write_synthetic_faces
+from face_data.synthetic.face_set import write_synthetic_faces
 from configs.data import DataConfig
 from configs.model import TransformConfig
 from configs.orchestration import BeamConfig

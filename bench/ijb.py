@@ -16,7 +16,7 @@ import numpy as np
 from bench import measure
 from bench.results import Result
 from components.embedding_evaluator import embedding, ijb_sets, model_metrics
-from face_data.ijb import Protocol
+from face_data.conversion.ijb import Protocol
 
 NAME = "ijb"
 DIM = 512

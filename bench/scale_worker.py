@@ -21,7 +21,7 @@ from tfx.utils import proto_utils
 from bench import faces, measure
 from components.checked_example_gen import executor as checked_executor
 from components.checked_example_gen.component import CheckedImportExampleGen
-from face_data.synthetic import write_synthetic_faces
+from face_data.synthetic.face_set import write_synthetic_faces
 from configs.orchestration import BeamConfig
 
 # The pipeline's identity split (configs/data.py's defaults: 3 train buckets, 1 eval).

@@ -16,7 +16,7 @@ import time
 
 from bench import end_to_end, measure
 from bench.results import Result
-from face_data.face_drawing import draw_face_records
+from face_data.synthetic.face_drawing import draw_face_records
 from serving.formats import FORMATS
 from serving.model_folder import latest_version_dir
 from serving.pushed_model import SAVED_MODEL, PushedModel

@@ -36,7 +36,7 @@ class DataConfig(Section):
     schema_file: Optional[Location] = None
     """A reviewed schema (schema.pbtxt) the records are validated against, so ExampleValidator
     reports drift; null infers one from each run's statistics (a first run). Refresh it from the
-    latest run with `python -m pipeline.schema --config ...` (docs/data.md, "A reviewed schema")."""
+    latest run with `python -m inspection.schema --config ...` (docs/data.md, "A reviewed schema")."""
     # Splits hash the label, so an identity lands wholly in one split: eval people are never trained on.
     train_buckets: int = Field(3, ge=1)
     """Hash buckets of the train split: train gets train_buckets / (train_buckets + eval_buckets) of the people."""

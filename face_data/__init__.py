@@ -1,19 +1,15 @@
-"""Face data for the ArcFace pipeline: the TFRecord contract, converters and a synthetic face set.
+"""Face data for the ArcFace pipeline, in four rooms. Import the modules directly; no package here
+imports anything, so worker processes stay light.
 
-Import the modules directly; this package imports nothing, so worker processes stay light.
-
-- `records`: the face and verification-pair `tf.train.Example` layouts (the contract) and helpers.
-- `reading`: reads the records back, naming the file and record of any problem.
-- `synthetic`: `write_synthetic_faces`, the deterministic synthetic face set (drawn by `face_drawing`).
-- `converters`: image folder, insightface RecordIO, insightface `.bin`, LFW `pairs.txt` -> records.
-- `splits`: identity-disjoint train/eval/holdout splits of face records.
-- `photos`: raw photo -> aligned face (`align_photo`, the converters' and serving's `--align`):
-  EXIF orientation, `detection` (MTCNN), `alignment` onto the ArcFace template; `pasted_photos`
-  makes test photos from face crops.
-- `cli`: the command line, `python -m face_data --help`.
-
-Underneath: `images` (checks and normalises encoded images), `image_folder`, `mxnet_recordio`,
-`verification_bin` (the safe unpickler), `lfw_pairs` (format readers, run in worker processes),
-`convert` (the loop writing worker outcomes), `shards` (atomic sharded output), `parallel`,
-`progress`, `summary` and `outcomes`.
+- `records/`: the record contract — `contract` (the face and verification-pair `tf.train.Example`
+  layouts), `features` (their names, without TensorFlow), `reading`, `shards` (atomic sharded
+  output) and `splits` (identity-disjoint train/eval/holdout splits).
+- `conversion/`: image folder, insightface RecordIO, insightface `.bin`, LFW `pairs.txt`, IJB-B / IJB-C -> records
+  (`converters`, the format readers, `writing`, `images`, ...) and the command line `cli`
+  (`python -m face_data --help`).
+- `alignment/`: raw photo -> aligned face (`photos.align_photo`, the converters' and serving's
+  `--align`): EXIF orientation, `detection` (MTCNN), `template` (the ArcFace template).
+- `synthetic/`: `face_set.write_synthetic_faces`, the deterministic synthetic face set (drawn by
+  `face_drawing`); `pasted_photos` and `ijb_release`, test photos and an IJB-C-layout set made
+  from face crops.
 """

@@ -1,4 +1,4 @@
-"""`python -m face_data FORMAT ...` converts face data to TFRecords; see `cli.py`."""
+"""`python -m face_data FORMAT ...` converts face data to TFRecords; see `conversion/cli.py`."""
 
 import sys
 
@@ -7,6 +7,6 @@ if __name__ == "__main__":
     from console import quiet
 
     quiet.start()  # before the CLI imports TensorFlow: its start-up lines are hidden unless --verbose
-    from face_data.cli import main
+    from face_data.conversion.cli import main
 
     sys.exit(main())

@@ -21,9 +21,17 @@ from components.embedding_evaluator.component import EmbeddingEvaluator
 from components.versioned_pusher.component import VersionedPusher
 from configs import PipelineConfig
 from pipeline.cluster import trainer_component
+from tfx_module import preprocessing, training
 
-PREPROCESSING_FN = "tfx_module.preprocessing.preprocessing_fn"
-RUN_FN = "tfx_module.training.run_fn"
+
+def _import_path(function) -> str:
+    # TFX imports the user functions by dotted name in each component's process; deriving the name
+    # from the imported function makes a moved or renamed module fail here, when the pipeline is built.
+    return f"{function.__module__}.{function.__qualname__}"
+
+
+PREPROCESSING_FN = _import_path(preprocessing.preprocessing_fn)
+RUN_FN = _import_path(training.run_fn)
 
 
 def _identity_splits(config: PipelineConfig) -> tfx.proto.Output:

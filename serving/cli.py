@@ -38,9 +38,9 @@ from typing import List, Optional, Tuple
 import numpy as np
 
 from console import quiet
-from face_data.files import not_a_file
-from face_data.images import ImageRejected, check_image
-from face_data.photos import SEVERAL_FACES, add_align_arguments, align_photo
+from face_data.conversion.files import not_a_file
+from face_data.conversion.images import ImageRejected, check_image
+from face_data.alignment.photos import SEVERAL_FACES, add_align_arguments, align_photo
 from serving.pushed_model import AUTO, RUNTIMES, PushedModel
 
 IMAGES_PER_CHUNK = 1024

@@ -3,7 +3,7 @@
 ONNX Runtime runs `model.onnx`, LiteRT (`ai_edge_litert`, TFLite's interpreter without
 TensorFlow) the `.tflite` files. Both take the preprocessed pixels; `embed` makes them from
 encoded images with `preprocessing.json` (serving/preprocessing.py), after the same check as the
-SavedModel path (face_data/images.py: Pillow, PGM / 16-bit / RGBA become 8-bit PNG).
+SavedModel path (face_data/conversion/images.py: Pillow, PGM / 16-bit / RGBA become 8-bit PNG).
 
 Example:
     >>> embedder = format_embedder("runs/demo/serving/arcface/1796540000", "onnx")
@@ -17,7 +17,7 @@ from typing import Sequence
 import numpy as np
 
 from console import quiet
-from face_data.images import check_image
+from face_data.conversion.images import check_image
 from serving import preprocessing
 from serving.formats import FORMATS
 

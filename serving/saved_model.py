@@ -14,7 +14,7 @@ from typing import Sequence
 import numpy as np
 import tensorflow as tf
 
-from face_data.images import check_image
+from face_data.conversion.images import check_image
 from tfx_module.signatures import SERVING_SIGNATURE
 
 

@@ -2,5 +2,5 @@
 
 - `kfp_requests`: the Kubeflow Pipelines client calls for a run or a recurring schedule;
 - `vertex_requests`: the same for Vertex AI Pipelines;
-- `cli`: compiles the pipeline (`pipeline.kubeflow_v2_runner`) and sends the request, or prints it (--dry-run).
+- `cli`: compiles the pipeline (`runners.kubeflow_v2_runner`) and sends the request, or prints it (--dry-run).
 """

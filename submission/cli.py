@@ -8,7 +8,7 @@
 A submission compiles the pipeline first, into `kubeflow.pipeline_file`, then sends the request.
 With --dry-run the config is read and checked and the request (the client calls and all their
 arguments) is printed as JSON, in about a second: nothing is compiled, written or sent. The spec
-the request names is compiled when it is sent, or by `python -m pipeline.kubeflow_v2_runner`.
+the request names is compiled when it is sent, or by `python -m runners.kubeflow_v2_runner`.
 """
 
 # First, before anything imports TensorFlow: its start-up lines are hidden unless --verbose.
@@ -39,7 +39,7 @@ def main(argv=None):
     parser.add_argument("--config", default="configs/kubeflow.yaml", help="pipeline config (YAML) with a kubeflow section")
     parser.add_argument("--dry-run", action="store_true",
                         help="check the config and print the request, compiling, writing and sending nothing "
-                             "(the spec is compiled when the request is sent, or by python -m pipeline.kubeflow_v2_runner)")
+                             "(the spec is compiled when the request is sent, or by python -m runners.kubeflow_v2_runner)")
     quiet.add_flag(parser)
     args = parser.parse_args(argv)
     config = load_config(args.config)
@@ -47,9 +47,9 @@ def main(argv=None):
     if args.dry_run:
         print(json.dumps(dataclasses.asdict(request), indent=2))
         print(f"dry run: config checked, request not sent; {config.kubeflow.pipeline_file} is compiled when it is "
-              "sent (or by python -m pipeline.kubeflow_v2_runner)", file=sys.stderr)
+              "sent (or by python -m runners.kubeflow_v2_runner)", file=sys.stderr)
         return
-    from pipeline import kubeflow_v2_runner  # TFX: 20-45 s to import and compile, for a submission only
+    from runners import kubeflow_v2_runner  # TFX: 20-45 s to import and compile, for a submission only
 
     kubeflow_v2_runner.compile_pipeline(config)
     print(request.send())

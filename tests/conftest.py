@@ -73,7 +73,7 @@ def _merge(base, overrides):
     return merged
 
 
-def run_pipeline(config_path: Path, runner: str = "pipeline.local_runner", extra_args=(),
+def run_pipeline(config_path: Path, runner: str = "runners.local_runner", extra_args=(),
                  expect_success: bool = True) -> subprocess.CompletedProcess:
     """Runs a runner module as a user would, in its own process; fails the test with its log if it
     fails, unless `expect_success=False` (the test then checks the refusal itself)."""
@@ -99,7 +99,7 @@ def pipeline_config(tmp_path_factory):
 
 @pytest.fixture(name="run_pipeline", scope="session")
 def run_pipeline_fixture():
-    """`run_pipeline(config_path, runner="pipeline.local_runner", extra_args=(), expect_success=True)`
+    """`run_pipeline(config_path, runner="runners.local_runner", extra_args=(), expect_success=True)`
     -> CompletedProcess."""
     return run_pipeline
 

@@ -33,7 +33,7 @@ def decode_image(image_bytes: tf.Tensor) -> tf.Tensor:
     """One encoded JPEG, PNG, BMP or GIF (grayscale, RGB or RGBA) -> uint8 [height, width, 3].
 
     Grayscale is repeated into the three channels and alpha is dropped, as the data converters
-    do (face_data/images.py); a GIF gives its first frame. JPEGs use the accurate integer DCT,
+    do (face_data/conversion/images.py); a GIF gives its first frame. JPEGs use the accurate integer DCT,
     as Pillow and OpenCV do: TensorFlow's default fast DCT differs from them by up to 5 levels,
     and the TF-free serving path (serving/preprocessing.py) decodes with Pillow.
     """

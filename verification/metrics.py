@@ -7,7 +7,7 @@ ROC curve with its AUC (scikit-learn's), equal error rate and TAR at fixed FARs 
 in identification.py). A pair counts as the same identity iff its similarity >= the threshold,
 throughout.
 Over 300 lines on purpose: every metric here shares that convention and the pair sampling, and
-they are tested together against scikit-learn (tests/evaluation/test_metrics_*.py).
+they are tested together against scikit-learn (tests/verification/test_metrics_*.py).
 
 Example:
     >>> labels = np.array(["ann", "ann", "bob", "bob"])

@@ -19,8 +19,8 @@ from tfx.dsl.components.base import executor_spec
 from tfx.proto import example_gen_pb2
 
 from components.checked_example_gen import executor
-from face_data.images import MAX_PIXELS
-from face_data.features import IMAGE_FEATURE, LABEL_FEATURE
+from face_data.conversion.images import MAX_PIXELS
+from face_data.records.features import IMAGE_FEATURE, LABEL_FEATURE
 
 
 class CheckedImportExampleGen(ImportExampleGen):

@@ -2,7 +2,7 @@
 
 Each input file is read by one worker, record by record (so each record keeps its file and index
 for the message), and each record is checked as the pipeline will read it
-(`face_data.reading.check_face_record` / `check_pair_record`: the contract, an image that decodes
+(`face_data.records.reading.check_face_record` / `check_pair_record`: the contract, an image that decodes
 within the pixel limit). Good records go on to ExampleGen's split and write, as ImportExampleGen
 does; problems, and which label types the set holds, are summed up in the same job. After the job,
 any problem fails the execution with one message naming each file and record (the first
@@ -25,8 +25,8 @@ from tfx.proto import example_gen_pb2
 from tfx.types import standard_component_specs
 
 from components.checked_example_gen.errors import InputCheckFailed
-from face_data import reading, records
-from face_data.images import ImageRejected
+from face_data.records import contract, reading
+from face_data.conversion.images import ImageRejected
 
 FACES, PAIRS = "face", "pair"  # what a set's records are; names the kind in messages
 PROBLEMS, LABELS = "problems", "labels"  # the check's side outputs
@@ -55,8 +55,8 @@ class CheckFile(beam.DoFn):
         settings = self._settings
         max_pixels = int(settings["max_pixels"])
         if settings["kind"] == PAIRS:
-            return reading.check_pair_record(source, serialized, records.PairFeatures(), max_pixels)
-        features = records.FaceFeatures(settings["image_feature"], settings["label_feature"])
+            return reading.check_pair_record(source, serialized, contract.PairFeatures(), max_pixels)
+        features = contract.FaceFeatures(settings["image_feature"], settings["label_feature"])
         return reading.check_face_record(source, serialized, features, max_pixels)
 
     def process(self, path: str) -> Iterator:
@@ -65,7 +65,7 @@ class CheckFile(beam.DoFn):
             for source, serialized in reading.read_serialized([path]):
                 try:
                     record = self._check(source, serialized)
-                except records.RecordError as error:
+                except contract.RecordError as error:
                     yield beam.pvalue.TaggedOutput(PROBLEMS, ((path, index), str(error)))
                 except ImageRejected as error:
                     yield beam.pvalue.TaggedOutput(PROBLEMS, ((path, index), f"{source}: {error}"))
@@ -75,7 +75,7 @@ class CheckFile(beam.DoFn):
                         yield beam.pvalue.TaggedOutput(LABELS, (label_type, (path, index)))
                     yield serialized
                 index += 1
-        except records.RecordError as error:  # a truncated file: the records before it were checked
+        except contract.RecordError as error:  # a truncated file: the records before it were checked
             yield beam.pvalue.TaggedOutput(PROBLEMS, ((path, index), str(error)))
 
 

@@ -31,7 +31,7 @@ from tfx.utils import json_utils
 
 from components.embedding_evaluator import executor
 from components.embedding_evaluator.blessing import BlessingPolicy
-from face_data import features
+from face_data.records import features
 
 
 class EmbeddingEvaluatorSpec(types.ComponentSpec):

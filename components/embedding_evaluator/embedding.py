@@ -30,8 +30,8 @@ import tensorflow as tf
 
 from tfx_module.preprocessing import decode_image
 from tfx_module.signatures import EMBEDDING_KEY, EXAMPLES_SIGNATURE, SERVING_SIGNATURE
-from face_data import records
-from face_data.features import ATTRIBUTE_PREFIX  # a face's attributes keep their record names
+from face_data.records import contract
+from face_data.records.features import ATTRIBUTE_PREFIX  # a face's attributes keep their record names
 
 KEY_FEATURE = "key"
 LABEL_FEATURE = "label"
@@ -76,12 +76,12 @@ class FaceEmbedder:
 
     signature = EXAMPLES_SIGNATURE
 
-    def __init__(self, features: records.FaceFeatures):
+    def __init__(self, features: contract.FaceFeatures):
         self._features = features
 
     def __call__(self, models: Mapping[str, Callable],
                  batch: Sequence[bytes]) -> Iterable[bytes]:
-        faces = [records.parse_face_example(record, self._features, "eval record") for record in batch]
+        faces = [contract.parse_face_example(record, self._features, "eval record") for record in batch]
         examples = tf.constant(list(batch))
         embeddings = {name: embed(examples=examples)[EMBEDDING_KEY].numpy()
                       for name, embed in models.items()}
@@ -97,12 +97,12 @@ class PairEmbedder:
 
     signature = SERVING_SIGNATURE
 
-    def __init__(self, features: records.PairFeatures = records.PairFeatures()):
+    def __init__(self, features: contract.PairFeatures = contract.PairFeatures()):
         self._features = features
 
     def __call__(self, models: Mapping[str, Callable],
                  batch: Sequence[bytes]) -> Iterable[bytes]:
-        pairs = [records.parse_pair_example(record, self._features, "pair record") for record in batch]
+        pairs = [contract.parse_pair_example(record, self._features, "pair record") for record in batch]
         images = {"a": tf.constant([pair.image_a for pair in pairs]),
                   "b": tf.constant([pair.image_b for pair in pairs])}
         embeddings = {(name, image): embed(images=images[image])[EMBEDDING_KEY].numpy()
@@ -132,7 +132,7 @@ class TemplateFaceEmbedder:
 
     def __call__(self, models: Mapping[str, Callable],
                  batch: Sequence[bytes]) -> Iterable[bytes]:
-        faces = [records.parse_template_face_example(record, source="template-face record") for record in batch]
+        faces = [contract.parse_template_face_example(record, source="template-face record") for record in batch]
         images = {"": [face.image for face in faces]}
         if self._flip:
             images[FLIPPED] = [mirrored(face.image) for face in faces]

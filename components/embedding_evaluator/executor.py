@@ -35,7 +35,8 @@ from tfx.utils import io_utils, path_utils
 from components.embedding_evaluator import blessing, catalog, embedding, failure_cases, ijb_sets, plots
 from components.embedding_evaluator.catalog import HISTOGRAM_PLOT, METRICS_FILE, ROC_PLOT, SEPARATION_PLOT
 from components.embedding_evaluator.scoring import BASELINE, CANDIDATE, Evaluation, evaluate, shipped_threshold
-from face_data import ijb, records
+from face_data.conversion import ijb
+from face_data.records import contract
 from verification import metrics
 
 EXAMPLES_KEY = "examples"
@@ -128,7 +129,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
             evaluation_artifact.uri, {name: scored for name, scored in evaluation.pairs.items()
                                       if scored.record_keys is not None}, CANDIDATE, shipped_threshold(evaluation.results[CANDIDATE]),
             {catalog.EVAL_PAIRS: faces_source, **sources},
-            records.FaceFeatures(exec_properties[IMAGE_FEATURE_KEY], exec_properties[LABEL_FEATURE_KEY]))
+            contract.FaceFeatures(exec_properties[IMAGE_FEATURE_KEY], exec_properties[LABEL_FEATURE_KEY]))
         blessing.write_blessing(artifact_utils.get_single_instance(output_dict[BLESSING_KEY]), model, baseline_model,
                                 verdict, evaluation.results[CANDIDATE][catalog.OPERATING_POINT])
 
@@ -137,7 +138,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         """One Beam pipeline embeds the eval faces, every pairs set and every IJB set with every model;
         returns their columns."""
         faces_prefix = os.path.join(work_dir, "faces")
-        face_features = records.FaceFeatures(exec_properties[IMAGE_FEATURE_KEY], exec_properties[LABEL_FEATURE_KEY])
+        face_features = contract.FaceFeatures(exec_properties[IMAGE_FEATURE_KEY], exec_properties[LABEL_FEATURE_KEY])
         with self._make_beam_pipeline() as pipeline:
             _ = (pipeline
                  | "ReadFaces" >> beam.io.ReadFromTFRecord(_split_files(examples, exec_properties[SPLIT_KEY]))

@@ -28,7 +28,7 @@ from PIL import Image
 from tfx.dsl.io import fileio
 
 from components.embedding_evaluator import catalog, embedding
-from face_data import records
+from face_data.records import contract
 
 COUNT = 16
 THUMBNAIL_SIZE = 112  # pixels on the longer side: insightface's face crop
@@ -106,7 +106,7 @@ def _records_by_key(pattern: str, wanted: set) -> Dict[bytes, bytes]:
 
 
 def write_hardest(artifact_uri: str, scored: Mapping, model: str, threshold: float, files: Mapping[str, str],
-                  face_features: records.FaceFeatures) -> None:
+                  face_features: contract.FaceFeatures) -> None:
     """Finds the hardest failures of `model` on every set at `threshold` and writes them with their images.
 
     Args:
@@ -124,9 +124,9 @@ def write_hardest(artifact_uri: str, scored: Mapping, model: str, threshold: flo
         def images_of(index):
             key_a, key_b = pairs.record_keys[index]
             if name == catalog.EVAL_PAIRS:
-                face_a, face_b = (records.parse_face_example(found[key], face_features) for key in (key_a, key_b))
+                face_a, face_b = (contract.parse_face_example(found[key], face_features) for key in (key_a, key_b))
                 return face_a.image, face_b.image, face_a.label, face_b.label
-            pair = records.parse_pair_example(found[key_a])
+            pair = contract.parse_pair_example(found[key_a])
             return pair.image_a, pair.image_b, pair.label_a, pair.label_b
 
         cases[name] = {"threshold": threshold, **{kind: scores[indices] for kind, indices in chosen.items()}}

@@ -2,7 +2,7 @@
 
 The faces of the set come embedded (with their mirror images, when the set flips) as columns of
 `embedding.read_embeddings`; `verification/templates.py` builds each model's template embeddings,
-the protocol (`face_data.ijb.Protocol`, written by `python -m face_data ijb`) says which template
+the protocol (`face_data.conversion.ijb.Protocol`, written by `python -m face_data ijb`) says which template
 pairs to score and, for 1:N, which templates form each gallery and which are searched in all of them.
 
 Example:
@@ -20,7 +20,7 @@ import numpy as np
 
 from components.embedding_evaluator import embedding
 from components.embedding_evaluator.catalog import FPIRS, RANKS, fpir_threshold_key, rank_key, tpir_key
-from face_data.ijb import Protocol
+from face_data.conversion.ijb import Protocol
 from verification import identification, templates
 
 

@@ -36,7 +36,7 @@ from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import io_utils, json_utils, proto_utils
 
 from components.versioned_pusher import conversion, parity, versions
-from face_data import records
+from face_data.records import contract
 from serving import preprocessing, verification_file
 from serving.formats import MIN_COSINE
 
@@ -71,9 +71,9 @@ def read_eval_faces(examples: types.Artifact, eval_data: Dict[str, Any]) -> Tupl
     files = sorted(tf.io.gfile.glob(os.path.join(split_uri, "*")))
     if not files:
         raise ValueError(f"split '{eval_data['split']}' of {examples.uri}: expected TFRecord files, found none")
-    features = records.FaceFeatures(eval_data["image_feature"], eval_data["label_feature"])
+    features = contract.FaceFeatures(eval_data["image_feature"], eval_data["label_feature"])
     dataset = tf.data.TFRecordDataset(files, compression_type="GZIP").take(MAX_EVAL_FACES)
-    faces = [records.parse_face_example(record.numpy(), features, f"{split_uri} record {number}")
+    faces = [contract.parse_face_example(record.numpy(), features, f"{split_uri} record {number}")
              for number, record in enumerate(dataset)]
     return [face.image for face in faces], np.array([str(face.label) for face in faces])
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from bench.startup import COMMAND_LINES
 
 REPO = Path(__file__).resolve().parents[2]
-PACKAGES = ("arcface_module", "tfx_module", "components", "face_data", "serving", "pipeline", "inspection",
+PACKAGES = ("arcface_module", "tfx_module", "components", "face_data", "serving", "pipeline", "runners", "inspection",
             "submission", "configs", "console", "bench", "verification")
 
 

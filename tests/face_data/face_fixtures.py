@@ -13,7 +13,7 @@ import zlib
 import numpy as np
 from PIL import Image
 
-from face_data.shards import ShardedRecordWriter
+from face_data.records.shards import ShardedRecordWriter
 
 MAGIC = 0xCED7230A
 

@@ -22,12 +22,12 @@ from tfx.components.statistics_gen import executor as statistics_executor
 from tfx.dsl.components.base.base_beam_executor import BaseBeamExecutor
 from tfx.types import artifact_utils, standard_artifacts, standard_component_specs as keys
 
-from face_data.records import make_face_example
+from face_data.records.contract import make_face_example
 from configs import load_config
 from configs.orchestration import BeamConfig
 from inspection import metadata
 from pipeline import pipeline
-from pipeline import schema as schema_command
+from inspection import schema as schema_command
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA = REPO / "configs" / "schemas" / "faces.pbtxt"

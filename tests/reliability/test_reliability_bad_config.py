@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline.local_runner import LOCK_FILE
+from runners.local_runner import LOCK_FILE
 from tests.reliability.refusals import assert_refused
 
 pytestmark = pytest.mark.timeout(600)
@@ -75,7 +75,7 @@ def test_kubeflow_compile_refuses_bad_values_naming_each_key(tmp_path):
     config["kubeflow"]["pipeline_file"] = str(tmp_path / "spec" / "arcface.yaml")
     config["trainer"].update(FAULTS["trainer"])
     (tmp_path / "bad.yaml").write_text(yaml.safe_dump(config))
-    result = subprocess.run([sys.executable, "-m", "pipeline.kubeflow_v2_runner", "--config", str(tmp_path / "bad.yaml")],
+    result = subprocess.run([sys.executable, "-m", "runners.kubeflow_v2_runner", "--config", str(tmp_path / "bad.yaml")],
                             cwd=REPO, capture_output=True, text=True, timeout=300)
     assert_refused(result, f"kubeflow_v2_runner.py: error: {tmp_path / 'bad.yaml'}: ", *NAMED)
     assert not (tmp_path / "spec").exists()

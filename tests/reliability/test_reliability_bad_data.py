@@ -13,7 +13,6 @@ missing is refused by its key before any component runs.
 
 import hashlib
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,20 +20,18 @@ import tensorflow as tf
 import yaml
 from ml_metadata.proto import metadata_store_pb2
 
-from face_data import records
-from face_data.reading import read_serialized
-from face_data.synthetic import write_synthetic_faces
+from face_data.records import contract
+from face_data.records.reading import read_serialized
+from face_data.synthetic.face_set import write_synthetic_faces
 from configs import load_config
 from inspection import metadata
-from pipeline.local_runner import LOCK_FILE
+from runners.local_runner import LOCK_FILE
+from tests.face_data import face_fixtures as fx  # the small inputs in each format's layout
 from tests.reliability.refusals import assert_refused
 
 pytestmark = [pytest.mark.pipeline, pytest.mark.timeout(600)]
 
 REPO = Path(__file__).resolve().parents[2]
-# The small inputs in the real layouts of each format (a test helper, not a test module).
-sys.path.insert(0, str(REPO / "tests" / "face_data"))
-import face_fixtures as fx  # noqa: E402
 
 BOMB = fx.png_claiming_size(50_000, 50_000)
 
@@ -61,7 +58,7 @@ def _refused(result, config_path: Path, messages, example_gen=None) -> None:
 
 
 def _face(image: bytes, label) -> bytes:
-    return records.make_face_example(image, label).SerializeToString()
+    return contract.make_face_example(image, label).SerializeToString()
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +74,7 @@ def test_bad_face_records_are_refused_by_file_and_record_in_example_gen(
     config_path = pipeline_config("bad-faces")
     data = config_path.parent / "data"
     data.mkdir()
-    good_image = records.parse_face_example(good_faces[0]).image
+    good_image = contract.parse_face_example(good_faces[0]).image
     unlabelled = tf.train.Example.FromString(good_faces[1])
     del unlabelled.features.feature["label"]
     empty_label = tf.train.Example.FromString(good_faces[2])
@@ -119,15 +116,15 @@ def test_bad_pair_records_are_refused_naming_the_pair_and_image(pipeline_config,
     config = yaml.safe_load(config_path.read_text())
     config["evaluator"]["pairs"] = {"lfw": {"input_base": str(pairs)}}
     config_path.write_text(yaml.safe_dump(config))
-    good_image = records.parse_face_example(good_faces[0]).image
+    good_image = contract.parse_face_example(good_faces[0]).image
     (config_path.parent / "data").mkdir()
     with tf.io.TFRecordWriter(str(config_path.parent / "data" / "faces.tfrecord")) as writer:
         for serialized in good_faces:
             writer.write(serialized)
     pairs.mkdir()
     with tf.io.TFRecordWriter(str(pairs / "pairs.tfrecord")) as writer:
-        writer.write(records.make_pair_example(good_image, good_image, True).SerializeToString())
-        writer.write(records.make_pair_example(good_image, good_image[:100], False).SerializeToString())
+        writer.write(contract.make_pair_example(good_image, good_image, True).SerializeToString())
+        writer.write(contract.make_pair_example(good_image, good_image[:100], False).SerializeToString())
     result = run_pipeline(config_path, expect_success=False)
     _refused(result, config_path, [f"{pairs / 'pairs.tfrecord'} record 1: corrupt image: image b:"],
              example_gen="PairsExampleGen")

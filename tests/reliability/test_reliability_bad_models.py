@@ -1,12 +1,12 @@
 """Bad models never reach serving, and each run says why (issue #9, point 4).
 
 Two of the cases run elsewhere, on the demo settings they share with other tests:
-- a diverging run (NaN loss): tests/training/test_trainer_pipeline.py,
+- a diverging run (NaN loss): tests/tfx_module/test_trainer_pipeline.py,
   test_a_diverging_learning_rate_fails_clearly_and_pushes_nothing (the Trainer fails with "Training
   diverged: the loss is nan at step N ... No model was exported"; nothing is pushed). Should a
   non-finite model ever be blessed, the Pusher still refuses it:
-  tests/serving/test_versioned_pusher.py, test_executor_refuses_a_model_that_does_not_embed_to_a_unit_vector;
-- a model worse than the blessed one: tests/evaluation/test_pipeline_blessing.py,
+  tests/components/versioned_pusher/test_versioned_pusher.py, test_executor_refuses_a_model_that_does_not_embed_to_a_unit_vector;
+- a model worse than the blessed one: tests/components/embedding_evaluator/test_pipeline_blessing.py,
   test_worse_model_is_not_blessed_and_the_served_version_stays (the blessing's check reads
   "FAIL verification_accuracy ... vs blessed ...", the served version stays).
 Here: an eval split that holds a single identity, where no verification pair of two people exists.
@@ -38,7 +38,7 @@ ONE_EVAL_IDENTITY = {
 @pytest.fixture(scope="module")
 def one_identity_run(pipeline_config):
     config_path = pipeline_config("one-eval-identity", ONE_EVAL_IDENTITY)
-    result = subprocess.run([sys.executable, "-m", "pipeline.local_runner", "--config", str(config_path)],
+    result = subprocess.run([sys.executable, "-m", "runners.local_runner", "--config", str(config_path)],
                             cwd=REPO, capture_output=True, text=True, timeout=800)  # below pytest's 900 s
     return load_config(config_path), result
 

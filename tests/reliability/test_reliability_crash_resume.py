@@ -28,14 +28,14 @@ from components.versioned_pusher.executor import check_serves
 from serving.model_folder import list_versions
 from configs import load_config
 from inspection import metadata, views
-from pipeline.local_runner import LOCK_FILE
+from runners.local_runner import LOCK_FILE
 
 # Four runs of the tiny pipeline: 3.7 to 7.6 minutes in four runs here, on 2 cores shared with other work.
 pytestmark = [pytest.mark.pipeline, pytest.mark.timeout(3600)]
 
 REPO = Path(__file__).resolve().parents[2]
 # The Trainer's progress and the Pusher's staging are INFO lines (the runner's default is warning).
-RUNNER = [sys.executable, "-m", "pipeline.local_runner", "--log-level", "info", "--config"]
+RUNNER = [sys.executable, "-m", "runners.local_runner", "--log-level", "info", "--config"]
 STEP_TIMEOUT_S = 900
 CHAIN = {
     "trainer": {"train_steps": 60, "checkpoint_every_steps": 10},

@@ -20,12 +20,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.face_data import face_fixtures as fx  # the small inputs in each format's layout
 from tests.reliability.refusals import assert_refused
 
 REPO = Path(__file__).resolve().parents[2]
-# The small inputs in the real layouts of each format (a test helper, not a test module).
-sys.path.insert(0, str(REPO / "tests" / "face_data"))
-import face_fixtures as fx  # noqa: E402
 
 pytestmark = pytest.mark.timeout(300)
 

@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 
 from bench.face_alignment import SAME_FACE_COSINE, same_face_pairs
-from face_data.pasted_photos import background, encode_photo, paste_face
-from face_data.photos import align_photo
+from face_data.synthetic.pasted_photos import background, encode_photo, paste_face
+from face_data.alignment.photos import align_photo
 from serving import cli
 from serving.pushed_model import PushedModel
 

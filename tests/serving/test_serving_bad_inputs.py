@@ -13,7 +13,7 @@ import pytest
 from serving import verification_file
 from serving import cli
 from serving.pushed_model import PushedModel
-from tests.evaluation import toy_models
+from tests.components.embedding_evaluator import toy_models
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from face_data.face_drawing import draw_face_records
+from face_data.synthetic.face_drawing import draw_face_records
 from serving import verification_file
 from serving import cli
 from serving.pushed_model import PushedModel

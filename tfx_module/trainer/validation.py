@@ -32,7 +32,7 @@ import tensorflow as tf
 from tfx_module.trainer import progress
 from tfx_module.trainer.model import trained_steps
 from verification import metrics, operating_point
-from face_data import records
+from face_data.records import contract
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def load_pair_sets(sources: Dict[str, dict]) -> Dict[str, PairSet]:
         for path in paths:
             compression = "GZIP" if path.endswith(".gz") else ""
             for index, serialized in enumerate(tf.data.TFRecordDataset(path, compression).as_numpy_iterator()):
-                pairs.append(records.parse_pair_example(serialized, source=f"{path} record {index}"))
+                pairs.append(contract.parse_pair_example(serialized, source=f"{path} record {index}"))
         folds = [pair.fold for pair in pairs]
         sets[name] = PairSet([pair.image_a for pair in pairs], [pair.image_b for pair in pairs],
                              np.array([pair.is_same for pair in pairs]),
