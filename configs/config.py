@@ -1,6 +1,6 @@
 """The pipeline configuration: one YAML file, checked in full before any component runs.
 
-`load_config` reads it into a `PipelineConfig`, whose sections live beside this file, one module
+`load_config` reads it into a `PipelineConfig`, whose sections live in `configs/`, one module
 per area (data, model, evaluation, orchestration, metadata).
 
 Every section is a pydantic model that forbids unknown keys, so a typo, a wrong type or an
