@@ -1,5 +1,5 @@
 # One entry point. Every target runs inside the project's environment through ./dev, which builds
-# that environment on first use (README.md, "Environment").
+# that environment on first use (docs/environment.md).
 .PHONY: demo test bench lock shell clean clean-env
 
 # Real faces for tests: the ORL set beside the checkout (never copied into it).

@@ -3,7 +3,7 @@
 The stages the pipeline runs before training, each in a fresh process (`bench.scale_worker`):
 conversion (the synthetic faces' writer, the same sharded writer as every converter), TFX's stock
 ImportExampleGen, the pipeline's ImportExampleGen with its check of every record (their
-difference is the check's cost), and Transform on the train split. The README extrapolates the
+difference is the check's cost), and Transform on the train split. docs/scale.md extrapolates the
 figures to MS1MV2 and Glint360K.
 """
 

@@ -21,7 +21,7 @@ from bench.results import Result
 NAME = "startup"
 TARGET_SECONDS = 2.0
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-# README's command lines (`python -m <module>`), each timed answering --help; tests/architecture
+# The documented command lines (`python -m <module>`), each timed answering --help; tests/architecture
 # checks that each answers it without TensorFlow.
 COMMAND_LINES = ("runners.local_runner", "runners.kubeflow_v2_runner", "runners.demo_data", "inspection.schema",
                  "face_data", "submission", "inspection", "inspection.html_report", "serving", "bench")

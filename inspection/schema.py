@@ -23,7 +23,7 @@ STATISTICS_GEN = "StatisticsGen"  # the pipeline's node id (pipeline/pipeline.py
 HEADER = (
     "# The reviewed schema of the face records (ImportSchemaGen; data.schema_file), first inferred by\n"
     "# SchemaGen from the statistics of run {run} of pipeline {pipeline}. Tighten it by hand after review;\n"
-    "# refresh it with `python -m inspection.schema --config CONFIG` (README, 'A reviewed schema').\n"
+    "# refresh it with `python -m inspection.schema --config CONFIG` (docs/data.md, 'A reviewed schema').\n"
 )
 
 

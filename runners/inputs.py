@@ -18,7 +18,7 @@ def refuse_missing_input(config: PipelineConfig) -> None:
     if config.data.synthetic is None:
         raise InputDataError(
             f"data.input_base: {config.data.input_base} does not exist; convert your faces there "
-            "(README.md, 'Bring your own faces') or configure data.synthetic"
+            "(docs/data.md) or configure data.synthetic"
         )
 
 

@@ -166,10 +166,10 @@ def test_a_damaged_onnx_file_stops_the_push_naming_the_format(tmp_path, saved_mo
     assert not os.path.exists(tmp_path / "serving")  # refused before anything was published
 
 
-def test_the_readmes_onnx_runtime_example_gives_the_saved_models_decision(tmp_path, saved_model, examples, orl_dir):
-    """README's example, verbatim but for its paths, run in a process where this project cannot be imported."""
-    readme = open(os.path.join(REPO, "README.md"), encoding="utf-8").read()
-    code = re.search(r"```python\n(import json, numpy as np, onnxruntime\n.*?)```", readme, re.S).group(1)
+def test_the_docs_onnx_runtime_example_gives_the_saved_models_decision(tmp_path, saved_model, examples, orl_dir):
+    """docs/deployment.md's example, verbatim but for its paths, run where this project cannot be imported."""
+    page = open(os.path.join(REPO, "docs", "deployment.md"), encoding="utf-8").read()
+    code = re.search(r"```python\n(import json, numpy as np, onnxruntime\n.*?)```", page, re.S).group(1)
     (version,) = list_versions(_push(tmp_path, saved_model, examples, ["onnx"]))
     folder = os.path.join(tmp_path, "serving", "arcface", str(version))
     face_a, face_b = (os.path.join(orl_dir, "s3", name) for name in ("1.pgm", "2.pgm"))
