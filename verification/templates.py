@@ -25,8 +25,7 @@ from verification.metrics import unit_rows
 # Numbers held at once: 2^22 similarities (16 MB), or the rows of that many gathered (2 x 16 MB).
 BLOCK_SIZE = 1 << 22
 # Products of templates worth computing per pair scored, against gathering each pair's two rows:
-# at 512-d a product (BLAS) cost a twentieth of a gathered pair (6.8 million random pairs of
-# 10,000 templates: 18 s as products, 29 s gathered, load average 8, 2026-12-07).
+# at 512-d a product (BLAS) costs about a twentieth of a gathered pair (bench/ijb.py's sizes).
 PRODUCTS_PER_PAIR = 16
 
 
