@@ -18,22 +18,24 @@ from verification import identification, metrics
 from components.embedding_evaluator.catalog import FARS, RANKS, rank_key, tar_key
 
 
-def verification_metrics(scores, is_same, seed: int, folds=None) -> dict:
+def verification_metrics(scores, is_same, seed: int, folds=None, fars=FARS) -> dict:
     """LFW 10-fold accuracy, ROC AUC, EER, TAR at each FAR and the most accurate threshold, for pair scores.
 
     `folds` (one per pair) are the folds a pairs file defines; without them 10 are dealt by `seed`.
-    A TAR whose FAR needs more negative pairs than there are is a string saying so, not a number.
+    `fars` ({key: rate}) are where TARs are reported: an IJB set's millions of impostor pairs
+    resolve `ALL_PAIRS_FARS`, down to 1e-6. A TAR whose FAR needs more negative pairs than there
+    are is a string saying so, not a number.
     """
     scores, is_same = np.asarray(scores), np.asarray(is_same, dtype=bool)
     accuracy = metrics.verification_accuracy_kfold(scores, is_same, seed=seed, folds=folds)
-    tars = metrics.tar_at_far(scores, is_same, fars=tuple(FARS.values()))
+    tars = metrics.tar_at_far(scores, is_same, fars=tuple(fars.values()))
     return {
         "verification_accuracy": accuracy["mean"],
         "verification_accuracy_std": accuracy["std"],
         "best_threshold": accuracy["best_threshold"],
         "auc": metrics.auc(scores, is_same),
         "eer": metrics.equal_error_rate(scores, is_same),
-        **{tar_key(name): tars[far] for name, far in FARS.items()},
+        **{tar_key(name): tars[far] for name, far in fars.items()},
         "mean_similarity_same": float(np.mean(scores[is_same])),
         "mean_similarity_different": float(np.mean(scores[~is_same])),
     }

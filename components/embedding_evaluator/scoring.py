@@ -161,8 +161,9 @@ def evaluate(faces: Dict[str, np.ndarray], set_columns: Dict[str, Dict[str, np.n
             **model_metrics.identification_metrics(faces[embedding.embedding_feature(name)], labels, seed),
             catalog.OPERATING_POINT: _operating_point(pairs[where], name, point.get("far"), where),
             catalog.PAIR_SETS: {
-                set_name: model_metrics.verification_metrics(pairs[set_name].scores[name], pairs[set_name].is_same,
-                                                             seed, pairs[set_name].folds)
+                set_name: model_metrics.verification_metrics(
+                    pairs[set_name].scores[name], pairs[set_name].is_same, seed, pairs[set_name].folds,
+                    catalog.ALL_PAIRS_FARS if set_name in ijb else catalog.FARS)
                 for set_name in [*set_columns, *ijb]
             },
         }

@@ -1,10 +1,10 @@
-"""IJB templates and open-set identification against the loop-and-dict reference (tests/ijb_reference.py):
+"""IJB templates and open-set identification against the loop-and-dict reference (tests/verification/ijb_reference.py):
 the modules under test are vectorised; both must agree to float precision."""
 
 import numpy as np
 import pytest
 
-import ijb_reference
+from tests.verification import ijb_reference
 from verification import identification, templates
 
 

@@ -1,6 +1,6 @@
 """The evaluator's `ijb` sets end to end: an IJB-C-layout set made from ORL faces (credit: the Olivetti
 Research Laboratory, AT&T Laboratories Cambridge), converted, embedded in Beam by the executor with a
-deterministic toy model, and its 1:1 and 1:N figures checked against tests/ijb_reference.py computed
+deterministic toy model, and its 1:1 and 1:N figures checked against tests/verification/ijb_reference.py computed
 from embeddings this test makes itself, image by image."""
 
 import dataclasses
@@ -15,11 +15,11 @@ from PIL import Image
 from tfx.dsl.components.base.base_beam_executor import BaseBeamExecutor
 from tfx.types import artifact_utils, standard_artifacts
 
-import ijb_reference
-import toy_models
+from tests.verification import ijb_reference
+from tests.components.embedding_evaluator import toy_models
 from components.embedding_evaluator import executor, ijb_sets
 from components.embedding_evaluator.blessing import BlessingPolicy
-from components.embedding_evaluator.catalog import FARS, RANKS, rank_key, tar_key, tpir_key
+from components.embedding_evaluator.catalog import ALL_PAIRS_FARS, RANKS, rank_key, tar_key, tpir_key
 from face_data.conversion import converters, ijb
 from face_data.records import contract
 from face_data.conversion.writing import OutputOptions
@@ -129,7 +129,7 @@ def test_one_to_one_tar_at_far_matches_the_reference(evaluated, reference):
     scores = [float(units[first] @ units[second]) for first, second, _ in protocol.pairs]
     labels = protocol.pairs[:, 2].tolist()
     assert (report["num_positive_pairs"], report["num_negative_pairs"]) == (SUBJECTS, SUBJECTS * (SUBJECTS - 1))
-    for key, far in FARS.items():
+    for key, far in ALL_PAIRS_FARS.items():
         if far * report["num_negative_pairs"] >= 1:
             assert report[tar_key(key)] == pytest.approx(ijb_reference.tar_at_far(scores, labels, far), abs=1e-9)
         else:  # 380 impostor pairs resolve 1e-2, not 1e-3
