@@ -1,6 +1,6 @@
 """Input pipeline: images/s of the Trainer's input vs. the decode ceiling and the train step.
 
-- Trainer's input: `training_dataset` as `run_fn` builds it (the Trainer's data accessor reads
+- Trainer's input: `training_dataset` as `run_fn` builds it (the Trainer reads
   and parses the transformed records, shuffles, augments);
 - decode ceiling: plain `tf.data` reading and parsing the same records and decoding their images
   as the model reads them (`preprocessing.model_images`), nothing else;
@@ -61,7 +61,7 @@ def run(settings, context):
     for batch_size in settings["batch_sizes"]:
         pipelines = {
             "trainer_input": training_dataset(
-                data.data_accessor(), [data.transformed.pattern], data.schema, data.transform, batch_size,
+                [data.transformed.pattern], data.schema, data.transform, batch_size,
                 defaults["augmentation"], defaults["shuffle_buffer"], defaults["seed"]),
             "ceiling": decode_ceiling(data, batch_size),
         }

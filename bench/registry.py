@@ -14,6 +14,7 @@ BENCHMARKS = {
     "trainer": "trainer",
     "trainer_peers": "peers",
     "input_pipeline": "input_pipeline",
+    "batch_identities": "batch_identities",
     "transform": "transform",
     "evaluation": "evaluation",
     "ijb": "ijb",

@@ -25,6 +25,8 @@ FULL = {
     "trainer_peers": {"data": _TRAINING_DATA, "batch_sizes": {"mbf": [64, 128], "r50": [64, 128]},
                       "embedding_size": 512, "warmup": 2, "repeats": 5},
     "input_pipeline": {"data": _TRAINING_DATA, "batch_sizes": [64, 128], "batches": 30, "repeats": 5},
+    # MS1MV2's ~68 images per person, at least 20,000 records (issue 28).
+    "batch_identities": {"identities": 300, "images_per_identity": 68, "batch_size": 128},
     # At the demo's image size (configs/local.yaml): 112 would write 3x the bytes, over budget.
     "transform": {"sizes": [5000, 10000, 20000], "source_image_size": 32, "image_size": 64,
                   "repeats": 3},
@@ -52,6 +54,7 @@ SMOKE = {
     "trainer_peers": {"data": _TINY_DATA, "batch_sizes": {"tiny": [8]}, "embedding_size": 16,
                       "warmup": 0, "repeats": 1},
     "input_pipeline": {"data": _TINY_DATA, "batch_sizes": [8], "batches": 2, "repeats": 1},
+    "batch_identities": {"identities": 20, "images_per_identity": 10, "batch_size": 16},
     "transform": {"sizes": [40, 80], "source_image_size": 16, "image_size": 16, "repeats": 1},
     "evaluation": {"pairs": [1000], "repeats": 1},
     "ijb": {"templates": [200], "repeats": 1},

@@ -1,7 +1,6 @@
 """The transformed face set the Trainer and input-pipeline benchmarks train on, made once per run.
 
-Synthetic faces are transformed at the training image size by `faces.transform_faces`; the
-Trainer's `data_accessor` over them is built as TFX builds it, from an Examples artifact.
+Synthetic faces are transformed at the training image size by `faces.transform_faces`.
 """
 
 import dataclasses
@@ -10,10 +9,6 @@ import os
 import numpy as np
 import tensorflow as tf
 import tensorflow_transform as tft
-from tfx import v1 as tfx
-from tfx.components.util import examples_utils, tfxio_utils
-from tfx.proto import example_gen_pb2
-from tfx.types import standard_artifacts
 
 from tfx_module.preprocessing import IDENTITY_VOCABULARY, IMAGE_KEY, LABEL_KEY, model_images
 from bench import faces
@@ -38,17 +33,6 @@ class TrainingData:
     @property
     def schema(self):
         return self.tft_output.transformed_metadata.schema
-
-    def data_accessor(self):
-        """The Trainer's `fn_args.data_accessor` for these examples (its dataset factory)."""
-        examples = standard_artifacts.Examples()
-        examples.uri = self.transformed.examples
-        examples_utils.set_payload_format(examples, example_gen_pb2.PayloadFormat.FORMAT_TF_EXAMPLE)
-        return tfx.components.DataAccessor(
-            tf_dataset_factory=tfxio_utils.get_tf_dataset_factory_from_artifact([examples], []),
-            record_batch_factory=None,
-            data_view_decode_fn=None,
-        )
 
     def decoded(self):
         """Every transformed image and class id, decoded into memory as the model reads them:

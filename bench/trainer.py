@@ -5,7 +5,7 @@ Both loops train one and the same model, built as `run_fn` builds it (`make_stra
 only in what feeds the step and what runs around it:
 
 - the Trainer's loop: `run_fn`'s `trainer.loop.train` on `training_dataset` over transformed
-  records (the Trainer's data accessor, shuffle, augmentation), with `run_fn`'s per-step
+  records (the Trainer's reading, shuffle, augmentation), with `run_fn`'s per-step
   callbacks (`StopOnNonFiniteLoss`, `TrainingLog`);
 - plain: `model.fit` on an in-memory `tf.data` pipeline of the same images, already decoded.
 
@@ -64,9 +64,10 @@ def build_as_run_fn(data, trainer, image_size):
         model = build_training_model(trainer, image_size, data.num_classes)
         model.compile(optimizer=build_optimizer(trainer, trainer["train_steps"]))
         model.optimizer.build(model.trainable_variables)
-    trainer_input = training_dataset(
-        data.data_accessor(), [data.transformed.pattern], data.schema, data.transform, trainer["batch_size"],
-        trainer["augmentation"], trainer["shuffle_buffer"], trainer["seed"])
+    def trainer_input(input_context):
+        return training_dataset(
+            [data.transformed.pattern], data.schema, data.transform, trainer["batch_size"],
+            trainer["augmentation"], trainer["shuffle_buffer"], trainer["seed"], input_context=input_context)
     return model, strategy, trainer_input
 
 

@@ -42,3 +42,6 @@ class DataConfig(Section):
     """Hash buckets of the train split: train gets train_buckets / (train_buckets + eval_buckets) of the people."""
     eval_buckets: int = Field(1, ge=1)
     """Hash buckets of the eval split, whose people are never trained on."""
+    shuffle_seed: int = 0
+    """ExampleGen writes each face split in a random order that the records and this seed fix, the
+    same on every Beam runner and worker count (docs/training.md, "Record order")."""

@@ -152,6 +152,7 @@ def create_pipeline(
         kind=FACES,
         image_feature=config.data.image_feature,
         label_feature=config.data.label_feature,
+        shuffle_seed=config.data.shuffle_seed,
     ).with_id("ImportExampleGen")
     statistics_gen = tfx.components.StatisticsGen(examples=example_gen.outputs["examples"])
     schema_gen = _schema_gen(config, statistics_gen)

@@ -107,17 +107,19 @@ def _validation(model, fn_args, tft_output, trainer, transform, data, steps, log
 def _train(model, checkpoint, checkpoints, fn_args, tft_output, trainer, transform, steps, strategy):
     """Trains from the model's current step to `steps`, saving checkpoints (and the best weights) on the way."""
     first_step = trained_steps(model)
-    dataset = training_dataset(
-        fn_args.data_accessor,
-        fn_args.train_files,
-        tft_output.transformed_metadata.schema,
-        transform,
-        trainer["batch_size"],
-        trainer["augmentation"],
-        trainer["shuffle_buffer"],
-        trainer["seed"],
-        first_step,
-    )
+    def dataset_fn(input_context):
+        return training_dataset(
+            fn_args.train_files,
+            tft_output.transformed_metadata.schema,
+            transform,
+            trainer["batch_size"],
+            trainer["augmentation"],
+            trainer["shuffle_buffer"],
+            trainer["seed"],
+            first_step,
+            input_context,
+        )
+
     log_dir = fn_args.model_run_dir if distribution.is_chief(strategy) else None
     with distribution.writable_dir(checkpoints, strategy) as checkpoint_writes:
         manager = tf.train.CheckpointManager(checkpoint, checkpoint_writes, max_to_keep=3)
@@ -129,7 +131,7 @@ def _train(model, checkpoint, checkpoints, fn_args, tft_output, trainer, transfo
         ]
         validating = _validation(model, fn_args, tft_output, trainer, transform, fn_args.custom_config["data"], steps,
                                  log_dir, validation.best_dir(checkpoint_writes))
-        train(model, dataset, strategy, first_step, steps, callbacks + ([validating] if validating else []))
+        train(model, dataset_fn, strategy, first_step, steps, callbacks + ([validating] if validating else []))
 
 
 def run_fn(fn_args: tfx.components.FnArgs):

@@ -27,18 +27,19 @@ class CheckedImportExampleGen(ImportExampleGen):
     """Imports TFRecords of face (`kind="face"`) or verification-pair (`kind="pair"`) records, checked.
 
     `output_config` None keeps each input split as an output split, as ImportExampleGen does.
+    Face splits are written in a random order that `shuffle_seed` and the records fix (shuffle.py).
     """
 
     EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(executor.Executor)
 
     def __init__(self, input_base: str, input_config: example_gen_pb2.Input,
                  output_config: Optional[example_gen_pb2.Output], kind: str, image_feature: str = IMAGE_FEATURE, label_feature: str = LABEL_FEATURE,
-                 max_pixels: int = MAX_PIXELS, output_data_format: Optional[int] = example_gen_pb2.FORMAT_TF_EXAMPLE):
+                 max_pixels: int = MAX_PIXELS, shuffle_seed: int = 0, output_data_format: Optional[int] = example_gen_pb2.FORMAT_TF_EXAMPLE):
         if kind not in (executor.FACES, executor.PAIRS):
             raise ValueError(f"kind: expected {executor.FACES!r} or {executor.PAIRS!r}, got {kind!r}")
         settings = struct_pb2.Struct()
         settings.update({"kind": kind, "image_feature": image_feature, "label_feature": label_feature,
-                         "max_pixels": max_pixels})
+                         "max_pixels": max_pixels, "shuffle_seed": shuffle_seed})
         custom_config = example_gen_pb2.CustomConfig()
         custom_config.custom_config.Pack(settings)
         # FileBasedExampleGen's constructor: ImportExampleGen's takes no custom_config.

@@ -9,6 +9,9 @@ any problem fails the execution with one message naming each file and record (th
 `PROBLEMS_SHOWN`, the rest counted): its output is never published, so nothing downstream runs.
 The check runs where ExampleGen's Beam job runs (the direct runner's workers, or Dataflow's), in
 parallel over the input files.
+
+Face splits are written in a random order fixed by the records and `shuffle_seed` (shuffle.py),
+the same on every runner; pair splits keep TFX's write (their order is the sets' own).
 """
 
 import json
@@ -19,12 +22,16 @@ from typing import Any, Dict, Iterator, List
 import apache_beam as beam
 import tensorflow as tf
 from google.protobuf import json_format, struct_pb2
+from tfx.components.example_gen import write_split
 from tfx.components.example_gen.import_example_gen import executor as import_executor
+from tfx.components.util import examples_utils
+from tfx.types import artifact_utils
 from tfx.dsl.io import fileio
 from tfx.proto import example_gen_pb2
 from tfx.types import standard_component_specs
 
 from components.checked_example_gen.errors import InputCheckFailed
+from components.checked_example_gen.shuffle import WriteShuffled
 from face_data.records import contract, reading
 from face_data.conversion.images import ImageRejected
 
@@ -153,12 +160,35 @@ class Executor(import_executor.Executor):
 
     def Do(self, input_dict: Dict[str, List], output_dict: Dict[str, List], exec_properties: Dict[str, Any]) -> None:
         self._summary_dir = os.path.join(self._get_tmp_dir(), SUMMARY_DIR, uuid.uuid4().hex)
-        super().Do(input_dict, output_dict, exec_properties)
-        kind = check_settings(exec_properties[standard_component_specs.CUSTOM_CONFIG_KEY])["kind"]
+        settings = check_settings(exec_properties[standard_component_specs.CUSTOM_CONFIG_KEY])
+        kind = settings["kind"]
+        if kind == FACES:
+            self._write_shuffled(output_dict, exec_properties, int(settings["shuffle_seed"]))
+        else:
+            super().Do(input_dict, output_dict, exec_properties)
         messages = [refusal(summary, kind) for summary in _summaries(self._summary_dir)]
         fileio.rmtree(self._summary_dir)
         if any(messages):
             raise InputCheckFailed("\n".join(message for message in messages if message) + ADVICE)
+
+    def _write_shuffled(self, output_dict: Dict[str, List], exec_properties: Dict[str, Any], seed: int) -> None:
+        """BaseExampleGenExecutor.Do with WriteShuffled in place of TFX's WriteSplit (whose
+        Reshuffle and runner-chosen shards give an order that depends on the runner)."""
+        self._log_startup({}, output_dict, exec_properties)
+        examples = artifact_utils.get_single_instance(output_dict[standard_component_specs.EXAMPLES_KEY])
+        with self._make_beam_pipeline() as pipeline:
+            splits = self.GenerateExamplesByBeam(pipeline, exec_properties)
+            examples.split_names = artifact_utils.encode_split_names(list(splits))
+            for name, records in splits.items():
+                _ = records | f"WriteSplit[{name}]" >> WriteShuffled(
+                    artifact_utils.get_split_uri([examples], name), seed)
+        # As TFX's Do records them.
+        payload_format = exec_properties.get(standard_component_specs.OUTPUT_DATA_FORMAT_KEY)
+        if payload_format:
+            examples_utils.set_payload_format(examples, payload_format)
+        file_format = exec_properties.get(standard_component_specs.OUTPUT_FILE_FORMAT_KEY)
+        if file_format:
+            examples_utils.set_file_format(examples, write_split.to_file_format_str(file_format))
 
 
 def _summaries(summary_dir: str) -> List[Dict[str, Any]]:

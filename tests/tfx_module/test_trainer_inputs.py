@@ -64,7 +64,7 @@ def dataset_for(transformed_faces, tmp_path_factory):
     fn_args = make_fn_args(transformed_faces, tmp_path_factory.mktemp("inputs"), {"train_steps": 1})
     schema = tft.TFTransformOutput(fn_args.transform_graph_path).transformed_metadata.schema
     return lambda first_step: training_dataset(
-        fn_args.data_accessor, fn_args.train_files, schema, TRANSFORM, 16, ALL, 64, seed=0, first_step=first_step
+        fn_args.train_files, schema, TRANSFORM, 16, ALL, 64, seed=0, first_step=first_step
     )
 
 

@@ -1,14 +1,30 @@
 """The training input pipeline: transformed examples -> shuffled, augmented (images, class ids) batches.
 
+The records are read in a fixed order (the split's files sorted, a fixed number read at a
+time, interleaved deterministically), so the same files give the Trainer the same batches on
+any machine. ExampleGen writes each split in a random order (components/checked_example_gen/
+shuffle.py): the shuffle buffer only decorrelates neighbours, it does not have to undo an
+identity order.
+
+Under several workers each reads only its share of the files (`worker_files`), so input cost
+per worker falls as workers are added; with fewer files than workers, every worker reads every
+file and keeps its share of each global batch instead.
+
 Augmentation runs on whole batches, vectorised, and draws its randomness from stateless ops
 seeded by (seed, step): a batch is augmented the same way however many parallel calls or
 replicas there are, and a resumed training does not replay the augmentations it already saw.
 """
 
+import logging
+
 import tensorflow as tf
-from tfx_bsl.public import tfxio
+from tensorflow_transform.tf_metadata import schema_utils
 
 from tfx_module.preprocessing import IMAGE_KEY, LABEL_KEY, model_images
+
+logger = logging.getLogger(__name__)
+# Files read at once, their records interleaved in a fixed order: parallel reads, a fixed order.
+PARALLEL_READS = 4
 
 
 def augment(images, seed, flip=True, crop_jitter=0.0, brightness=0.0, contrast=0.0):
@@ -65,46 +81,93 @@ def augment(images, seed, flip=True, crop_jitter=0.0, brightness=0.0, contrast=0
     return images
 
 
-def training_dataset(data_accessor, files, schema, transform, batch_size, augmentation, shuffle_buffer, seed,
-                     first_step=0):
+def split_files(file_patterns):
+    """The files of a split's patterns (`fn_args.train_files`), sorted: every worker lists them alike."""
+    files = sorted(path for pattern in file_patterns for path in tf.io.gfile.glob(pattern))
+    if not files:
+        raise ValueError(f"training input: no file matches {list(file_patterns)}")
+    return files
+
+
+def worker_files(files, input_context):
+    """This worker's files, `files[worker::workers]`, or None when there are fewer files than workers.
+
+    Args:
+        files: the split's files, sorted (`split_files`).
+        input_context: a `tf.distribute.InputContext` (its input pipelines are the workers).
+    """
+    workers = input_context.num_input_pipelines
+    if len(files) < workers:
+        return None
+    return files[input_context.input_pipeline_id::workers]
+
+
+def record_dataset(files, shuffle_buffer, seed):
+    """Endless serialized records of `files`: read in a fixed order, shuffled in a seeded buffer.
+
+    Example:
+
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "a.gz")
+    >>> with tf.io.TFRecordWriter(path, "GZIP") as writer:
+    ...     for i in range(4):
+    ...         writer.write(str(i).encode())
+    >>> sorted(r.numpy() for r in record_dataset([path], shuffle_buffer=4, seed=0).take(4))
+    [b'0', b'1', b'2', b'3']
+    """
+    compression = "GZIP" if files[0].endswith(".gz") else ""
+    records = tf.data.TFRecordDataset(files, compression, num_parallel_reads=min(PARALLEL_READS, len(files)))
+    # Reshuffled at every pass, as the seed decides.
+    return records.shuffle(shuffle_buffer, seed=seed).repeat()
+
+
+def training_dataset(files, schema, transform, batch_size, augmentation, shuffle_buffer, seed, first_step=0,
+                     input_context=None):
     """An endless dataset of `(images, class_ids)` batches of the transformed training examples.
 
     Args:
-        data_accessor: the Trainer's `fn_args.data_accessor`.
         files: file patterns of the transformed training split (`fn_args.train_files`).
         schema: the transformed schema (`tft_output.transformed_metadata.schema`).
         transform: the pipeline config's `transform` section (a dict): Transform's images are
             decoded and normalised as it says (`preprocessing.model_images`), then augmented.
-        batch_size: the global batch size; a distribution strategy splits each batch.
+        batch_size: the global batch size, split over the workers and their replicas.
         augmentation: the trainer config's `augmentation` section (a dict), see `augment`.
         shuffle_buffer: examples in the shuffle buffer.
         seed: seeds the shuffle and the augmentation.
         first_step: the step the first batch is for: a resumed training draws new shuffles
             and augmentations instead of repeating those of the steps it already took.
+        input_context: a `tf.distribute.InputContext` (`strategy.distribute_datasets_from_function`
+            gives it); None is one worker and one replica. The batches are then per replica.
     """
-    dataset = data_accessor.tf_dataset_factory(
-        files,
-        tfxio.TensorFlowDatasetOptions(
-            batch_size=batch_size,
-            shuffle=True,
-            shuffle_buffer_size=shuffle_buffer,
-            shuffle_seed=seed + first_step,
-            num_epochs=None,
-            # Never a partial batch, endless as it is: a static batch size lets a strategy
-            # split each batch after augmentation instead of rewriting the batching.
-            drop_final_batch=True,
-        ),
-        schema,
-    )
+    input_context = input_context or tf.distribute.InputContext()
+    workers, worker = input_context.num_input_pipelines, input_context.input_pipeline_id
+    files = split_files(files)
+    own_files = worker_files(files, input_context)
+    if own_files is None and workers > 1:
+        logger.warning("training input: %d file(s) for %d workers: every worker reads every file and keeps "
+                       "its share of each batch (input cost per worker does not fall)", len(files), workers)
+    # Every worker draws the global batch itself when it reads every file, else its own share.
+    read_batch = batch_size if own_files is None else batch_size // workers
+    spec = schema_utils.schema_as_feature_spec(schema).feature_spec
+    dataset = record_dataset(files if own_files is None else own_files, shuffle_buffer, seed + first_step)
+    # Never a partial batch, endless as it is: a static batch size lets the batch be split after augmentation.
+    dataset = dataset.batch(read_batch, drop_remainder=True)
 
-    def to_batch(step, features):
-        images = model_images(features[IMAGE_KEY], transform)
-        images = augment(images, tf.stack([tf.cast(seed, tf.int64), step]), **augmentation)
-        return images, tf.reshape(features[LABEL_KEY], [-1])
+    def to_batch(step, records):
+        features = tf.io.parse_example(records, spec)
+        step_seed = tf.stack([tf.cast(seed, tf.int64), step])
+        if own_files is not None and workers > 1:
+            # Workers read different records: their augmentations must differ too.
+            step_seed = tf.random.experimental.stateless_fold_in(step_seed, worker)
+        images = augment(model_images(features[IMAGE_KEY], transform), step_seed, **augmentation)
+        class_ids = tf.reshape(features[LABEL_KEY], [-1])
+        if own_files is None and workers > 1:
+            share = slice(worker * batch_size // workers, (worker + 1) * batch_size // workers)
+            images, class_ids = images[share], class_ids[share]
+        return images, class_ids
 
     dataset = dataset.enumerate(start=first_step).map(to_batch, num_parallel_calls=tf.data.AUTOTUNE)
-    options = tf.data.Options()
-    # Every worker reads the same stream and keeps its share of each global batch, so N workers
-    # train on exactly the batches one device would.
-    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-    return dataset.with_options(options).prefetch(tf.data.AUTOTUNE)
+    per_replica = input_context.get_per_replica_batch_size(batch_size)
+    if per_replica < batch_size // workers:
+        dataset = dataset.rebatch(per_replica)  # this worker's replicas take consecutive parts
+    return dataset.prefetch(tf.data.AUTOTUNE)

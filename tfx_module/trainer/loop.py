@@ -4,8 +4,8 @@ import keras
 import tensorflow as tf
 
 
-def train(model, dataset, strategy, first_step, last_step, callbacks=()):
-    """Trains a compiled `MarginTrainer` on `dataset` from `first_step` up to `last_step`.
+def train(model, dataset_fn, strategy, first_step, last_step, callbacks=()):
+    """Trains a compiled `MarginTrainer` on `dataset_fn`'s batches from `first_step` up to `last_step`.
 
     A plain loop rather than `model.fit`: under a distribution strategy, Keras 3.15's fit first
     builds the model from a batch reduced over the replicas (which fails under
@@ -14,13 +14,14 @@ def train(model, dataset, strategy, first_step, last_step, callbacks=()):
 
     Args:
         model: a compiled `MarginTrainer`, built under `strategy.scope()`.
-        dataset: batches of `(images, class_ids)` with the global batch size.
+        dataset_fn: `tf.distribute.InputContext` -> batches of `(images, class_ids)` of one
+            replica (`strategy.distribute_datasets_from_function`; see `inputs.training_dataset`).
         strategy: the `tf.distribute.Strategy` the model was built under.
         first_step, last_step: the train steps (`trained_steps`) to go from and to.
         callbacks: Keras callbacks; `on_train_batch_end` gets the step's logs (loss, accuracy,
             learning rate over the global batch).
     """
-    batches = iter(strategy.experimental_distribute_dataset(dataset))
+    batches = iter(strategy.distribute_datasets_from_function(dataset_fn))
 
     @tf.function
     def train_step(batches):

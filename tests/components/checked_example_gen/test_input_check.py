@@ -9,6 +9,7 @@ and counts the rest, pair records, and the settings the component hands its exec
 
 import os
 
+import numpy as np
 import pytest
 import tensorflow as tf
 from tfx import v1 as tfx
@@ -17,7 +18,7 @@ from tfx.types import artifact_utils, standard_artifacts, standard_component_spe
 
 from tfx.utils import proto_utils
 
-from components.checked_example_gen import errors, executor
+from components.checked_example_gen import errors, executor, shuffle
 from components.checked_example_gen.component import CheckedImportExampleGen
 from face_data.records.reading import PROBLEMS_SHOWN
 from face_data.records.contract import make_face_example, make_pair_example
@@ -48,7 +49,7 @@ def _write(folder, shards):
     return paths
 
 
-def _run(tmp_path, folder, kind="face", output_config=SPLITS, **features):
+def _run(tmp_path, folder, kind="face", output_config=SPLITS, beam=BeamConfig(), **features):
     """Runs the executor of CheckedImportExampleGen(folder) as the pipeline would; its Examples artifact."""
     component = CheckedImportExampleGen(
         str(folder), tfx.proto.Input(splits=[tfx.proto.Input.Split(name="all", pattern="*.tfrecord*")]),
@@ -58,15 +59,21 @@ def _run(tmp_path, folder, kind="face", output_config=SPLITS, **features):
                   for name, value in component.exec_properties.items() if value is not None}
     examples = standard_artifacts.Examples()
     examples.uri = str(tmp_path / "examples")
-    context = BaseBeamExecutor.Context(beam_pipeline_args=BeamConfig().pipeline_args(), tmp_dir=str(tmp_path / "tmp"),
+    context = BaseBeamExecutor.Context(beam_pipeline_args=beam.pipeline_args(), tmp_dir=str(tmp_path / "tmp"),
                                        unique_id="1")
     executor.Executor(context).Do({}, {keys.EXAMPLES_KEY: [examples]}, properties)
     return examples
 
 
+def _written(examples, split):
+    """{file name: its records in order} of one split."""
+    files = sorted(tf.io.gfile.glob(os.path.join(artifact_utils.get_split_uri([examples], split), "*")))
+    return {os.path.basename(path): [r.numpy() for r in tf.data.TFRecordDataset(path, compression_type="GZIP")]
+            for path in files}
+
+
 def _count(examples, split):
-    files = tf.io.gfile.glob(os.path.join(artifact_utils.get_split_uri([examples], split), "*"))
-    return sum(1 for _ in tf.data.TFRecordDataset(files, compression_type="GZIP"))
+    return sum(len(records) for records in _written(examples, split).values())
 
 
 def test_good_records_of_several_shards_all_reach_the_splits(tmp_path):
@@ -124,3 +131,24 @@ def test_a_dangling_link_or_a_folder_matching_the_pattern_is_refused_by_name(pip
     assert f"{base / 'gone.tfrecord'}: a link to {base / 'nowhere.tfrecord'}, which does not exist" in message
     assert f"{base / 'x.tfrecord.d'}: a folder" in message
     assert "2 of the 3 entries matching data.file_pattern '*.tfrecord*'" in message
+
+
+def test_face_splits_are_written_in_the_same_random_order_in_memory_and_multi_processing(tmp_path):
+    people, images = 100, 3
+    # In identity order, as the converters write: the order each split is written in is the records' own.
+    examples = [make_face_example(fx.png(i), i // images) for i in range(people * images)]
+    _write(tmp_path / "in", [examples[:100], examples[100:200], examples[200:]])
+    runs = {mode: _run(tmp_path / mode, tmp_path / "in", beam=BeamConfig(running_mode=mode, num_workers=2))
+            for mode in ("in_memory", "multi_processing")}
+    for split in ("train", "eval"):
+        written = _written(runs["in_memory"], split)
+        assert _written(runs["multi_processing"], split) == written
+        records = [record for file in written.values() for record in file]
+        num_files = shuffle.files_for(len(records))
+        expected = shuffle.shuffled_files(records, 0, num_files)
+        assert written == {shuffle.file_name(i, num_files): expected[i] for i in range(num_files)}
+        labels = [tf.train.Example.FromString(r).features.feature["label"].int64_list.value[0] for r in records]
+        same_person_next = np.mean(np.equal(labels[1:], labels[:-1]))
+        # Identity order: 2 of 3; a random order about 2 / len(records) (under 0.01 here).
+        assert same_person_next < 0.05, split
+    assert num_files == 1 and len(_written(runs["in_memory"], "train")) == 2  # eval's 75 records, train's 225
