@@ -20,6 +20,7 @@ BENCHMARKS = {
     "ijb": "ijb",
     "all_pairs": "all_pairs",
     "margin_head": "margin_head",
+    "partial_fc_step": "partial_fc_step",
     "end_to_end": "end_to_end",
     "serving": "serving",
     "startup": "startup",

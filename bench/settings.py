@@ -37,6 +37,9 @@ FULL = {
     "all_pairs": {"faces": [10_000, 100_000], "dim": 512, "per_identity": 10, "repeats": 1, "replicates": 200},
     "margin_head": {"classes": [1000, 10_000, 100_000, 1_000_000], "rates": [1.0, 0.3, 0.1],
                     "batch_size": 128, "dim": 512, "steps": 3},
+    # Glint360K's 360k identities and 1e6; the tiny backbone on 64x64 images, so the head's share shows.
+    "partial_fc_step": {"backbone": "tiny", "image_size": 64, "classes": [360_000, 1_000_000], "rates": [1.0, 0.1],
+                        "batch_size": 128, "dim": 512, "steps": 3},
     "end_to_end": {"repeats": 2, "overrides": {}},
     "serving": {"repeats": 5, "latency_calls": 50, "overrides": {}},
     "startup": {"repeats": 3, "warmup": 1},
@@ -60,6 +63,8 @@ SMOKE = {
     "ijb": {"templates": [200], "repeats": 1},
     "all_pairs": {"faces": [300], "dim": 16, "per_identity": 5, "repeats": 1, "replicates": 20},
     "margin_head": {"classes": [100], "rates": [1.0, 0.1], "batch_size": 8, "dim": 16, "steps": 1},
+    "partial_fc_step": {"backbone": "tiny", "image_size": 32, "classes": [100], "rates": [1.0, 0.1], "batch_size": 8,
+                        "dim": 16, "steps": 1},
     "scale": {"identities": 20, "images_per_identity": 4, "source_image_size": 16, "image_size": 16},
     "end_to_end": {
         "repeats": 1,

@@ -42,6 +42,10 @@ class MarginHead(keras.layers.Layer):
     Call arguments:
         inputs: `[embeddings, labels]`: `(batch, dim)` embeddings (not normalised) and
             `(batch,)` or `(batch, 1)` integer class indices.
+        return_cosine: also return the cosines the loss was computed from, without margin, and
+            each label's column among them: `(loss, cosine, columns)`. The columns are the
+            classes this call scored: every class, or under Partial FC the sampled ones, so an
+            accuracy from them costs no further product with every class center.
 
     Example:
 
@@ -50,6 +54,9 @@ class MarginHead(keras.layers.Layer):
     >>> per_sample_loss = head([embeddings, np.array([0, 3, 3, 9])], training=True)
     >>> tuple(per_sample_loss.shape)
     (4,)
+    >>> _, cosine, columns = head([embeddings, np.array([0, 3, 3, 9])], return_cosine=True)
+    >>> tuple(cosine.shape), tuple(columns.shape)  # the 5 sampled classes of 10
+    ((4, 5), (4,))
     """
 
     def __init__(
@@ -91,7 +98,7 @@ class MarginHead(keras.layers.Layer):
         if not self.margin.built:  # a deserialized or shared margin may come built
             self.margin.build(embeddings_shape[:1])
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, training=None, return_cosine=False):
         # `training` reaches the margin (AdaFace's statistics) through Keras' call context.
         embeddings, labels = inputs
         labels = ops.reshape(ops.cast(labels, "int32"), (-1,))
@@ -106,6 +113,8 @@ class MarginHead(keras.layers.Layer):
         norms = ops.norm(ops.cast(embeddings, "float32"), axis=-1)
         loss = margin_softmax_cross_entropy(cosine, targets, self.margin, self.scale, norms)
         self.add_loss(ops.mean(loss))
+        if return_cosine:
+            return loss, cosine, labels
         return loss
 
     def _sample_size(self, labels):
@@ -115,9 +124,14 @@ class MarginHead(keras.layers.Layer):
             return min(self.num_classes, max(self.num_sampled, batch_size))
         return ops.minimum(self.num_classes, ops.maximum(self.num_sampled, batch_size))
 
-    def compute_output_spec(self, inputs, training=None):
+    def compute_output_spec(self, inputs, training=None, return_cosine=False):
         embeddings, _ = inputs
-        return keras.KerasTensor(embeddings.shape[:1], dtype="float32")
+        loss = keras.KerasTensor(embeddings.shape[:1], dtype="float32")
+        if not return_cosine:
+            return loss
+        scored = self.num_classes if self.num_sampled == self.num_classes else None
+        return (loss, keras.KerasTensor((embeddings.shape[0], scored), dtype="float32"),
+                keras.KerasTensor(embeddings.shape[:1], dtype="int32"))
 
     def get_config(self):
         return {

@@ -56,3 +56,31 @@ def test_train_step_logs_the_batch_loss_before_the_update_and_takes_one_step():
     assert 0.0 <= float(logs["accuracy"]) <= 1.0 and float(logs["learning_rate"]) == pytest.approx(0.01)
     assert trained_steps(model) == 1
     assert float(tf.reduce_mean(model((images, class_ids), training=True))) < expected
+
+
+def _shapes_computed(function, *args):
+    """The static shapes of every tensor the traced `function(*args)` computes."""
+    graph = tf.function(function).get_concrete_function(*args).graph
+    return {tuple(output.shape.as_list()) for op in graph.get_operations() for output in op.outputs
+            if output.shape.rank is not None}
+
+
+@pytest.mark.parametrize("sub_centers", [1, 3])
+def test_under_partial_fc_the_step_scores_only_the_sampled_classes(sub_centers):
+    # The full head's product: one cosine per sample and class (center). Partial FC 0.1 of 1000
+    # classes scores 100 of them for the loss, and the logged accuracy is over those same 100.
+    classes, batch = 1000, 8
+    images, class_ids = tf.zeros([batch, 32, 32, 3]), tf.range(batch)
+    trainers = {}
+    for rate in (1.0, 0.1):
+        backbone = arcface_module.get_backbone("tiny", num_features=16, input_shape=(32, 32, 3))
+        trainers[rate] = MarginTrainer(backbone, arcface_module.MarginHead(
+            classes, scale=16.0, sub_centers=sub_centers, sample_rate=rate, seed=0))
+        trainers[rate].compile(optimizer=keras.optimizers.SGD(0.1))
+    full_product = {(batch, classes * sub_centers), (batch, classes, sub_centers), (batch, classes)}
+    assert full_product & _shapes_computed(trainers[1.0].train_step, (images, class_ids))
+    assert not full_product & _shapes_computed(trainers[0.1].train_step, (images, class_ids))
+    assert (batch, 100) in _shapes_computed(trainers[0.1].train_step, (images, class_ids))
+    logs = trainers[0.1].train_step((images, class_ids))
+    assert sorted(logs) == ["learning_rate", "loss", "sampled_accuracy"]
+    assert 0.0 <= float(logs["sampled_accuracy"]) <= 1.0

@@ -9,6 +9,7 @@ import arcface_module
 # before it builds the model; a draw after the seed would change every initial weight.
 import arcface_module.backbones  # noqa: F401
 import arcface_module.layers  # noqa: F401
+from tfx_module.trainer import logged
 
 
 class MarginTrainer(keras.Model):
@@ -17,8 +18,9 @@ class MarginTrainer(keras.Model):
     The loss is averaged over the global batch and the replicas' gradients are summed, so N
     replicas take the step one device takes on the whole batch, with the same learning rate.
     Each step logs, over the global batch: `loss`, `accuracy` (how often the nearest class
-    center, without margin and over every class even under Partial FC, is the sample's own
-    class) and the `learning_rate` it used.
+    center, without margin, is the sample's own class; under Partial FC `sampled_accuracy`,
+    the same among the classes the step sampled, so that no step multiplies by every class
+    center) and the `learning_rate` it used.
     `steps` counts the train steps taken (`trained_steps` reads it); it is part of the model's
     state, so a checkpoint of the model records how far training went.
 
@@ -49,6 +51,7 @@ class MarginTrainer(keras.Model):
             name="steps",
         )
         self.built = True  # backbone and head are built: nothing is left to infer from data
+        self.accuracy_name = logged.SAMPLED_ACCURACY if head.num_sampled < head.num_classes else logged.ACCURACY
 
     def call(self, inputs, training=False):
         """`(images, class_ids)` -> per-sample loss."""
@@ -60,19 +63,19 @@ class MarginTrainer(keras.Model):
         learning_rate = self.optimizer.learning_rate
         with tf.GradientTape() as tape:
             embeddings = self.backbone(images, training=True)
-            per_sample_loss = self.head([embeddings, class_ids], training=True)
+            per_sample_loss, cosine, columns = self.head([embeddings, class_ids], training=True, return_cosine=True)
             loss = tf.nn.compute_average_loss(per_sample_loss)
             scaled_loss = self.optimizer.scale_loss(loss)
         # Scored before the update, like the loss: the centers the embeddings were compared to.
-        nearest = tf.argmax(self.head.classifier(embeddings), axis=-1)
-        correct = tf.cast(nearest == tf.cast(class_ids, nearest.dtype), tf.float32)
+        nearest = tf.argmax(cosine, axis=-1)
+        correct = tf.cast(nearest == tf.cast(columns, nearest.dtype), tf.float32)
         accuracy = tf.nn.compute_average_loss(correct)
         gradients = tape.gradient(scaled_loss, self.trainable_variables)
         self.optimizer.apply(gradients, self.trainable_variables)
         self.steps.assign_add(1)
         # Each replica holds its share of the global means: their sum is the global figure.
         loss, accuracy = tf.distribute.get_replica_context().all_reduce("sum", [loss, accuracy])
-        return {"loss": loss, "accuracy": accuracy, "learning_rate": learning_rate}
+        return {logged.LOSS: loss, self.accuracy_name: accuracy, logged.LEARNING_RATE: learning_rate}
 
 
 def trained_steps(model):

@@ -6,7 +6,7 @@ import math
 import keras
 import tensorflow as tf
 
-from tfx_module.trainer import progress
+from tfx_module.trainer import logged, progress
 from tfx_module.trainer.model import trained_steps
 
 logger = logging.getLogger(__name__)
@@ -24,12 +24,12 @@ class StopOnNonFiniteLoss(keras.callbacks.Callback):
     """
 
     def on_train_batch_end(self, batch, logs=None):
-        loss = float(logs["loss"])
+        loss = float(logs[logged.LOSS])
         if not math.isfinite(loss):
             step = trained_steps(self.model)
             raise TrainingDiverged(
                 f"Training diverged: the loss is {loss} at step {step}; expected a finite loss. "
-                f"Learning rate at that step: {float(logs['learning_rate']):.6g}. Try a lower "
+                f"Learning rate at that step: {float(logs[logged.LEARNING_RATE]):.6g}. Try a lower "
                 "trainer.learning_rate or more trainer.warmup_steps. No model was exported."
             )
 

@@ -25,9 +25,11 @@ import sys
 import time
 from typing import Dict, Optional
 
+from tfx_module.trainer import logged
+
 # How a logged value is shown; others get 4 significant digits.
-FORMATS = {"loss": "{:.4g}", "accuracy": "{:.3f}", "learning_rate": "{:.4g}"}
-SHORT_NAMES = {"learning_rate": "lr"}
+FORMATS = {logged.LOSS: "{:.4g}", logged.ACCURACY: "{:.3f}", logged.SAMPLED_ACCURACY: "{:.3f}", logged.LEARNING_RATE: "{:.4g}"}
+SHORT_NAMES = {logged.LEARNING_RATE: "lr"}
 PREFIX = "Trainer: "
 
 logger = logging.getLogger(__name__)
