@@ -20,13 +20,25 @@ input augmentation, checkpoints, distribution and the exported signatures. Examp
 """
 
 import math
+from pathlib import Path
 from typing import Annotated, List, Literal, Optional, Tuple
 
 import pydantic
+import yaml
 from pydantic import Field
 
 from arcface_module.catalog import BACKBONES, MARGIN_DEFAULTS, MARGINS
 from configs.base import Section
+from tfx_module.trainer.optimizer_choices import DECAYS, OPTIMIZERS, learning_rate_problem
+
+# insightface arcface_torch's training recipes, one YAML file of trainer keys each (docs/training.md).
+RECIPES_DIR = Path(__file__).resolve().parent / "recipes"
+RECIPES = tuple(sorted(path.stem for path in RECIPES_DIR.glob("*.yaml")))
+
+
+def recipe(name: str) -> dict:
+    """The trainer keys of recipe `name` (a file of configs/recipes/)."""
+    return yaml.safe_load((RECIPES_DIR / f"{name}.yaml").read_text())
 
 
 class CropBox(Section):
@@ -145,16 +157,21 @@ class TrainerConfig(Section):
     partial_fc_rate: float = Field(1.0, gt=0, le=1)
     """Partial FC: the fraction of class centers each step uses (1 is the full head)."""
 
-    optimizer: Literal["sgd", "adamw"] = "adamw"
+    recipe: Optional[Literal[RECIPES]] = None
+    """A training recipe of configs/recipes/ (insightface arcface_torch's, e.g. ms1mv3_r50): its keys
+    apply under the ones written beside it here (docs/training.md says which to pick)."""
+    optimizer: Literal[OPTIMIZERS] = "adamw"
     """The optimizer."""
     learning_rate: float = Field(1e-3, gt=0)
-    """The peak learning rate, for the global batch."""
+    """The peak learning rate, for the global batch; it must fit the optimizer (sgd 1e-3 to 1, adamw
+    1e-5 to 1e-2: tfx_module/trainer/optimizer_choices.py)."""
     momentum: float = Field(0.9, ge=0, lt=1)
     """SGD's momentum (sgd only)."""
     weight_decay: float = Field(5e-4, ge=0)
     """Decoupled weight decay: w -= learning_rate * weight_decay * w."""
-    lr_schedule: Literal["constant", "cosine", "polynomial"] = "cosine"
-    """After a linear warmup from 0: constant, cosine to 0, or (1 - progress)^2 as insightface."""
+    lr_schedule: Literal[DECAYS] = "cosine"
+    """After a linear warmup from 0: constant, cosine to 0, (1 - progress)^2, or 1 - progress
+    (linear, as insightface arcface_torch)."""
     warmup_steps: int = Field(0, ge=0)
     """Steps of the linear warmup."""
 
@@ -188,7 +205,12 @@ class TrainerConfig(Section):
 
     @pydantic.model_validator(mode="before")
     @classmethod
-    def _margin_follows_margin_type(cls, values):
+    def _recipe_then_margin_defaults(cls, values):
+        if isinstance(values, dict) and values.get("recipe") in RECIPES:
+            under = recipe(values["recipe"])
+            if "train_steps" in values:  # steps or epochs is one choice: the explicit one wins
+                under.pop("epochs", None)
+            values = {**under, **values}
         if isinstance(values, dict) and values.get("margin") is None:
             margin_type = values.get("margin_type", cls.model_fields["margin_type"].default)
             default = MARGIN_DEFAULTS.get(margin_type, {}).get("margin")  # "combined" has none
@@ -208,6 +230,8 @@ class TrainerConfig(Section):
                 f"expected warmup_steps < train_steps; got warmup_steps={self.warmup_steps}, "
                 f"train_steps={self.train_steps}"
             )
+        if learning_rate_problem(self.optimizer, self.learning_rate):
+            raise ValueError(learning_rate_problem(self.optimizer, self.learning_rate))
         if self.margin_type in ("sphereface", "adaface") and self.margin <= 0:
             raise ValueError(f"expected margin > 0 for {self.margin_type}; got {self.margin}")
         return self

@@ -41,7 +41,7 @@ def test_a_value_of_the_wrong_type_is_refused_not_converted(tmp_path, section, l
 
 def test_yaml_forms_of_other_types_still_load(tmp_path):
     # An int is a float; YAML's list is the tuple; a string is the path; 1.0e-3 is a number.
-    config = load_config(DEMO, {"trainer": {"learning_rate": 1, "combined_margins": [1, 0.3, 0.2]}})
+    config = load_config(DEMO, {"trainer": {"optimizer": "sgd", "learning_rate": 1, "combined_margins": [1, 0.3, 0.2]}})
     assert config.trainer.learning_rate == 1.0 and config.trainer.combined_margins == (1.0, 0.3, 0.2)
     assert load_config(_config_with(tmp_path, "trainer", "weight_decay: 1.0e-4")).trainer.weight_decay == 1e-4
     kubeflow = load_config(DEMO.with_name("kubeflow.yaml"), {"kubeflow": {"pipeline_file": "out/spec.yaml"}})

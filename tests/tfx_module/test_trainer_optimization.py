@@ -13,6 +13,7 @@ from tfx_module.trainer.optimization import WarmupDecay, build_optimizer
         ("constant", [0.0, 0.05, 0.1, 0.1, 0.1]),
         ("cosine", [0.0, 0.05, 0.1, 0.05, 0.0]),
         ("polynomial", [0.0, 0.05, 0.1, 0.025, 0.0]),  # (1 - 1/2)^2 halfway
+        ("linear", [0.0, 0.05, 0.1, 0.05, 0.0]),  # arcface_torch's PolynomialLRWarmup, power 1
     ],
 )
 def test_learning_rate_warms_up_linearly_then_decays(decay, expected):

@@ -5,7 +5,7 @@ import math
 import keras
 from keras import ops
 
-DECAYS = ("constant", "cosine", "polynomial")
+from tfx_module.trainer.optimizer_choices import DECAYS, OPTIMIZERS
 
 
 @keras.saving.register_keras_serializable(package="arcface_module")
@@ -13,14 +13,15 @@ class WarmupDecay(keras.optimizers.schedules.LearningRateSchedule):
     """A linear warmup from 0 to `learning_rate`, then a decay to 0 at `total_steps`.
 
     After `warmup_steps`, with `progress` going from 0 to 1 over the remaining steps, the rate is
-    `learning_rate` times: 1 ("constant"), `(1 + cos(pi * progress)) / 2` ("cosine"), or
-    `(1 - progress) ** 2` ("polynomial", insightface's PolyScheduler).
+    `learning_rate` times: 1 ("constant"), `(1 + cos(pi * progress)) / 2` ("cosine"),
+    `(1 - progress) ** 2` ("polynomial", insightface's former PolyScheduler) or `1 - progress`
+    ("linear", arcface_torch's PolynomialLRWarmup as train_v2.py builds it).
 
     Args:
         learning_rate: the peak rate.
         total_steps: steps of the whole training.
         warmup_steps: steps of the linear warmup, fewer than `total_steps`.
-        decay: one of "constant", "cosine", "polynomial".
+        decay: one of `optimizer_choices.DECAYS`.
 
     Example:
 
@@ -52,6 +53,8 @@ class WarmupDecay(keras.optimizers.schedules.LearningRateSchedule):
             factor = 0.5 * (1.0 + ops.cos(math.pi * progress))
         elif self.decay == "polynomial":
             factor = ops.square(1.0 - progress)
+        elif self.decay == "linear":
+            factor = 1.0 - progress
         else:
             factor = 1.0
         return self.learning_rate * warmup * factor
@@ -86,4 +89,4 @@ def build_optimizer(trainer, total_steps):
         return keras.optimizers.SGD(schedule, momentum=trainer["momentum"], weight_decay=weight_decay)
     if trainer["optimizer"] == "adamw":
         return keras.optimizers.AdamW(schedule, weight_decay=trainer["weight_decay"])
-    raise ValueError(f"trainer.optimizer: expected 'sgd' or 'adamw'; received {trainer['optimizer']!r}.")
+    raise ValueError(f"trainer.optimizer: expected one of {OPTIMIZERS}; received {trainer['optimizer']!r}.")
