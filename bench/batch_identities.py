@@ -96,7 +96,7 @@ def run(settings, context):
     start = time.perf_counter()
     counts, uniform = measure_orders(os.path.join(context.scratch_dir, NAME), settings["identities"],
                                      settings["images_per_identity"], settings["batch_size"])
-    rows = [{"order": order, "distinct": measure.summary(values), "of_uniform": np.mean(values) / uniform}
+    rows = [{"order": order, "distinct": measure.summary(values), "of_uniform": float(np.mean(values) / uniform)}
             for order, values in counts.items()]
     rows.append({"order": "uniform draw (expected)", "distinct": uniform, "of_uniform": 1.0})
     after = rows[1]["of_uniform"]
@@ -108,7 +108,7 @@ def run(settings, context):
         columns=[("order", "records written"), ("distinct", "distinct identities per batch"),
                  ("of_uniform", "mean / uniform")],
         rows=rows,
-        met=after >= TARGET_OF_UNIFORM,
+        met=bool(after >= TARGET_OF_UNIFORM),
         verdict=f"after the shuffle {np.mean(counts['after']):.1f} distinct identities per batch of"
         f" {settings['batch_size']}, {after:.3f} of a uniform draw's {uniform:.1f} (before:"
         f" {np.mean(counts['before']):.1f})",
