@@ -16,6 +16,7 @@ import time
 
 from bench import end_to_end, measure
 from bench.results import Result
+from components.embedding_evaluator.catalog import VERIFICATION_ACCURACY
 from face_data.synthetic.face_drawing import draw_face_records
 from serving.formats import FORMATS
 from serving.model_folder import latest_version_dir
@@ -65,7 +66,7 @@ def run(settings, context):
             lambda: model.embed(faces[:1]), settings["latency_calls"])])
         report = verification["formats"].get(runtime, {})
         accuracy = (verification["format_check"]["saved_model_verification_accuracy"] if runtime == SAVED_MODEL
-                    else report["verification_accuracy"])
+                    else report[VERIFICATION_ACCURACY])
         rows.append({"runtime": runtime, "file": report.get("file", "saved_model.pb"), "cold_start_s": cold,
                      "latency_ms": latency, "accuracy": round(accuracy, 4),
                      "min_cosine": round(report["min_cosine"], 6) if report else 1.0})

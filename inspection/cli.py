@@ -18,6 +18,8 @@ import argparse
 import json
 import sys
 
+from components.embedding_evaluator.catalog import AUC, EER, VERIFICATION_ACCURACY
+from components.embedding_evaluator.report import NUM_PAIRS, VERIFICATION_ACCURACY_STD
 from configs import load_config
 from inspection import metadata, views
 from inspection.tables import Column, decimals, table
@@ -56,11 +58,11 @@ STEP_COLUMNS = [
 MODEL_COLUMNS = [
     Column("model", "model"),
     Column("run", "run"),
-    Column("accuracy", "verification_accuracy", show=decimals(4)),
-    Column("+/-", "verification_accuracy_std", show=decimals(4)),
-    Column("AUC", "auc", show=decimals(4)),
-    Column("EER", "eer", show=decimals(4)),
-    Column("pairs", "num_pairs", show=decimals(0)),
+    Column("accuracy", VERIFICATION_ACCURACY, show=decimals(4)),
+    Column("+/-", VERIFICATION_ACCURACY_STD, show=decimals(4)),
+    Column("AUC", AUC, show=decimals(4)),
+    Column("EER", EER, show=decimals(4)),
+    Column("pairs", NUM_PAIRS, show=decimals(0)),
     Column("blessed", "blessed"),
     Column("pushed to", "pushed_to"),
 ]

@@ -15,6 +15,7 @@ import json
 import os
 from typing import Callable, Dict, List
 
+from components.embedding_evaluator import report as evaluation_report
 from components.embedding_evaluator.catalog import FIGURES
 from inspection import failure_cases_html, metadata, run_files, views
 from inspection.html_parts import columns, png, table, uri
@@ -150,7 +151,7 @@ def comparison(report: Report, model: dict) -> str:
     evaluation = run_files.evaluation_report(model["evaluation_uri"])
     if evaluation is None:
         return ""
-    baseline = evaluation.get("baseline") or {}
+    baseline = evaluation.get(evaluation_report.BASELINE) or {}
     # The metrics; the sizes (num_*) are said once above the table.
     names = [name for name, value in (baseline or evaluation).items()
              if isinstance(value, (int, float)) and not isinstance(value, bool) and name in evaluation
@@ -162,11 +163,13 @@ def comparison(report: Report, model: dict) -> str:
             row["blessed model"] = baseline[name]
             row["change"] = evaluation[name] - baseline[name]
         rows.append(row)
-    against = (f"the latest blessed model, {uri(evaluation['baseline_model'])}" if baseline
+    against = (f"the latest blessed model, {uri(evaluation[evaluation_report.BASELINE_MODEL])}" if baseline
                else "no blessed model yet: nothing to compare with")
-    sizes = (f"{evaluation.get('num_pairs', 0):.0f} pairs ({evaluation.get('pairs_source', '?')}); eval split "
-             f"{evaluation.get('num_images', 0):.0f} images of {evaluation.get('num_identities', 0):.0f} identities")
-    checks = "".join(f"<li>{html.escape(check)}</li>" for check in evaluation.get("checks", []))
+    sizes = (f"{evaluation.get(evaluation_report.NUM_PAIRS, 0):.0f} pairs "
+             f"({evaluation.get(evaluation_report.PAIRS_SOURCE, '?')}); eval split "
+             f"{evaluation.get(evaluation_report.NUM_IMAGES, 0):.0f} images of "
+             f"{evaluation.get(evaluation_report.NUM_IDENTITIES, 0):.0f} identities")
+    checks = "".join(f"<li>{html.escape(check)}</li>" for check in evaluation.get(evaluation_report.CHECKS, []))
     shown = ["metric", "this model", "blessed model", "change"] if baseline else ["metric", "this model"]
     return (f"<h3>Metrics, against {against}</h3><p>{html.escape(sizes)}</p>"
             f"{table(rows, columns(shown[0]) + columns(*shown[1:], show=decimals(4)))}"

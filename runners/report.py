@@ -5,6 +5,9 @@ For more, `python -m inspection` (tables or JSON) and `python -m inspection.html
 
 import os
 
+from components.embedding_evaluator import report as evaluation_report
+from components.embedding_evaluator.catalog import OPERATING_POINT, PAIR_SETS, VERIFICATION_ACCURACY
+from components.embedding_evaluator.report import NUM_PAIRS, REFUSED, VERIFICATION_ACCURACY_STD
 from configs import PipelineConfig
 from inspection import metadata, views
 
@@ -12,11 +15,10 @@ from inspection import metadata, views
 MODEL_RUN = "ModelRun"
 
 
-def _operating_point(metrics: dict) -> list:
-    """The shipped threshold and its error rates (from the evaluation's properties: operating_point/...)."""
-    point = {key.split("/", 1)[1]: value for key, value in metrics.items() if key.startswith("operating_point/")}
-    if "refused" in point:
-        return [f"Operating point: refused ({point['refused']})"]
+def _operating_point(point: dict) -> list:
+    """The shipped threshold and its error rates (the report's operating point)."""
+    if REFUSED in point:
+        return [f"Operating point: refused ({point[REFUSED]})"]
     if "threshold" not in point:
         return []
     return [f"Operating point: threshold {point['threshold']:.4f} for {point['criterion']} on the {point['pairs']} "
@@ -24,23 +26,19 @@ def _operating_point(metrics: dict) -> list:
             f"{point['num_positive_pairs']:.0f} pairs)"]
 
 
-def _pair_sets(metrics: dict) -> list:
-    """One line per named pairs set (properties pair_sets/<name>/...)."""
-    names = sorted({key.split("/")[1] for key in metrics if key.startswith("pair_sets/")})
-    return [f"  on {name}: {metrics[f'pair_sets/{name}/verification_accuracy']:.4f}"
-            f" (+/- {metrics[f'pair_sets/{name}/verification_accuracy_std']:.4f},"
-            f" {metrics[f'pair_sets/{name}/num_pairs']:.0f} pairs)" for name in names]
+def _accuracy(metrics: dict) -> str:
+    return (f"{metrics[VERIFICATION_ACCURACY]:.4f} (+/- {metrics[VERIFICATION_ACCURACY_STD]:.4f}, "
+            f"{metrics[NUM_PAIRS]:.0f} pairs)")
 
 
 def _verdict(model: dict) -> list:
-    metrics = model["metrics"]
-    if "verification_accuracy" not in metrics:
+    metrics = evaluation_report.unflatten(model["metrics"])
+    if VERIFICATION_ACCURACY not in metrics:
         return [f"Model {model['model']}: not evaluated"]
     return [
-        f"Verification accuracy on unseen identities: {metrics['verification_accuracy']:.4f}"
-        f" (+/- {metrics['verification_accuracy_std']:.4f}, {metrics['num_pairs']:.0f} pairs)",
-        *_pair_sets(metrics),
-        *_operating_point(metrics),
+        f"Verification accuracy on unseen identities: {_accuracy(metrics)}",
+        *(f"  on {name}: {_accuracy(values)}" for name, values in sorted(metrics.get(PAIR_SETS, {}).items())),
+        *_operating_point(metrics.get(OPERATING_POINT, {})),
         f"Evaluation:      {model['evaluation_uri']}",
         f"Pushed model:    {model['pushed_to']}"
         if model["pushed_to"]

@@ -66,7 +66,8 @@ def fpir_threshold_key(fpir: str) -> str:
 
 
 # Metrics measured on any set of pairs (the eval split's and each named set's).
-VERIFICATION_METRICS = ("verification_accuracy", "auc", "eer", *(tar_key(far) for far in FARS))
+VERIFICATION_ACCURACY, AUC, EER = "verification_accuracy", "auc", "eer"
+VERIFICATION_METRICS = (VERIFICATION_ACCURACY, AUC, EER, *(tar_key(far) for far in FARS))
 # Metrics a model can be compared on with its predecessor (`LOWER_IS_BETTER` says which way):
 # on a named set its verification metrics, on the eval split identification as well.
 COMPARABLE_METRICS = (*VERIFICATION_METRICS, *(rank_key(k) for k in RANKS))

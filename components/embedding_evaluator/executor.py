@@ -32,7 +32,7 @@ from tfx.dsl.io import fileio
 from tfx.types import artifact_utils
 from tfx.utils import io_utils, path_utils
 
-from components.embedding_evaluator import blessing, catalog, embedding, failure_cases, ijb_sets, plots
+from components.embedding_evaluator import blessing, catalog, embedding, failure_cases, ijb_sets, plots, report
 from components.embedding_evaluator.catalog import HISTOGRAM_PLOT, METRICS_FILE, ROC_PLOT, SEPARATION_PLOT
 from components.embedding_evaluator.scoring import BASELINE, CANDIDATE, Evaluation, evaluate, shipped_threshold
 from face_data.conversion import ijb
@@ -121,7 +121,8 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                               json.loads(exec_properties.get(EVERY_PAIR_KEY) or "null"))
         policy = blessing.BlessingPolicy.from_json_dict(json.loads(exec_properties[BLESSING_POLICY_KEY]))
         verdict = blessing.judge(policy, evaluation.results[CANDIDATE], evaluation.results.get(BASELINE))
-        model_uris = {"model": model.uri, "baseline_model": baseline_model.uri if baseline_model is not None else None}
+        model_uris = {report.MODEL: model.uri,
+                      report.BASELINE_MODEL: baseline_model.uri if baseline_model is not None else None}
         evaluation_artifact = artifact_utils.get_single_instance(output_dict[EVALUATION_KEY])
         write_evaluation(evaluation_artifact, evaluation, verdict, work_dir, model_uris)
         # An IJB set's pairs are of templates, several faces each: no two images to show.
@@ -170,23 +171,15 @@ def _report(evaluation: Evaluation, verdict: blessing.Verdict, model_uris: Dict[
     sets = {name: {**values, **evaluation.context[catalog.PAIR_SETS][name]}
             for name, values in candidate[catalog.PAIR_SETS].items()}
     return {**candidate, **evaluation.context, catalog.PAIR_SETS: sets, **model_uris,
-            "baseline": evaluation.results.get(BASELINE), "blessed": verdict.blessed, "checks": verdict.checks}
-
-
-def _scalars(values: dict, prefix: str = ""):
-    """(key, value) of every number and string in `values`, nested keys joined by "/"; lists left out."""
-    for key, value in values.items():
-        if isinstance(value, dict):
-            yield from _scalars(value, f"{prefix}{key}/")
-        elif isinstance(value, (str, int, float)) and not isinstance(value, bool):
-            yield prefix + key, value
+            report.BASELINE: evaluation.results.get(BASELINE), report.BLESSED: verdict.blessed,
+            report.CHECKS: verdict.checks}
 
 
 def write_evaluation(artifact: types.Artifact, evaluation: Evaluation, verdict: blessing.Verdict,
                      work_dir: str, model_uris: Dict[str, Optional[str]]) -> None:
     """metrics.json, the figures, and the candidate's metrics as custom properties of the artifact."""
-    report = _report(evaluation, verdict, model_uris)
-    io_utils.write_string_file(os.path.join(artifact.uri, METRICS_FILE), json.dumps(report, indent=2))
+    written = _report(evaluation, verdict, model_uris)
+    io_utils.write_string_file(os.path.join(artifact.uri, METRICS_FILE), json.dumps(written, indent=2))
 
     threshold = shipped_threshold(evaluation.results[CANDIDATE])
     if evaluation.every_pair is not None:  # every pair reaches FARs of 1e-6 on the log axis
@@ -209,8 +202,7 @@ def write_evaluation(artifact: types.Artifact, evaluation: Evaluation, verdict: 
         draw(local_path)
         fileio.copy(local_path, os.path.join(artifact.uri, name), overwrite=True)
 
-    candidate = {key: value for key, value in report.items() if key not in ("baseline", "checks", "blessed")}
-    for key, value in _scalars(candidate):
+    for key, value in report.properties(written).items():
         if isinstance(value, str):
             artifact.set_string_custom_property(key, value)
         else:

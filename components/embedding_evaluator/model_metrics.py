@@ -15,7 +15,8 @@ Example:
 import numpy as np
 
 from verification import identification, metrics
-from components.embedding_evaluator.catalog import FARS, RANKS, rank_key, tar_key
+from components.embedding_evaluator.catalog import AUC, EER, FARS, RANKS, VERIFICATION_ACCURACY, rank_key, tar_key
+from components.embedding_evaluator.report import VERIFICATION_ACCURACY_STD
 
 
 def verification_metrics(scores, is_same, seed: int, folds=None, fars=FARS) -> dict:
@@ -30,11 +31,11 @@ def verification_metrics(scores, is_same, seed: int, folds=None, fars=FARS) -> d
     accuracy = metrics.verification_accuracy_kfold(scores, is_same, seed=seed, folds=folds)
     tars = metrics.tar_at_far(scores, is_same, fars=tuple(fars.values()))
     return {
-        "verification_accuracy": accuracy["mean"],
-        "verification_accuracy_std": accuracy["std"],
+        VERIFICATION_ACCURACY: accuracy["mean"],
+        VERIFICATION_ACCURACY_STD: accuracy["std"],
         "best_threshold": accuracy["best_threshold"],
-        "auc": metrics.auc(scores, is_same),
-        "eer": metrics.equal_error_rate(scores, is_same),
+        AUC: metrics.auc(scores, is_same),
+        EER: metrics.equal_error_rate(scores, is_same),
         **{tar_key(name): tars[far] for name, far in fars.items()},
         "mean_similarity_same": float(np.mean(scores[is_same])),
         "mean_similarity_different": float(np.mean(scores[~is_same])),

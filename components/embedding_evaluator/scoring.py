@@ -15,7 +15,7 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from components.embedding_evaluator import catalog, embedding, ijb_sets, model_metrics
+from components.embedding_evaluator import catalog, embedding, ijb_sets, model_metrics, report
 from components.embedding_evaluator.every_pair import EveryPair
 from verification import metrics, operating_point
 
@@ -90,8 +90,8 @@ def _set_pairs(columns: Dict[str, np.ndarray], model_names: List[str]) -> Scored
 
 def _context(pairs: ScoredPairs, source: str) -> dict:
     return {
-        "pairs_source": source,
-        "num_pairs": int(len(pairs.is_same)),
+        report.PAIRS_SOURCE: source,
+        report.NUM_PAIRS: int(len(pairs.is_same)),
         "num_positive_pairs": int(pairs.is_same.sum()),
         "num_negative_pairs": int((~pairs.is_same).sum()),
         "folds": (f"{len(np.unique(pairs.folds))} from the pairs file" if pairs.folds is not None
@@ -171,8 +171,8 @@ def evaluate(faces: Dict[str, np.ndarray], set_columns: Dict[str, Dict[str, np.n
             results[name][catalog.PAIR_SETS][set_name][catalog.IDENTIFICATION] = found[name]
     context = {
         **_context(pairs[catalog.EVAL_PAIRS], eval_source),
-        "num_images": int(len(labels)),
-        "num_identities": int(len(np.unique(labels))),
+        report.NUM_IMAGES: int(len(labels)),
+        report.NUM_IDENTITIES: int(len(np.unique(labels))),
         catalog.PAIR_SETS: {
             **{name: _context(pairs[name], source) for name, source in set_sources.items()},
             **{name: {**_context(pairs[name], ijb_set.source), **ijb_set.context()} for name, ijb_set in ijb.items()},

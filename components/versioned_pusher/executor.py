@@ -35,6 +35,7 @@ from tfx.proto import pusher_pb2
 from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import io_utils, json_utils, proto_utils
 
+from components.embedding_evaluator.catalog import VERIFICATION_ACCURACY
 from components.versioned_pusher import conversion, parity, versions
 from face_data.records import contract
 from serving import preprocessing, verification_file
@@ -96,7 +97,7 @@ def _format_report(folder: str, formats: List[str], images: List[bytes], labels:
     accuracy = parity.pair_accuracy(folder, formats, images, labels, eval_data["max_positive_pairs"],
                                     eval_data["seed"])
     for name in formats:
-        report[name]["verification_accuracy"] = accuracy[name]
+        report[name][VERIFICATION_ACCURACY] = accuracy[name]
     check = {"probe_faces": len(probes), "min_cosine_required": MIN_COSINE,
              "pairs": f"drawn as the evaluator draws them from split '{eval_data['split']}' ({len(images)} images"
                       f"{', its first' if len(images) == MAX_EVAL_FACES else ''})",

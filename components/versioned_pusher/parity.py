@@ -18,6 +18,7 @@ from typing import Dict, Sequence
 import numpy as np
 
 from components.embedding_evaluator import model_metrics
+from components.embedding_evaluator.catalog import VERIFICATION_ACCURACY
 from serving.formats import FORMATS, MIN_COSINE
 from serving.runtimes import format_embedder
 from serving.saved_model import SavedModelEmbedder
@@ -77,5 +78,5 @@ def pair_accuracy(folder: str, formats: Sequence[str], images: Sequence[bytes], 
         embeddings = (SavedModelEmbedder(folder).embed(images) if name == SAVED_MODEL
                       else _format_embeddings(folder, name, images))
         scores = metrics.cosine_similarities(embeddings[index_a], embeddings[index_b])
-        accuracy[name] = model_metrics.verification_metrics(scores, is_same, seed)["verification_accuracy"]
+        accuracy[name] = model_metrics.verification_metrics(scores, is_same, seed)[VERIFICATION_ACCURACY]
     return accuracy

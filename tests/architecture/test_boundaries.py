@@ -55,6 +55,7 @@ def test_the_names_and_configs_load_no_tensorflow():
     out = _run_without({"tensorflow", "keras", "jax", "tfx", "apache_beam"}, """
         from arcface_module import catalog
         from components.embedding_evaluator import catalog as metric_names
+        from components.embedding_evaluator import report  # the run summary and inspection read it
         from configs import load_config
         from tfx_module import signatures
 

@@ -1,8 +1,9 @@
-"""Every name list is defined once, by the module that owns it; a copy anywhere else fails here.
+"""Every name list and key is defined once, by the module that owns it; a copy anywhere else fails here.
 
 A copy is a list, tuple, set, dict or `Literal[...]` in the project's code (tests excluded: they
-spell out what they expect) that holds several names of an owned list, or a signature name
-written out as a string. The owners import no TensorFlow, so configs and tools read them directly.
+spell out what they expect) that holds several names of an owned list, or one owned key (a
+signature name, a key of the evaluation report, a flattened report property) written out as a
+string. The owners import no TensorFlow, so configs and tools read them directly.
 """
 
 import ast
@@ -12,6 +13,7 @@ import pytest
 
 from arcface_module import catalog as library
 from components.embedding_evaluator import catalog as evaluator
+from components.embedding_evaluator import report
 from serving.formats import FORMATS
 from tfx_module import signatures
 
@@ -24,8 +26,17 @@ LISTS = [
     ("FAR keys", set(evaluator.FARS), "components/embedding_evaluator/catalog.py"),
     ("model format names", set(FORMATS), "serving/formats.py"),
 ]
-SIGNATURE_NAMES = {signatures.SERVING_SIGNATURE, signatures.EXAMPLES_SIGNATURE, signatures.PIXELS_SIGNATURE}
-SIGNATURES_OWNER = "tfx_module/signatures.py"
+# (what, its keys, the owner): one of these spelled out as a string elsewhere is a copy.
+KEYS = [
+    ("signature name", {signatures.SERVING_SIGNATURE, signatures.EXAMPLES_SIGNATURE, signatures.PIXELS_SIGNATURE},
+     "tfx_module/signatures.py"),
+    ("report key", {evaluator.METRICS_FILE, evaluator.PAIR_SETS, evaluator.VERIFICATION_ACCURACY,
+                    report.VERIFICATION_ACCURACY_STD, report.NUM_PAIRS, report.PAIRS_SOURCE, report.NUM_IMAGES,
+                    report.BASELINE_MODEL}, "components/embedding_evaluator/"),
+]
+# Flattened report properties (operating_point/threshold, pair_sets/<set>/...): read through report.unflatten.
+FLAT_PREFIXES = tuple(section + report.SEPARATOR for section in (evaluator.OPERATING_POINT, evaluator.PAIR_SETS))
+REPORT_OWNER = "components/embedding_evaluator/"
 
 
 def _strings(node):
@@ -57,9 +68,13 @@ def copies(source: str, path: str) -> list:
         for what, names, owner in LISTS:
             if strings and len(strings & names) >= min(3, len(names)) and not path.startswith(owner):
                 found.append(f"{path}:{node.lineno} {what} {sorted(strings & names)}")
-        if (isinstance(node, ast.Constant) and node.value in SIGNATURE_NAMES and id(node) not in docstrings
-                and path != SIGNATURES_OWNER):
-            found.append(f"{path}:{node.lineno} signature name {node.value!r}")
+        if not isinstance(node, ast.Constant) or not isinstance(node.value, str) or id(node) in docstrings:
+            continue
+        for what, keys, owner in KEYS:
+            if node.value in keys and not path.startswith(owner):
+                found.append(f"{path}:{node.lineno} {what} {node.value!r}")
+        if node.value.startswith(FLAT_PREFIXES) and not path.startswith(REPORT_OWNER):
+            found.append(f"{path}:{node.lineno} flattened report key {node.value!r}")
     return list(dict.fromkeys(found))  # a Literal's names are also a tuple: one report each
 
 
@@ -79,9 +94,14 @@ def test_no_list_is_redefined_outside_its_owner():
     [
         ('backbone: Literal["tiny", "mbf", "r50"] = "tiny"', "backbone names ['mbf', 'r50', 'tiny']"),
         ('MARGINS = {"arcface": 1, "cosface": 2, "sphereface": 3}', "margin names"),
-        ('KEYS = ("verification_accuracy", "auc", "eer")', "metric names"),
+        ('KEYS = ("auc", "eer", "rank_1")', "metric names"),
         ('FarKey = Literal["1e-2", "1e-3", "1e-4"]', "FAR keys"),
         ('signature = model.signatures["embed_examples"]', "signature name 'embed_examples'"),
+        ('accuracy = metrics["verification_accuracy"]', "report key 'verification_accuracy'"),
+        ('path = os.path.join(uri, "metrics.json")', "report key 'metrics.json'"),
+        ('sets = report.get("pair_sets", {})', "report key 'pair_sets'"),
+        ('far = properties["operating_point/far"]', "flattened report key 'operating_point/far'"),
+        ('auc = properties[f"pair_sets/{name}/auc"]', "flattened report key 'pair_sets/'"),
     ],
 )
 def test_a_copy_is_found(source, expected):
