@@ -6,6 +6,7 @@ import pydantic
 from pydantic import Field
 
 from components.embedding_evaluator.catalog import (
+    ALL_PAIRS_FARS,
     COMPARABLE_METRICS,
     EVAL_PAIRS,
     FARS,
@@ -18,8 +19,10 @@ from components.embedding_evaluator.catalog import (
 from configs.base import Location, Section
 from serving.formats import FORMATS
 
-# The false-accept rates at which the evaluator reports the true-accept rate.
+# The false-accept rates at which the evaluator reports the true-accept rate; an IJB set's
+# millions of impostor pairs reach down to 1e-6.
 FarKey = Literal[tuple(FARS)]
+LowFarKey = Literal[tuple(ALL_PAIRS_FARS)]
 # Metrics a model can be compared on with its predecessor: on a named set its verification
 # metrics, on the eval split identification as well; for `eer` lower is better, else higher.
 VerificationMetric = Literal[VERIFICATION_METRICS]
@@ -41,8 +44,8 @@ class PairsConfig(Section):
     """Which files under `input_base` are record files (a glob)."""
     min_verification_accuracy: Rate = 0.0
     """The least verification accuracy on this set for a model to be blessed."""
-    min_tar_at_far: Dict[FarKey, Rate] = {}
-    """FAR -> the least TAR there on this set, e.g. {"1e-2": 0.9}."""
+    min_tar_at_far: Dict[LowFarKey, Rate] = {}
+    """FAR -> the least TAR there on this set, e.g. {"1e-2": 0.9}; below 1e-4 for sets of type ijb only."""
     max_regression_from_blessed: Dict[VerificationMetric, float] = {}
     """Metric -> the largest loss on this set tolerated against the latest blessed model (0: no worse)."""
     detector_scores: bool = True
@@ -55,6 +58,10 @@ class PairsConfig(Section):
         if self.type != IJB_SET and not (self.detector_scores and self.flip):
             raise ValueError("detector_scores and flip apply to sets of type ijb only; this set is of type "
                              f"{self.type}")
+        lower = sorted(set(self.min_tar_at_far) - set(FARS))
+        if self.type != IJB_SET and lower:
+            raise ValueError(f"min_tar_at_far: {lower} are reported for sets of type ijb only; a set of type "
+                             f"{self.type} reports TAR at {list(FARS)}")
         return self
 
 

@@ -192,7 +192,7 @@ def _read_pairs(path: str, templates: set) -> np.ndarray:
 
 def _read_subjects(path: str, templates: set) -> np.ndarray:
     """(template, subject) rows of a 1:N file (a row per image there: one per template here)."""
-    with open(path, encoding="utf-8", newline="") as file:
+    with open(path, encoding="utf-8-sig", newline="") as file:  # -sig: a spreadsheet's byte-order mark
         rows = csv.reader(file)
         header = [column.strip().upper() for column in next(rows, [])]
         if "TEMPLATE_ID" not in header or "SUBJECT_ID" not in header:

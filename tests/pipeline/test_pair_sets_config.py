@@ -88,7 +88,7 @@ def test_an_ijb_set_goes_to_the_evaluator_from_its_folder_not_through_the_pairs_
     config = load_config(DEMO, {"evaluator": {"pairs": {
         "lfw": {"input_base": str(tmp_path / "lfw")},
         "ijbc": {"type": "ijb", "input_base": str(tmp_path / "ijbc"), "detector_scores": False,
-                 "min_tar_at_far": {"1e-4": 0.9}}},
+                 "min_tar_at_far": {"1e-6": 0.5}}},
         "operating_point": {"pairs": "ijbc"}}})
     components = _components(config)
     assert [split["name"] for split in json.loads(
@@ -98,7 +98,7 @@ def test_an_ijb_set_goes_to_the_evaluator_from_its_folder_not_through_the_pairs_
     assert json.loads(evaluator["ijb_sets"]) == {"ijbc": {"input_base": str(tmp_path / "ijbc"),
                                                           "file_pattern": "*.tfrecord*", "detector_scores": False,
                                                           "flip": True}}
-    assert json.loads(evaluator["blessing_policy"])["pair_sets"]["ijbc"]["min_tar_at_far"] == {"1e-4": 0.9}
+    assert json.loads(evaluator["blessing_policy"])["pair_sets"]["ijbc"]["min_tar_at_far"] == {"1e-6": 0.5}
 
 
 @pytest.mark.parametrize("overrides, message", [
@@ -107,6 +107,8 @@ def test_an_ijb_set_goes_to_the_evaluator_from_its_folder_not_through_the_pairs_
     ({"evaluator": {"pairs": {"ijbc": {"type": "ijb", "input_base": "/sets/ijbc"}}},
       "trainer": {"validation": {"pairs": ["ijbc"]}}},
      r"trainer.validation.pairs: \['ijbc'\] are IJB sets, scored by the evaluator only"),
+    ({"evaluator": {"pairs": {"lfw": {"input_base": "/sets/lfw", "min_tar_at_far": {"1e-6": 0.5}}}}},
+     r"min_tar_at_far: \['1e-6'\] are reported for sets of type ijb only"),
 ])
 def test_ijb_keys_and_validation_on_ijb_sets_are_refused(overrides, message):
     with pytest.raises(ConfigError, match=message):

@@ -18,7 +18,7 @@ from tfx.types import artifact_utils, standard_artifacts
 from tests.verification import ijb_reference
 from tests.components.embedding_evaluator import toy_models
 from components.embedding_evaluator import executor, ijb_sets
-from components.embedding_evaluator.blessing import BlessingPolicy
+from components.embedding_evaluator.blessing import BlessingPolicy, SetPolicy
 from components.embedding_evaluator.catalog import ALL_PAIRS_FARS, RANKS, rank_key, tar_key, tpir_key
 from face_data.conversion import converters, ijb
 from face_data.records import contract
@@ -77,7 +77,9 @@ def evaluated(orl_dir, tmp_path_factory):
         executor.OPERATING_POINT_KEY: json.dumps({"far": 0.1, "pairs": "ijbc"}),
         executor.IMAGE_FEATURE_KEY: "image", executor.LABEL_FEATURE_KEY: "label",
         executor.MAX_POSITIVE_PAIRS_KEY: 1000, executor.SEED_KEY: 0,
-        executor.BLESSING_POLICY_KEY: json.dumps(dataclasses.asdict(BlessingPolicy(min_verification_accuracy=0.0))),
+        # TAR 0.8 at FAR 1e-2 on these pairs: a set's blessing thresholds hold on IJB sets too.
+        executor.BLESSING_POLICY_KEY: json.dumps(dataclasses.asdict(BlessingPolicy(
+            min_verification_accuracy=0.0, pair_sets={"ijbc": SetPolicy(min_tar_at_far={"1e-2": 0.9})}))),
     }
     context = BaseBeamExecutor.Context(beam_pipeline_args=BEAM_ARGS, tmp_dir=str(root / "tmp"), unique_id="1")
     executor.Executor(context).Do(
@@ -154,3 +156,10 @@ def test_one_to_n_ranks_and_tpir_match_the_reference_per_gallery(evaluated, refe
         # 10 non-mated searches a gallery resolve an FPIR of 1e-1, not 1e-2
         assert found[tpir_key("1e-2")] == "not measurable: needs 100 non-mated searches, have 10"
         assert (found["num_mated_searches"], found["num_nonmated_searches"]) == (SUBJECTS // 2, SUBJECTS // 2)
+
+
+def test_an_ijb_sets_blessing_threshold_is_checked_by_name(evaluated):
+    report = evaluated[0]
+    assert report["blessed"] is False
+    assert f"FAIL ijbc/tar_at_far_1e-2 {report['pair_sets']['ijbc']['tar_at_far_1e-2']:.4f}, required >= 0.9000" in \
+        report["checks"]
