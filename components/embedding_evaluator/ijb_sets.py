@@ -18,7 +18,7 @@ from typing import Dict, Tuple
 
 import numpy as np
 
-from components.embedding_evaluator import embedding
+from components.embedding_evaluator import embedding, report
 from components.embedding_evaluator.catalog import FPIRS, RANKS, fpir_threshold_key, rank_key, tpir_key
 from face_data.conversion.ijb import Protocol
 from verification import identification, templates
@@ -41,12 +41,12 @@ class IjbSet:
     def context(self) -> dict:
         """Sizes of the set, the same for every model."""
         return {
-            "faces": int(len(self.columns[embedding.TEMPLATE_FEATURE])),
-            "templates": int(len(np.unique(self.columns[embedding.TEMPLATE_FEATURE]))),
-            "flip": self.flip,
-            "detector_scores": self.detector_scores,
-            "galleries": {name: int(len(rows)) for name, rows in sorted(self.protocol.galleries.items())},
-            "probes": int(len(self.protocol.probes)),
+            report.FACES: int(len(self.columns[embedding.TEMPLATE_FEATURE])),
+            report.TEMPLATES: int(len(np.unique(self.columns[embedding.TEMPLATE_FEATURE]))),
+            report.FLIP: self.flip,
+            report.DETECTOR_SCORES: self.detector_scores,
+            report.GALLERIES: {name: int(len(rows)) for name, rows in sorted(self.protocol.galleries.items())},
+            report.PROBES: int(len(self.protocol.probes)),
         }
 
 
@@ -70,7 +70,9 @@ def _searches(ids, units, protocol: Protocol) -> Dict[str, dict]:
             **{rank_key(k): result["rank"][k] for k in RANKS},
             **{tpir_key(key): result["tpir"][fpir] for key, fpir in FPIRS.items()},
             **{fpir_threshold_key(key): result["threshold"][fpir] for key, fpir in FPIRS.items()},
-            **{key: result[key] for key in ("num_mated_searches", "num_nonmated_searches", "gallery_size")},
+            report.NUM_MATED_SEARCHES: result["num_mated_searches"],
+            report.NUM_NONMATED_SEARCHES: result["num_nonmated_searches"],
+            report.GALLERY_SIZE: result["gallery_size"],
         }
     return found
 

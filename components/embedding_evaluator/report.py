@@ -4,7 +4,10 @@ The evaluator writes `metrics.json` (`catalog.METRICS_FILE`) as one nested dict:
 metrics on the eval split's pairs at the top level (`catalog.VERIFICATION_METRICS`, ...) with the
 pairs' size and source (`NUM_PAIRS`, `PAIRS_SOURCE`, `NUM_IMAGES`, `NUM_IDENTITIES`), the shipped
 `catalog.OPERATING_POINT` (its threshold, rates and counts, or why it was `REFUSED`), each named
-set's metrics under `catalog.PAIR_SETS`, the `MODEL` and `BASELINE_MODEL` URIs, and in the file only
+set's metrics under `catalog.PAIR_SETS` (an IJB set's with its sizes, `FACES` ... `PROBES`, and
+its 1:N figures per gallery under `catalog.IDENTIFICATION`: rank-k, TPIR and threshold at each
+FPIR, and the searches they rest on, `NUM_MATED_SEARCHES` ...), the `MODEL` and `BASELINE_MODEL`
+URIs, and in the file only
 the baseline's metrics (`BASELINE`), the verdict (`BLESSED`) and its `CHECKS`.
 
 The artifact carries the candidate's numbers and strings as custom properties, nested keys joined by
@@ -36,6 +39,12 @@ NUM_PAIRS, PAIRS_SOURCE = "num_pairs", "pairs_source"
 NUM_IMAGES, NUM_IDENTITIES = "num_images", "num_identities"  # of the eval split
 VERIFICATION_ACCURACY_STD = "verification_accuracy_std"  # across the protocol's folds
 REFUSED = "refused"  # in place of an operating point (or a rate) the pairs cannot resolve: why
+# An IJB set's sizes beside its figures (ijb_sets.py): faces and templates embedded, whether mirror
+# images were added and detector scores weighed, each gallery's templates, the probes.
+FACES, TEMPLATES, FLIP, DETECTOR_SCORES, GALLERIES, PROBES = (
+    "faces", "templates", "flip", "detector_scores", "galleries", "probes")
+# What a gallery's 1:N figures rest on: searches of enrolled subjects, of others, the gallery's size.
+NUM_MATED_SEARCHES, NUM_NONMATED_SEARCHES, GALLERY_SIZE = "num_mated_searches", "num_nonmated_searches", "gallery_size"
 
 
 def _scalars(values: Mapping, prefix: str = "") -> Iterator[Tuple[str, Scalar]]:
