@@ -4,8 +4,10 @@
 
 It shows the run's components with their durations on a timeline, the settings each component
 received, the training curves, the data's statistics and anomalies, then for each model its
-blessing, its metrics beside the blessed model's, the evaluation's figures (ROC with the shipped
-threshold, similarity histogram, identity separation) and its lineage with the artifacts on it.
+blessing, its metrics beside the blessed model's, its TAR down to a FAR of 1e-6 over every eval
+pair, its per-group rates and IJB figures (evaluation_html.py), the evaluation's figures (ROC with
+a log FAR axis and the shipped threshold, similarity histogram, identity separation) and its
+lineage with the artifacts on it.
 The sections are in `html_sections.py`. Styles are inline and images embedded as data URIs, so
 the file can be mailed or attached to a ticket as it is.
 """

@@ -17,7 +17,7 @@ from typing import Callable, Dict, List
 
 from components.embedding_evaluator import report as evaluation_report
 from components.embedding_evaluator.catalog import FIGURES
-from inspection import failure_cases_html, metadata, run_files, views
+from inspection import evaluation_html, failure_cases_html, metadata, run_files, views
 from inspection.html_parts import columns, png, table, uri
 from inspection.tables import decimals
 
@@ -198,7 +198,8 @@ def failure_cases(report: Report, model: dict) -> str:
     return failure_cases_html.section(model["evaluation_uri"]) if model["evaluation_uri"] else ""
 
 
-MODEL_SECTIONS: List[Callable[[Report, dict], str]] = [comparison, figures, failure_cases]
+MODEL_SECTIONS: List[Callable[[Report, dict], str]] = [comparison, evaluation_html.low_far, evaluation_html.groups,
+                                                       evaluation_html.ijb, figures, failure_cases]
 
 
 def render_sections(report: Report) -> str:

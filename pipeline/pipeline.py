@@ -217,6 +217,8 @@ def create_pipeline(
         eval_data={"split": "eval", "image_feature": config.data.image_feature,
                    "label_feature": config.data.label_feature,
                    "max_positive_pairs": config.evaluator.max_positive_pairs, "seed": config.evaluator.seed},
+        evaluation=evaluator.outputs["evaluation"],
+        statistics=statistics_gen.outputs["statistics"],
     ).with_id("Pusher")  # the pipeline's Pusher node; only its executor is customised
     return tfx.dsl.Pipeline(
         pipeline_name=config.pipeline_name,

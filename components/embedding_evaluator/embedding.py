@@ -37,6 +37,9 @@ KEY_FEATURE = "key"
 LABEL_FEATURE = "label"
 IS_SAME_FEATURE = "is_same"
 FOLD_FEATURE = "fold"
+# A pair's identities, when its record has them, and a digest of each image: which pairs share a face.
+LABEL_A_FEATURE, LABEL_B_FEATURE = "label_a", "label_b"
+IMAGE_KEY_A_FEATURE, IMAGE_KEY_B_FEATURE = "image_key_a", "image_key_b"
 TEMPLATE_FEATURE = "template"
 MEDIA_FEATURE = "media"
 DETECTOR_SCORE_FEATURE = "detector_score"
@@ -111,6 +114,10 @@ class PairEmbedder:
             values = {KEY_FEATURE: record_key(record), IS_SAME_FEATURE: int(pair.is_same)}
             if pair.fold is not None:
                 values[FOLD_FEATURE] = pair.fold
+            if pair.label_a is not None and pair.label_b is not None:  # the set can be scored all-vs-all
+                values.update({LABEL_A_FEATURE: pair.label_a, LABEL_B_FEATURE: pair.label_b,
+                               IMAGE_KEY_A_FEATURE: hashlib.sha256(pair.image_a).hexdigest().encode(),
+                               IMAGE_KEY_B_FEATURE: hashlib.sha256(pair.image_b).hexdigest().encode()})
             values.update({embedding_feature(name, image): rows[index]
                            for (name, image), rows in embeddings.items()})
             yield _embedding_record(values)

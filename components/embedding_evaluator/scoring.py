@@ -114,10 +114,23 @@ def _ijb_pairs(ijb_set: ijb_sets.IjbSet, model_names: List[str]) -> Tuple[Scored
     return pairs, {name: searches for name, (_, searches) in scored.items()}
 
 
+def _set_faces(columns: Dict[str, np.ndarray]) -> Optional[tuple]:
+    """The distinct faces of a pairs set whose records name both identities: (embeddings, labels), or None."""
+    if embedding.LABEL_A_FEATURE not in columns:
+        return None
+    keys = np.concatenate([columns[embedding.IMAGE_KEY_A_FEATURE], columns[embedding.IMAGE_KEY_B_FEATURE]])
+    labels = np.concatenate([columns[embedding.LABEL_A_FEATURE], columns[embedding.LABEL_B_FEATURE]])
+    embeddings = np.concatenate([columns[embedding.embedding_feature(CANDIDATE, "a")],
+                                 columns[embedding.embedding_feature(CANDIDATE, "b")]])
+    _, first = np.unique(keys, return_index=True)  # a face in several pairs counts once
+    return embeddings[first], labels[first]
+
+
 def _every_pair(evaluation_results: dict, faces: Dict[str, np.ndarray], far: Optional[float], where: str,
-                every_pair: dict, seed: int) -> EveryPair:
+                every_pair: dict, seed: int, set_columns: Dict[str, Dict[str, np.ndarray]]) -> EveryPair:
     """Scores the candidate's eval faces all-vs-all: its TARs down to 1e-6, the operating point over
-    all pairs when chosen on the eval split for a FAR, and its group rates at the shipped threshold."""
+    all pairs when chosen on the eval split for a FAR, and its group rates at the shipped threshold;
+    and the distinct faces of each pairs set whose records name their identities (its TARs)."""
     scored = EveryPair(faces[embedding.embedding_feature(CANDIDATE)], faces[embedding.LABEL_FEATURE], far,
                        every_pair["replicates"], seed)
     candidate = evaluation_results[CANDIDATE]
@@ -128,6 +141,15 @@ def _every_pair(evaluation_results: dict, faces: Dict[str, np.ndarray], far: Opt
                   if name.startswith(embedding.ATTRIBUTE_PREFIX)}
     if attributes:
         candidate[catalog.GROUPS] = scored.groups(attributes, shipped_threshold(candidate))
+    for name, columns in set_columns.items():
+        found = _set_faces(columns)
+        if found is not None:
+            try:
+                set_scored = EveryPair(*found, None, every_pair["replicates"], seed)
+            except ValueError as error:  # e.g. one face per identity: no genuine pair among its faces
+                candidate[catalog.PAIR_SETS][name][catalog.ALL_PAIRS] = {"refused": str(error)}
+                continue
+            candidate[catalog.PAIR_SETS][name][catalog.ALL_PAIRS] = set_scored.metrics()
     return scored
 
 
@@ -180,7 +202,7 @@ def evaluate(faces: Dict[str, np.ndarray], set_columns: Dict[str, Dict[str, np.n
     }
     scored = None
     if every_pair is not None:
-        scored = _every_pair(results, faces, point.get("far"), where, every_pair, seed)
+        scored = _every_pair(results, faces, point.get("far"), where, every_pair, seed, set_columns)
     return Evaluation(results, context, pairs, faces[embedding.embedding_feature(CANDIDATE)], labels, scored)
 
 

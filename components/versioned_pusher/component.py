@@ -39,7 +39,9 @@ class VersionedPusherSpec(standard_component_specs.PusherSpec):
     """The Pusher's spec plus the optional eval faces the format check embeds."""
 
     INPUTS = {**standard_component_specs.PusherSpec.INPUTS,
-              executor.EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples, optional=True)}
+              executor.EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples, optional=True),
+              executor.EVALUATION_KEY: ChannelParameter(type=standard_artifacts.ModelEvaluation, optional=True),
+              executor.STATISTICS_KEY: ChannelParameter(type=standard_artifacts.ExampleStatistics, optional=True)}
 
 
 class VersionedPusher(Pusher):
@@ -48,6 +50,8 @@ class VersionedPusher(Pusher):
     With `formats`, each version also holds those files, `preprocessing.json` (made from
     `preprocessing`, the pipeline config's `transform` section) and, in verification.json, what
     each format gives on the eval faces of `examples` (`eval_data` says where and how to pair them).
+    With `evaluation` (the EmbeddingEvaluator's) and `statistics` (StatisticsGen's), each version
+    holds its model card: `model_card.json` (Model Card Toolkit's schema) and `model_card.md`.
     """
 
     SPEC_CLASS = VersionedPusherSpec
@@ -56,7 +60,8 @@ class VersionedPusher(Pusher):
     def __init__(self, model: types.BaseChannel, model_blessing: types.BaseChannel, base_directory: str,
                  model_name: str, keep_versions: int, examples: Optional[types.BaseChannel] = None,
                  formats: Sequence[str] = (), preprocessing: Optional[Mapping] = None,
-                 eval_data: Optional[Mapping] = None):
+                 eval_data: Optional[Mapping] = None, evaluation: Optional[types.BaseChannel] = None,
+                 statistics: Optional[types.BaseChannel] = None):
         if formats and (examples is None or preprocessing is None or eval_data is None):
             raise ValueError(f"formats {list(formats)}: expected examples, preprocessing and eval_data too "
                              "(the formats are checked against the SavedModel on the eval faces)")
@@ -64,6 +69,8 @@ class VersionedPusher(Pusher):
             model=model,
             model_blessing=model_blessing,
             examples=examples,
+            evaluation=evaluation,
+            statistics=statistics,
             push_destination=pusher_pb2.PushDestination(
                 filesystem=pusher_pb2.PushDestination.Filesystem(base_directory=base_directory)
             ),

@@ -4,7 +4,9 @@ Like the stock Pusher it pushes only a blessed model, archives the pushed model 
 artifact and marks it `pushed`, `pushed_destination` and `pushed_version`. Unlike it, the model goes
 to `<base_directory>/<model_name>/<version>/` (TF Serving's model base path per model), appears
 there atomically, only the newest `keep_versions` are kept, and the blessing's `verification.json`
-(the EmbeddingEvaluator's threshold) is copied beside it.
+(the EmbeddingEvaluator's threshold) is copied beside it. Given the evaluation (and the run's
+statistics), the version also holds its model card, `model_card.json` and `model_card.md`
+(model_card.py; serving/model_card.py owns the names).
 
 With `formats` (ONNX, TFLite: serving/formats.py), the version is first assembled in a local
 folder: the SavedModel, each format converted from its `embed_pixels` signature (conversion.py)
@@ -23,20 +25,21 @@ import io
 import json
 import os
 import tempfile
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import tensorflow as tf
 from PIL import Image
 
+from tensorflow_metadata.proto.v0 import statistics_pb2
 from tfx import types
 from tfx.components.pusher import executor as pusher_executor
 from tfx.proto import pusher_pb2
 from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import io_utils, json_utils, proto_utils
 
-from components.embedding_evaluator.catalog import VERIFICATION_ACCURACY
-from components.versioned_pusher import conversion, parity, versions
+from components.embedding_evaluator.catalog import METRICS_FILE, VERIFICATION_ACCURACY
+from components.versioned_pusher import conversion, model_card, parity, versions
 from face_data.records import contract
 from serving import preprocessing, verification_file
 from serving.formats import MIN_COSINE
@@ -47,6 +50,9 @@ FORMATS_KEY = "formats"
 PREPROCESSING_KEY = "preprocessing"
 EVAL_DATA_KEY = "eval_data"
 EXAMPLES_KEY = "examples"
+EVALUATION_KEY = "evaluation"  # the EmbeddingEvaluator's ModelEvaluation: the card's figures
+STATISTICS_KEY = "statistics"  # StatisticsGen's: the card's data summary
+STATISTICS_FILE = "FeatureStats.pb"  # StatisticsGen's binary DatasetFeatureStatisticsList, per split
 PROBE_SIZE = 112  # pixels of the noise probe; the model's own preprocessing resizes it
 PROBE_FACES = 16  # eval faces every format must embed as the SavedModel does
 # Eval faces each format embeds for its pair accuracy: all of the demo's (a quarter of its 2400), a
@@ -77,6 +83,37 @@ def read_eval_faces(examples: types.Artifact, eval_data: Dict[str, Any]) -> Tupl
     faces = [contract.parse_face_example(record.numpy(), features, f"{split_uri} record {number}")
              for number, record in enumerate(dataset)]
     return [face.image for face in faces], np.array([str(face.label) for face in faces])
+
+
+def _single(input_dict, key) -> Optional[types.Artifact]:
+    artifacts = input_dict.get(key) or []
+    return artifact_utils.get_single_instance(artifacts) if artifacts else None
+
+
+def read_statistics(statistics: Optional[types.Artifact]) -> Dict[str, statistics_pb2.DatasetFeatureStatisticsList]:
+    """{split: its statistics} of a StatisticsGen output; {} without one."""
+    if statistics is None:
+        return {}
+    result = {}
+    for split in artifact_utils.decode_split_names(statistics.split_names):
+        path = os.path.join(artifact_utils.get_split_uri([statistics], split), STATISTICS_FILE)
+        result[split] = statistics_pb2.DatasetFeatureStatisticsList.FromString(io_utils.read_bytes_file(path))
+    return result
+
+
+def card_files(input_dict, model_name: str, verification: Dict[str, Any]):
+    """The version folder -> {model card file: text}, from the evaluation, statistics and lineage ids."""
+    evaluation, statistics = _single(input_dict, EVALUATION_KEY), _single(input_dict, STATISTICS_KEY)
+    if evaluation is None:
+        return lambda version_dir: {}
+    metrics = json.loads(io_utils.read_string_file(os.path.join(evaluation.uri, METRICS_FILE)))
+    stats = read_statistics(statistics)
+    lineage = {artifact.type_name: artifact.id for key in (standard_component_specs.MODEL_KEY,
+                                                          standard_component_specs.MODEL_BLESSING_KEY,
+                                                          EVALUATION_KEY, STATISTICS_KEY, EXAMPLES_KEY)
+               for artifact in input_dict.get(key) or []}
+    return lambda version_dir: model_card.files(model_card.build(metrics, stats, lineage, model_name, version_dir,
+                                                                 verification))
 
 
 def assemble(model_dir: str, folder: str, formats: List[str], transform: Dict[str, Any]) -> None:
@@ -136,10 +173,12 @@ class Executor(pusher_executor.Executor):
                 assemble(self.GetModelPath(input_dict), source, formats, custom_config[PREPROCESSING_KEY])
                 verification.update(_format_report(source, formats, images, labels, probes,
                                                    custom_config[EVAL_DATA_KEY]))
+            cards = card_files(input_dict, custom_config[MODEL_NAME_KEY], verification)
             version_dir = versions.publish(
                 source,
                 os.path.join(destination.filesystem.base_directory, custom_config[MODEL_NAME_KEY]),
-                {verification_file.FILE_NAME: json.dumps(verification, indent=2)},
+                lambda version_dir: {verification_file.FILE_NAME: json.dumps(verification, indent=2),
+                                     **cards(version_dir)},
                 keep=custom_config[KEEP_VERSIONS_KEY],
                 check=lambda folder: check_serves(folder, formats, probes),
             )

@@ -28,7 +28,7 @@ import logging
 import os
 import time
 import uuid
-from typing import Callable, List, Mapping, Optional
+from typing import Callable, List, Mapping, Optional, Union
 
 from tfx.dsl.io import fileio
 from tfx.utils import io_utils
@@ -52,8 +52,12 @@ def next_version(model_dir: str) -> int:
     return max([int(time.time())] + [version + 1 for version in existing])
 
 
-def _write_extra_files(folder: str, extra_files: Mapping[str, str]) -> None:
-    for name, text in extra_files.items():
+ExtraFiles = Union[Mapping[str, str], Callable[[str], Mapping[str, str]]]
+
+
+def _write_extra_files(folder: str, extra_files: ExtraFiles, version_dir: str) -> None:
+    """Writes name -> text into `folder`; a callable gets the version's final folder (a model card names it)."""
+    for name, text in (extra_files(version_dir) if callable(extra_files) else extra_files).items():
         io_utils.write_string_file(os.path.join(folder, name), text)
 
 
@@ -76,9 +80,10 @@ def _remove_leftovers(model_dir: str) -> None:
             fileio.rmtree(os.path.join(model_dir, name))
 
 
-def publish(source_dir: str, model_dir: str, extra_files: Mapping[str, str], keep: int,
+def publish(source_dir: str, model_dir: str, extra_files: ExtraFiles, keep: int,
             check: Optional[Callable[[str], None]] = None) -> str:
-    """Copies a SavedModel folder, plus `extra_files` (name -> text), in as a new version; returns its folder.
+    """Copies a SavedModel folder, plus `extra_files` (name -> text, or a function of the version's
+    folder returning them), in as a new version; returns its folder.
 
     `check(folder)`, if given, must raise if the copy is unfit to serve; then no version is added.
     Then deletes all but the newest `keep` versions.
@@ -104,7 +109,7 @@ def _copy_in_place(source_dir, model_dir, extra_files, check) -> str:
     if check is not None:
         check(source_dir)
     io_utils.copy_dir(source_dir, version_dir, deny_regex_patterns=[r"saved_model\.pb"])
-    _write_extra_files(version_dir, extra_files)
+    _write_extra_files(version_dir, extra_files, version_dir)
     io_utils.copy_file(os.path.join(source_dir, SAVED_MODEL_FILE), os.path.join(version_dir, SAVED_MODEL_FILE))
     return version_dir
 
@@ -115,7 +120,7 @@ def _copy_and_rename(source_dir, model_dir, extra_files, check) -> str:
     partial = os.path.join(model_dir, f"{STAGING_PREFIXES[0]}{version}-{uuid.uuid4().hex}")
     try:
         io_utils.copy_dir(source_dir, partial)
-        _write_extra_files(partial, extra_files)
+        _write_extra_files(partial, extra_files, version_dir)
         if check is not None:
             logger.info("checking the staged copy %s before it becomes version %d", partial, version)
             check(partial)

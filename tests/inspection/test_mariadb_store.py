@@ -69,7 +69,7 @@ def test_pipeline_on_mariadb_is_read_back_by_the_inspection_commands(
 
     [pushed] = [a for a in artifacts if a["type"] == "PushedModel"]
     lineage = _inspect(config_path, "lineage", str(pushed["artifact"]))
-    # With the reviewed schema (ImportSchemaGen) statistics feed only the validator, as anomalies do.
+    # With the reviewed schema (ImportSchemaGen) statistics feed the validator and the model card only.
     assert CORE - {"ExampleValidator", "StatisticsGen"} <= {s["component"] for s in lineage["upstream"]}
 
     report = tmp_path / "report.html"

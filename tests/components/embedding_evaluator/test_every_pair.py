@@ -87,3 +87,28 @@ def test_a_group_factor_without_attributes_fails_saying_how_to_give_them():
     verdict = judge(BlessingPolicy(min_verification_accuracy=0.0, max_group_rate_factor=2.0),
                     _evaluate(faces).results[CANDIDATE])
     assert not verdict.blessed and "--attributes CSV" in verdict.checks[-1]
+
+
+def test_a_pairs_set_that_names_its_identities_is_scored_on_every_pair_of_its_faces():
+    faces = _faces()
+    rng = np.random.default_rng(4)
+    first, second = rng.integers(0, 200, 900), rng.integers(0, 200, 900)  # 900 pairs among 200 faces
+    labels, vectors = faces[embedding.LABEL_FEATURE], faces[embedding.embedding_feature(CANDIDATE)]
+    columns = {
+        embedding.KEY_FEATURE: np.array([f"{index:04d}".encode() for index in range(900)]),
+        embedding.IS_SAME_FEATURE: (labels[first] == labels[second]).astype(int),
+        embedding.embedding_feature(CANDIDATE, "a"): vectors[first],
+        embedding.embedding_feature(CANDIDATE, "b"): vectors[second],
+        embedding.LABEL_A_FEATURE: labels[first], embedding.LABEL_B_FEATURE: labels[second],
+        embedding.IMAGE_KEY_A_FEATURE: first.astype(str).astype(bytes),
+        embedding.IMAGE_KEY_B_FEATURE: second.astype(str).astype(bytes),
+    }
+    result = evaluate(faces, {"named": columns}, [CANDIDATE], max_positive_pairs=300, seed=0, eval_source="eval",
+                      set_sources={"named": "pairs"}, point={"far": 1e-3, "pairs": "eval"},
+                      every_pair={"replicates": 20}).results[CANDIDATE]
+    every = result[catalog.PAIR_SETS]["named"][catalog.ALL_PAIRS]
+    used = np.unique(np.r_[first, second])
+    same = labels[used][:, None] == labels[used][None, :]
+    assert every["num_genuine_pairs"] == (same.sum() - len(used)) // 2  # each distinct face once
+    assert every["num_impostor_pairs"] == (~same).sum() // 2
+    assert isinstance(every[catalog.tar_key("1e-2")], float)
