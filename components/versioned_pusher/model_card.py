@@ -18,7 +18,8 @@ import os
 from typing import Dict, List, Mapping, Optional
 
 from components.embedding_evaluator.catalog import (ALL_PAIRS, ALL_PAIRS_FARS, FARS, GROUPS, IDENTIFICATION,
-                                                   OPERATING_POINT, PAIR_SETS, interval_key, tar_key)
+                                                   OPERATING_POINT, PAIR_SETS, RANKS, VERIFICATION_METRICS,
+                                                   interval_key, rank_key, tar_key)
 from serving import model_card, verification_file
 
 OVERVIEW = ("A face-embedding model trained with the ArcFace loss: two face images show the same person when "
@@ -56,8 +57,9 @@ def _metric(kind: str, value, where: str, interval=None) -> dict:
 
 def _set_metrics(values: Mapping, where: str, fars: Mapping) -> List[dict]:
     """A set's verification figures, its TARs (with intervals where it has them) and any 1:N figures."""
-    metrics = [_metric(name, values[name], where) for name in ("verification_accuracy", "auc", "eer")
-               if name in values]
+    tars = {tar_key(far) for far in FARS}
+    metrics = [_metric(name, values[name], where) for name in VERIFICATION_METRICS
+               if name in values and name not in tars]
     metrics += [_metric(f"TAR at FAR {far}", values[tar_key(far)], where, values.get(interval_key(tar_key(far))))
                 for far in fars if tar_key(far) in values]
     for gallery, found in values.get(IDENTIFICATION, {}).items():
@@ -120,7 +122,7 @@ def build(metrics: Mapping, statistics: Mapping[str, object], lineage: Mapping[s
                    *_point_metrics(point),
                    *_set_metrics(metrics, "eval split, drawn pairs", FARS),
                    *[_metric(name, metrics[name], "eval split, 1 gallery face per identity")
-                     for name in ("rank_1", "rank_5") if name in metrics]]
+                     for name in map(rank_key, RANKS) if name in metrics]]
     for name, values in sorted(metrics.get(PAIR_SETS, {}).items()):
         performance += _set_metrics(values, name, FARS)
     performance += _group_metrics(metrics.get(GROUPS, {}))

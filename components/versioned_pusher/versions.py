@@ -55,9 +55,13 @@ def next_version(model_dir: str) -> int:
 ExtraFiles = Union[Mapping[str, str], Callable[[str], Mapping[str, str]]]
 
 
-def _write_extra_files(folder: str, extra_files: ExtraFiles, version_dir: str) -> None:
-    """Writes name -> text into `folder`; a callable gets the version's final folder (a model card names it)."""
-    for name, text in (extra_files(version_dir) if callable(extra_files) else extra_files).items():
+def _files_of(extra_files: ExtraFiles, version_dir: str) -> Mapping[str, str]:
+    """name -> text; a function of the version's final folder is called with it (a model card names it)."""
+    return extra_files(version_dir) if callable(extra_files) else extra_files
+
+
+def _write_extra_files(folder: str, extra_files: Mapping[str, str]) -> None:
+    for name, text in extra_files.items():
         io_utils.write_string_file(os.path.join(folder, name), text)
 
 
@@ -109,7 +113,7 @@ def _copy_in_place(source_dir, model_dir, extra_files, check) -> str:
     if check is not None:
         check(source_dir)
     io_utils.copy_dir(source_dir, version_dir, deny_regex_patterns=[r"saved_model\.pb"])
-    _write_extra_files(version_dir, extra_files, version_dir)
+    _write_extra_files(version_dir, _files_of(extra_files, version_dir))
     io_utils.copy_file(os.path.join(source_dir, SAVED_MODEL_FILE), os.path.join(version_dir, SAVED_MODEL_FILE))
     return version_dir
 
@@ -120,7 +124,7 @@ def _copy_and_rename(source_dir, model_dir, extra_files, check) -> str:
     partial = os.path.join(model_dir, f"{STAGING_PREFIXES[0]}{version}-{uuid.uuid4().hex}")
     try:
         io_utils.copy_dir(source_dir, partial)
-        _write_extra_files(partial, extra_files, version_dir)
+        _write_extra_files(partial, _files_of(extra_files, version_dir))
         if check is not None:
             logger.info("checking the staged copy %s before it becomes version %d", partial, version)
             check(partial)
