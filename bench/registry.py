@@ -18,7 +18,7 @@ BENCHMARKS = {
     "transform": "transform",
     "evaluation": "evaluation",
     "ijb": "ijb",
-    "all_pairs": "all_pairs",
+    "all_vs_all": "all_vs_all",
     "margin_head": "margin_head",
     "partial_fc_step": "partial_fc_step",
     "end_to_end": "end_to_end",

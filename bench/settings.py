@@ -34,7 +34,7 @@ FULL = {
     # 10,000 templates: 203,000 faces, 6.8 million pairs, about 2 GB of embeddings (IJB-C whole: 4.5 GB).
     "ijb": {"templates": [1000, 10_000], "repeats": 3},
     # 100k faces: 5e9 pairs, about a minute and a half of BLAS on 2 cores; one call a size.
-    "all_pairs": {"faces": [10_000, 100_000], "dim": 512, "per_identity": 10, "repeats": 1, "replicates": 200},
+    "all_vs_all": {"faces": [10_000, 100_000], "dim": 512, "per_identity": 10, "repeats": 1, "replicates": 200},
     "margin_head": {"classes": [1000, 10_000, 100_000, 1_000_000], "rates": [1.0, 0.3, 0.1],
                     "batch_size": 128, "dim": 512, "steps": 3},
     # Glint360K's 360k identities and 1e6; the tiny backbone on 64x64 images, so the head's share shows.
@@ -61,7 +61,7 @@ SMOKE = {
     "transform": {"sizes": [40, 80], "source_image_size": 16, "image_size": 16, "repeats": 1},
     "evaluation": {"pairs": [1000], "repeats": 1},
     "ijb": {"templates": [200], "repeats": 1},
-    "all_pairs": {"faces": [300], "dim": 16, "per_identity": 5, "repeats": 1, "replicates": 20},
+    "all_vs_all": {"faces": [300], "dim": 16, "per_identity": 5, "repeats": 1, "replicates": 20},
     "margin_head": {"classes": [100], "rates": [1.0, 0.1], "batch_size": 8, "dim": 16, "steps": 1},
     "partial_fc_step": {"backbone": "tiny", "image_size": 32, "classes": [100], "rates": [1.0, 0.1], "batch_size": 8,
                         "dim": 16, "steps": 1},

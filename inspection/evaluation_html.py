@@ -14,7 +14,9 @@ import html
 
 from components.embedding_evaluator.catalog import (ALL_PAIRS, ALL_PAIRS_FARS, FARS, GROUPS, IDENTIFICATION,
                                                    OPERATING_POINT, PAIR_SETS, interval_key, tar_key)
+from components.embedding_evaluator import report
 from inspection import run_files
+from verification.groups import ACROSS, WITHIN
 from inspection.html_parts import columns, table
 from inspection.tables import decimals
 
@@ -31,9 +33,9 @@ def low_far(report, model: dict) -> str:
     rows = [{"FAR": name, "TAR": every[tar_key(name)],
              "95% interval (identity bootstrap)": _interval(every.get(interval_key(tar_key(name))))}
             for name in ALL_PAIRS_FARS]
-    return (f"<h3>Low false-accept rates: every pair of the eval split</h3><p>{every['num_impostor_pairs']:,} "
-            f"different-identity and {every['num_genuine_pairs']:,} same-identity pairs; intervals: "
-            f"{html.escape(every['intervals'])}. The ROC on a log FAR axis is roc.png below.</p>"
+    return (f"<h3>Low false-accept rates: every pair of the eval split</h3><p>{every[report.NUM_IMPOSTOR_PAIRS]:,} "
+            f"different-identity and {every[report.NUM_GENUINE_PAIRS]:,} same-identity pairs; intervals: "
+            f"{html.escape(every[report.INTERVALS])}. The ROC on a log FAR axis is roc.png below.</p>"
             + table(rows, columns("FAR") + columns("TAR", show=decimals(4))
                     + columns("95% interval (identity bootstrap)")))
 
@@ -48,15 +50,15 @@ def groups(report, model: dict) -> str:
     parts = [f"<h3>Groups at the shipped threshold</h3><p>Overall FAR {point.get('far', float('nan')):.3g}, "
              f"FRR {point.get('frr', float('nan')):.3g} ({html.escape(str(point.get('pairs', '')))}).</p>"]
     for attribute, rates in sorted(found.items()):
-        if "refused" in rates:
-            parts.append(f"<p>{html.escape(attribute)}: {html.escape(rates['refused'])}</p>")
+        if report.REFUSED in rates:
+            parts.append(f"<p>{html.escape(attribute)}: {html.escape(rates[report.REFUSED])}</p>")
             continue
         rows = [{"group": f"{attribute}={name}", "pairs": kind, "FAR": entry["far"],
                  "FAR interval": _interval(entry.get("far_interval")),
                  "false accepts": f"{entry['false_accepts']} of {entry['impostor_pairs']}", "FRR": entry["frr"],
                  "FRR interval": _interval(entry.get("frr_interval")),
                  "false rejects": f"{entry['false_rejects']} of {entry['genuine_pairs']}"}
-                for kind in ("within", "across") for name, entry in sorted(rates[kind].items())]
+                for kind in (WITHIN, ACROSS) for name, entry in sorted(rates[kind].items())]
         parts.append(table(rows, columns("group", "pairs") + columns("FAR", show=decimals(6))
                            + columns("FAR interval", "false accepts") + columns("FRR", show=decimals(4))
                            + columns("FRR interval", "false rejects")))
@@ -72,7 +74,7 @@ def ijb(report, model: dict) -> str:
             continue
         verification = [{"FAR": far, "TAR": values.get(tar_key(far))} for far in FARS]
         parts.append(f"<h3>IJB set {html.escape(name)}</h3><p>1:1 verification of templates "
-                     f"({values.get('num_pairs', 0):,.0f} template pairs):</p>"
+                     f"({values.get(report.NUM_PAIRS, 0):,.0f} template pairs):</p>"
                      + table(verification, columns("FAR") + columns("TAR", show=decimals(4))))
         searches = [{"gallery": gallery, **figures} for gallery, figures in sorted(values[IDENTIFICATION].items())]
         shown = sorted({key for row in searches for key in row} - {"gallery"})

@@ -20,7 +20,8 @@ import numpy as np
 
 from verification import all_pairs, identity_bootstrap
 
-ACROSS = "|"  # "a|b": the pairs with one face in group a and one in group b
+WITHIN, ACROSS = "within", "across"  # the result's two parts
+JOIN = "|"  # "a|b" in ACROSS: the pairs with one face in group a and one in group b
 
 
 def _rates(accepted_groups, accepted_count_totals, genuine_mask, rejected, bootstrap, scored, totals,
@@ -66,7 +67,7 @@ def group_rates(scored: all_pairs.AllPairs, groups, threshold: float,
     accepted = np.sort(group[accepted_images], axis=1)
     genuine = np.sort(group[scored.genuine_images], axis=1)
     rejected = scored.genuine_scores < threshold
-    result = {"within": {}, "across": {}}
+    result = {WITHIN: {}, ACROSS: {}}
     for first in np.flatnonzero(known):
         for second in np.flatnonzero(known)[np.flatnonzero(known) >= first]:
             left, right = members[first], members[second]
@@ -80,7 +81,7 @@ def group_rates(scored: all_pairs.AllPairs, groups, threshold: float,
             entry = _rates(in_pair(accepted), impostor_pairs, in_pair(genuine), rejected, bootstrap, scored,
                            totals, accepted_images)
             if first == second:
-                result["within"][str(names[first])] = entry
+                result[WITHIN][str(names[first])] = entry
             elif entry["impostor_pairs"] or entry["genuine_pairs"]:
-                result["across"][f"{names[first]}{ACROSS}{names[second]}"] = entry
+                result[ACROSS][f"{names[first]}{JOIN}{names[second]}"] = entry
     return result

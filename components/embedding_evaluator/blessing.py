@@ -25,6 +25,7 @@ from tfx.types import Artifact
 from tfx.utils import io_utils
 
 from serving import verification_file
+from verification import groups
 from components.embedding_evaluator.catalog import (GROUPS, LOWER_IS_BETTER, MIN_VERIFICATION_ACCURACY, OPERATING_POINT,
                                                    tar_key)
 
@@ -122,18 +123,18 @@ def _group_checks(factor: float, candidate: Mapping) -> List[str]:
     all, one error in its pairs stands in for it, so a group is not failed for a single error
     the whole set could not have shown either.
     """
-    point, groups = candidate.get(OPERATING_POINT, {}), candidate.get(GROUPS)
-    if not groups:
+    point, found = candidate.get(OPERATING_POINT, {}), candidate.get(GROUPS)
+    if not found:
         return [f"FAIL max_group_rate_factor {factor:g} is set, but the eval records carry no attributes to "
                 "group by (convert them with --attributes CSV)"]
     if "refused" in point:
         return [f"FAIL group rates cannot be judged without an operating point: {point['refused']}"]
     checks = []
-    for attribute, rates in sorted(groups.items()):
+    for attribute, rates in sorted(found.items()):
         if "refused" in rates:
             checks.append(f"FAIL groups of {attribute}: {rates['refused']}")
             continue
-        for name, entry in sorted(rates["within"].items()):
+        for name, entry in sorted(rates[groups.WITHIN].items()):
             for rate, errors, group_pairs, all_pairs in _GROUP_RATES:
                 if entry[rate] is None:
                     continue

@@ -15,6 +15,7 @@ from typing import Dict, Mapping, Optional
 
 import numpy as np
 
+from components.embedding_evaluator import report
 from components.embedding_evaluator.catalog import ALL_PAIRS_FARS, EVAL_PAIRS, interval_key, tar_key
 from verification import all_pairs, groups, identity_bootstrap, operating_point
 
@@ -34,8 +35,8 @@ class EveryPair:
     def metrics(self) -> dict:
         """TAR at each FAR (or why the pairs cannot resolve it) and its interval, and the pair counts."""
         tars = self.scored.tar_at_far(ALL_PAIRS_FARS.values())
-        result = {"num_impostor_pairs": self.scored.num_impostors, "num_genuine_pairs": self.scored.num_genuine,
-                  "exact_to_far": self.scored.exact_far, "intervals": self.method}
+        result = {report.NUM_IMPOSTOR_PAIRS: self.scored.num_impostors, report.NUM_GENUINE_PAIRS: self.scored.num_genuine,
+                  report.EXACT_TO_FAR: self.scored.exact_far, report.INTERVALS: self.method}
         for name, far in ALL_PAIRS_FARS.items():
             result[tar_key(name)] = tars[far]
             if not isinstance(tars[far], str):
@@ -47,9 +48,9 @@ class EveryPair:
         try:
             point = self.scored.operating_point(far)
         except operating_point.UnresolvableFar as error:
-            return {"refused": f"{WHERE}: {error}", "target_far": far, "pairs": WHERE}
+            return {report.REFUSED: f"{WHERE}: {error}", "target_far": far, "pairs": WHERE}
         return {**point.as_dict(), **self.bootstrap.far_frr(self.scored, point.threshold), "pairs": WHERE,
-                "intervals": self.method}
+                report.INTERVALS: self.method}
 
     def groups(self, attributes: Mapping[str, np.ndarray], threshold: float) -> Dict[str, dict]:
         """{attribute: group_rates at `threshold`, or {"refused": why}} for each attribute column [N]."""
@@ -59,5 +60,5 @@ class EveryPair:
             try:
                 result[name] = groups.group_rates(self.scored, values, threshold, self.bootstrap)
             except ValueError as error:
-                result[name] = {"refused": str(error)}
+                result[name] = {report.REFUSED: str(error)}
         return result

@@ -6,8 +6,9 @@ pairs' size and source (`NUM_PAIRS`, `PAIRS_SOURCE`, `NUM_IMAGES`, `NUM_IDENTITI
 `catalog.OPERATING_POINT` (its threshold, rates and counts, or why it was `REFUSED`), each named
 set's metrics under `catalog.PAIR_SETS` (an IJB set's with its sizes, `FACES` ... `PROBES`, and
 its 1:N figures per gallery under `catalog.IDENTIFICATION`: rank-k, TPIR and threshold at each
-FPIR, and the searches they rest on, `NUM_MATED_SEARCHES` ...), the `MODEL` and `BASELINE_MODEL`
-URIs, and in the file only
+FPIR, and the searches they rest on, `NUM_MATED_SEARCHES` ...), the TARs over every pair under
+`catalog.ALL_PAIRS` (with `NUM_IMPOSTOR_PAIRS`, ...), the rates per group under `catalog.GROUPS`
+(verification/groups.py's), the `MODEL` and `BASELINE_MODEL` URIs, and in the file only
 the baseline's metrics (`BASELINE`), the verdict (`BLESSED`) and its `CHECKS`.
 
 The artifact carries the candidate's numbers and strings as custom properties, nested keys joined by
@@ -45,6 +46,10 @@ FACES, TEMPLATES, FLIP, DETECTOR_SCORES, GALLERIES, PROBES = (
     "faces", "templates", "flip", "detector_scores", "galleries", "probes")
 # What a gallery's 1:N figures rest on: searches of enrolled subjects, of others, the gallery's size.
 NUM_MATED_SEARCHES, NUM_NONMATED_SEARCHES, GALLERY_SIZE = "num_mated_searches", "num_nonmated_searches", "gallery_size"
+# Every pair of a set (`catalog.ALL_PAIRS`, every_pair.py): how many, how far down thresholds are
+# exact, and how its intervals were drawn.
+NUM_IMPOSTOR_PAIRS, NUM_GENUINE_PAIRS = "num_impostor_pairs", "num_genuine_pairs"
+EXACT_TO_FAR, INTERVALS = "exact_to_far", "intervals"
 
 
 def _scalars(values: Mapping, prefix: str = "") -> Iterator[Tuple[str, Scalar]]:

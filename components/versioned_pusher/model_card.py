@@ -20,7 +20,9 @@ from typing import Dict, List, Mapping, Optional
 from components.embedding_evaluator.catalog import (ALL_PAIRS, ALL_PAIRS_FARS, FARS, GROUPS, IDENTIFICATION,
                                                    OPERATING_POINT, PAIR_SETS, RANKS, VERIFICATION_METRICS,
                                                    interval_key, rank_key, tar_key)
+from components.embedding_evaluator import report
 from serving import model_card, verification_file
+from verification import groups as group_rates
 
 OVERVIEW = ("A face-embedding model trained with the ArcFace loss: two face images show the same person when "
             "the cosine similarity of their embeddings is at least the shipped threshold ({threshold}).")
@@ -69,8 +71,8 @@ def _set_metrics(values: Mapping, where: str, fars: Mapping) -> List[dict]:
 
 
 def _point_metrics(point: Mapping) -> List[dict]:
-    if "refused" in point:
-        return [_metric("operating point", point["refused"], "refused")]
+    if report.REFUSED in point:
+        return [_metric("operating point", point[report.REFUSED], report.REFUSED)]
     where = f"operating point: threshold {point['threshold']:.4f} ({point['criterion']}, {point['pairs']})"
     return [_metric("FAR", point["far"], where, point.get("far_interval")),
             _metric("FRR", point["frr"], where, point.get("frr_interval"))]
@@ -79,10 +81,10 @@ def _point_metrics(point: Mapping) -> List[dict]:
 def _group_metrics(groups: Mapping) -> List[dict]:
     metrics = []
     for attribute, rates in sorted(groups.items()):
-        if "refused" in rates:
-            metrics.append(_metric("group rates", rates["refused"], attribute))
+        if report.REFUSED in rates:
+            metrics.append(_metric("group rates", rates[report.REFUSED], attribute))
             continue
-        for kind in ("within", "across"):
+        for kind in (group_rates.WITHIN, group_rates.ACROSS):
             for name, entry in sorted(rates[kind].items()):
                 for rate in ("far", "frr"):
                     if entry[rate] is not None:
@@ -103,10 +105,11 @@ def _data(statistics: Mapping[str, object], metrics: Mapping) -> List[dict]:
                 described.append(f"{feature.path.step[-1]}: {feature.string_stats.unique} distinct ({top})")
         data.append({"name": f"{split} split", "description": "; ".join(described)})
     data.append({"name": "eval split pairs", "description": (
-        f"{metrics.get('num_images')} faces of {metrics.get('num_identities')} identities never trained on; "
-        f"{metrics.get(ALL_PAIRS, {}).get('num_impostor_pairs', 'no')} different-identity pairs scored all-vs-all")})
+        f"{metrics.get(report.NUM_IMAGES)} faces of {metrics.get(report.NUM_IDENTITIES)} identities never trained "
+        f"on; {metrics.get(ALL_PAIRS, {}).get(report.NUM_IMPOSTOR_PAIRS, 'no')} different-identity pairs scored "
+        "all-vs-all")})
     for name, values in sorted(metrics.get(PAIR_SETS, {}).items()):
-        data.append({"name": name, "description": str(values.get("pairs_source", "named evaluation set"))})
+        data.append({"name": name, "description": str(values.get(report.PAIRS_SOURCE, "named evaluation set"))})
     return data
 
 

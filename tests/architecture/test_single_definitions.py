@@ -32,7 +32,8 @@ KEYS = [
      "tfx_module/signatures.py"),
     ("report key", {evaluator.METRICS_FILE, evaluator.PAIR_SETS, evaluator.VERIFICATION_ACCURACY,
                     report.VERIFICATION_ACCURACY_STD, report.NUM_PAIRS, report.PAIRS_SOURCE, report.NUM_IMAGES,
-                    report.BASELINE_MODEL}, "components/embedding_evaluator/"),
+                    report.BASELINE_MODEL, evaluator.ALL_PAIRS, report.NUM_IMPOSTOR_PAIRS, report.NUM_GENUINE_PAIRS,
+                    report.EXACT_TO_FAR}, "components/embedding_evaluator/"),
 ]
 # Flattened report properties (operating_point/threshold, pair_sets/<set>/...): read through report.unflatten.
 FLAT_PREFIXES = tuple(section + report.SEPARATOR for section in (evaluator.OPERATING_POINT, evaluator.PAIR_SETS))

@@ -68,8 +68,8 @@ def test_group_rates_count_the_pairs_within_and_across_groups():
     rates = groups.group_rates(scored, group, threshold, bootstrap)
     assert sorted(rates["within"]) == ["a", "b", "c"]
     same, accepted = labels[first] == labels[second], scores >= threshold
-    for name, entry in [*rates["within"].items(), *rates["across"].items()]:
-        left, right = name.split(groups.ACROSS) if groups.ACROSS in name else (name, name)
+    for name, entry in [*rates[groups.WITHIN].items(), *rates[groups.ACROSS].items()]:
+        left, right = name.split(groups.JOIN) if groups.JOIN in name else (name, name)
         chosen = (((group[first] == left) & (group[second] == right))
                   | ((group[first] == right) & (group[second] == left)))
         assert entry["impostor_pairs"] == (chosen & ~same).sum(), name
