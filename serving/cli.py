@@ -11,8 +11,10 @@ SavedModel; `--runtime saved_model` forces the SavedModel, `tflite` etc. a TFLit
 
 `embed` writes an .npz holding `embeddings` [N, dim] (float32, L2-normalised), `paths` [N] (relative
 to FOLDER, sorted) and `model` (the version folder used). Every file under FOLDER is tried;
-those that are not images (or cannot be read: a dangling link, a pipe) are skipped and listed on
-stderr. An OUTPUT that cannot be written is refused before anything is embedded.
+those that are not images (or cannot be read: a dangling link, a link loop, a pipe) are skipped
+and counted, by reason with a few named, in the summary it prints, as the converters do; progress
+goes to stderr every few seconds (not with --quiet). An OUTPUT that cannot be written is refused
+before anything is embedded.
 
 `compare` prints one tab-separated line per pair: `same` or `different` (same person iff the
 similarity >= the threshold shipped with the model), the cosine similarity, the threshold, and
@@ -22,44 +24,37 @@ when they hold no spaces).
 With `--align` the images are raw photos: each is turned upright by its EXIF orientation, its face
 found and aligned exactly as `python -m face_data folder --align` stores it for training (so a
 photo embeds like its aligned crop); a photo without a face is skipped (`embed`) or refused
-(`compare`), one with several keeps the largest, most central face and says so on stderr.
-Without it the images should be face crops; they are still turned upright. The face detector
-(MTCNN) runs on TensorFlow, so `--align` imports it whatever the runtime.
+(`compare`), one with several keeps the largest, most central face (counted, with a few named, in
+one line). Without it the images should be face crops; they are still turned upright. The face
+detector (MTCNN) runs on TensorFlow, so `--align` imports it whatever the runtime; `compare`
+checks every image before loading the model or the detector.
 
-Exit status: 0 on success, 1 when an input cannot be used (the message says which and why).
+Images whose header claims more than --max-pixels pixels are refused (default 8192*4096, which
+takes a 24 MP photo; a phone's 48-50 MP photo needs `--max-pixels 50000000`).
+
+Exit status (console/errors.py): 0 on success, 1 when an input cannot be used (one line says which
+and why), 2 for a usage error, 130 when interrupted (Ctrl-C; one line).
 """
 
 import argparse
 import contextlib
 import os
 import sys
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from console import quiet
+from console import errors, quiet
 from face_data.conversion.files import not_a_file
-from face_data.conversion.images import ImageRejected, check_image
-from face_data.alignment.photos import SEVERAL_FACES, add_align_arguments, align_photo
+from face_data.conversion.image_folder import FolderImage, read_folder_images
+from face_data.conversion.images import MAX_PIXELS, ImageRejected, add_max_pixels_argument, check_image
+from face_data.alignment.photos import add_align_arguments, align_photo
+from face_data.conversion.progress import Progress
+from face_data.conversion.summary import Skipped, noticed_lines, skipped_lines
 from serving.pushed_model import AUTO, RUNTIMES, PushedModel
 
 IMAGES_PER_CHUNK = 1024
-
-
-def _read(path: str) -> bytes:
-    with open(path, "rb") as file:
-        return file.read()
-
-
-def _face(path: str, aligned_size: Optional[int]) -> bytes:
-    """The image file as the model gets it: checked, or its face aligned; raises ImageRejected."""
-    data = _read(path)
-    if not aligned_size:
-        return check_image(data).data
-    aligned = align_photo(data, aligned_size)
-    if aligned.faces_found > 1:
-        print(f"{path}: {SEVERAL_FACES} ({aligned.faces_found} faces)", file=sys.stderr)
-    return aligned.data
+PROG = "python -m serving"
 
 
 def _folder_files(folder: str) -> List[str]:
@@ -69,21 +64,21 @@ def _folder_files(folder: str) -> List[str]:
                   for root, _, names in os.walk(folder) for name in names)
 
 
-def _images(folder: str, aligned_size: Optional[int] = None):
-    """Yields (path relative to `folder`, the bytes the model gets: checked, or the aligned face) of
-    each image; says on stderr why any other file is skipped."""
-    for path in _folder_files(folder):
-        full = os.path.join(folder, path)
-        why = not_a_file(full)  # a FIFO would block the read for ever, a dangling link fail it
-        if why is None:
-            try:
-                yield path, _face(full, aligned_size)  # here a failure names the file
-                continue
-            except ImageRejected as error:
-                why = str(error)
-            except OSError as error:
-                why = f"unreadable: {error.strerror}"
-        print(f"skipped {path}: {why}", file=sys.stderr)
+def _outcome(folder: str, path: str, max_pixels: int, aligned_size: Optional[int]):
+    """What the converters make of one file (`image_folder.read_folder_images`): Converted or Skipped."""
+    full = os.path.join(folder, path)
+    why = not_a_file(full)  # a FIFO would block the read for ever, a dangling link or a loop fail it
+    if why is not None:
+        return Skipped(path, "not a regular file", why)
+    (outcome,) = read_folder_images([FolderImage(full, path, 0)], max_pixels, aligned_size)
+    return outcome
+
+
+def _check_output(output: str) -> None:
+    if not output.endswith(".npz"):
+        raise ValueError(f"{output}: expected an output file name ending in .npz")
+    if os.path.isdir(output):
+        raise ValueError(f"{output}: expected an .npz file name, but it is a folder")
 
 
 @contextlib.contextmanager
@@ -92,10 +87,7 @@ def _output_file(output: str):
 
     Opened before any image is embedded, so an output that cannot be written fails at once.
     """
-    if not output.endswith(".npz"):
-        raise ValueError(f"{output}: expected an output file name ending in .npz")
-    if os.path.isdir(output):
-        raise ValueError(f"{output}: expected an .npz file name, but it is a folder")
+    _check_output(output)
     partial = output + ".partial"
     try:
         file = open(partial, "wb")
@@ -110,52 +102,101 @@ def _output_file(output: str):
             os.remove(partial)
 
 
-def embed_folder(model: PushedModel, folder: str, output: str, aligned_size: Optional[int] = None) -> str:
+def embed_folder(model: PushedModel, folder: str, output: str, aligned_size: Optional[int] = None,
+                 max_pixels: int = MAX_PIXELS, show_progress: bool = True) -> str:
     """Embeds every image under `folder` (their aligned faces, given `aligned_size`) into `output` (.npz);
-    returns a one-line summary."""
+    returns a summary: one line, then one per kind of file skipped and of photo with several faces."""
+    files = _folder_files(folder)
     with _output_file(output) as file:
-        paths, embeddings, chunk = [], [], []
-        for path, data in _images(folder, aligned_size):
-            paths.append(path)
-            chunk.append(data)
+        paths, embeddings, chunk, skipped, noticed = [], [], [], [], []
+        progress = Progress(len(files), "images", enabled=show_progress)
+        for path in files:
+            outcome = _outcome(folder, path, max_pixels, aligned_size)
+            if isinstance(outcome, Skipped):
+                skipped.append(outcome)
+            else:
+                paths.append(path)
+                chunk.append(outcome.image)
+                noticed += outcome.notices
             if len(chunk) == IMAGES_PER_CHUNK:  # bounded memory, however big the folder
                 embeddings.append(model.embed(chunk))
                 chunk = []
+            progress.advance(1, int(isinstance(outcome, Skipped)))
         if chunk:
             embeddings.append(model.embed(chunk))
+        progress.finish()
         if not paths:
-            raise ValueError(f"{folder}: expected images, found none that decode")
+            raise ValueError(f"{folder}: expected images, found none that decode"
+                             + "".join(f"\n{line}" for line in skipped_lines(skipped)))
         embeddings = np.concatenate(embeddings)
         np.savez(file, embeddings=embeddings, paths=np.array(paths), model=np.array(model.path))
-    return f"{len(paths)} images embedded ({embeddings.shape[1]} dimensions) into {output}"
+    return "\n".join([f"{len(paths)} images embedded ({embeddings.shape[1]} dimensions) into {output}, "
+                      f"{len(skipped)} skipped", *skipped_lines(skipped), *noticed_lines(noticed)])
 
 
 def _pairs_file(path: str) -> List[Tuple[str, str]]:
+    why = not_a_file(path)
+    if why is not None:
+        raise ValueError(f"{path}: expected a text file of image pairs, got {why}")
+    try:
+        with open(path, encoding="utf-8") as file:
+            text = file.read()
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path}: expected a text file of image pairs (UTF-8), got binary data "
+                         f"(byte {error.start}: {error.object[error.start:error.start + 1]!r})") from None
     pairs = []
-    with open(path, encoding="utf-8") as file:
-        for number, line in enumerate(file, start=1):
-            if not line.strip():
-                continue
-            fields = line.rstrip("\r\n").split("\t") if "\t" in line else line.split()
-            if len(fields) != 2:
-                raise ValueError(f"{path} line {number}: expected two image paths, got {len(fields)} fields")
-            pairs.append((fields[0], fields[1]))
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        if "\x00" in line:
+            raise ValueError(f"{path} line {number}: expected two image paths, got binary data (a NUL byte)")
+        fields = line.split("\t") if "\t" in line else line.split()
+        if len(fields) != 2:
+            raise ValueError(f"{path} line {number}: expected two image paths, got {len(fields)} fields")
+        pairs.append((fields[0], fields[1]))
     if not pairs:
         raise ValueError(f"{path}: expected lines of two image paths, found none")
     return pairs
 
 
-def compare_pairs(model: PushedModel, pairs: List[Tuple[str, str]], aligned_size: Optional[int] = None) -> List[str]:
-    """One line per pair: decision, similarity, threshold, the two paths (tab-separated); the photos'
-    aligned faces are compared, given `aligned_size`."""
-    paths = sorted({path for pair in pairs for path in pair})
-    images = []
-    for path in paths:
+def checked_images(paths, max_pixels: int = MAX_PIXELS) -> Dict[str, bytes]:
+    """Each image file read and checked (upright, decodable, within `max_pixels`); ValueError naming the
+    first that cannot be used. Cheap: done before the model or the detector loads."""
+    images = {}
+    for path in sorted(set(paths)):
+        why = not_a_file(path)
+        if why is not None:
+            raise ValueError(f"{path}: expected an image file, got {why}")
+        with open(path, "rb") as file:
+            data = file.read()
         try:
-            images.append(_face(path, aligned_size))
+            images[path] = check_image(data, max_pixels).data
         except ImageRejected as error:
-            raise ValueError(f"{path}: {error}") from error
-    embedding_of = dict(zip(paths, model.embed(images)))  # each image once, however many pairs hold it
+            raise ValueError(f"{path}: {error}") from None
+    return images
+
+
+def compare_pairs(model: PushedModel, pairs: List[Tuple[str, str]], aligned_size: Optional[int] = None,
+                  max_pixels: int = MAX_PIXELS, images: Optional[Dict[str, bytes]] = None) -> List[str]:
+    """One line per pair: decision, similarity, threshold, the two paths (tab-separated); the photos'
+    aligned faces are compared, given `aligned_size`. `images` are `checked_images` of the pairs', if
+    already read."""
+    images = images if images is not None else checked_images([path for pair in pairs for path in pair], max_pixels)
+    paths = sorted(images)
+    faces, noticed = [], []
+    for path in paths:
+        if not aligned_size:
+            faces.append(images[path])
+            continue
+        try:
+            aligned = align_photo(images[path], aligned_size, max_pixels)
+        except ImageRejected as error:
+            raise ValueError(f"{path}: {error}") from None
+        faces.append(aligned.data)
+        noticed += aligned.notices(path)
+    for line in noticed_lines(noticed):
+        print(line.strip(), file=sys.stderr)
+    embedding_of = dict(zip(paths, model.embed(faces)))  # each image once, however many pairs hold it
     lines = []
     for path_a, path_b in pairs:
         similarity = float(embedding_of[path_a] @ embedding_of[path_b])
@@ -165,11 +206,12 @@ def compare_pairs(model: PushedModel, pairs: List[Tuple[str, str]], aligned_size
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m serving", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     embed = commands.add_parser("embed", help="embed every image under a folder into an .npz file")
     embed.add_argument("folder")
     embed.add_argument("output", help="the .npz file to write")
+    embed.add_argument("--quiet", action="store_true", help="no progress lines")
     compare = commands.add_parser("compare", help="same person or not, for two images or a file of pairs")
     compare.add_argument("images", nargs="*", metavar="IMAGE", help="two images (or none with --pairs)")
     compare.add_argument("--pairs", help="a file of image pairs, two paths per line")
@@ -180,8 +222,23 @@ def build_parser() -> argparse.ArgumentParser:
                              help="what embeds: auto (default) is ONNX Runtime when the version holds model.onnx, "
                                   "without TensorFlow, else the SavedModel; or force one")
         add_align_arguments(command)
+        add_max_pixels_argument(command)
     quiet.add_flag(parser)
     return parser
+
+
+def _command(args) -> None:
+    aligned_size = args.aligned_size if args.align else None
+    if args.command == "embed":
+        _folder_files(args.folder)  # refused before the model loads
+        _check_output(args.output)
+        model = PushedModel(args.model, args.runtime, args.max_pixels)
+        print(embed_folder(model, args.folder, args.output, aligned_size, args.max_pixels, not args.quiet))
+        return
+    pairs = _pairs_file(args.pairs) if args.pairs else [tuple(args.images)]
+    images = checked_images([path for pair in pairs for path in pair], args.max_pixels)  # before any model
+    model = PushedModel(args.model, args.runtime, args.max_pixels)
+    print("\n".join(compare_pairs(model, pairs, aligned_size, args.max_pixels, images)))
 
 
 def main(argv=None) -> int:
@@ -190,15 +247,4 @@ def main(argv=None) -> int:
     if args.command == "compare" and (len(args.images) != 2) == (args.pairs is None):
         parser.error(f"compare: expected two images or --pairs FILE, got {len(args.images)} images"
                      f"{' and --pairs' if args.pairs else ''}")
-    try:
-        model = PushedModel(args.model, args.runtime)
-        aligned_size = args.aligned_size if args.align else None
-        if args.command == "embed":
-            print(embed_folder(model, args.folder, args.output, aligned_size))
-        else:
-            pairs = _pairs_file(args.pairs) if args.pairs else [tuple(args.images)]
-            print("\n".join(compare_pairs(model, pairs, aligned_size)))
-    except (ValueError, OSError) as error:  # FileNotFoundError is an OSError
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    return 0
+    return errors.run(PROG, lambda: _command(args))

@@ -53,9 +53,13 @@ def read_spec(folder: str) -> dict:
     """`preprocessing.json` of a pushed version folder (local), checked for the version this code reads."""
     path = os.path.join(folder, FILE_NAME)
     with open(path, encoding="utf-8") as file:
-        spec = json.load(file)
-    if spec.get("version") != VERSION:
-        raise ValueError(f"{path}: expected preprocessing version {VERSION}, got {spec.get('version')!r}")
+        try:
+            spec = json.load(file)
+        except ValueError as error:  # JSONDecodeError, UnicodeDecodeError
+            raise ValueError(f"{path}: expected the JSON the Pusher writes, got a damaged file ({error})") from None
+    if not isinstance(spec, dict) or spec.get("version") != VERSION:
+        found = spec.get("version") if isinstance(spec, dict) else spec
+        raise ValueError(f"{path}: expected preprocessing version {VERSION}, got {found!r}")
     return spec
 
 

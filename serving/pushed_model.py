@@ -22,6 +22,7 @@ from typing import Sequence
 
 import numpy as np
 
+from face_data.conversion.images import MAX_PIXELS
 from serving import verification_file
 from serving.formats import FORMATS
 from serving.model_folder import SAVED_MODEL_FILE, exists, latest_version_dir
@@ -50,18 +51,19 @@ def _runtime(folder: str, runtime: str) -> str:
 
 
 class PushedModel:
-    """Loads a pushed version (or the newest version of a model folder), its threshold and a runtime."""
+    """Loads a pushed version (or the newest version of a model folder), its threshold and a runtime;
+    images whose header claims more than `max_pixels` pixels are refused."""
 
-    def __init__(self, path: str, runtime: str = AUTO):
+    def __init__(self, path: str, runtime: str = AUTO, max_pixels: int = MAX_PIXELS):
         self.path = version_dir(path)
-        self.threshold = verification_file.read_threshold(self.path)
+        self.threshold = verification_file.read_threshold(self.path)  # a damaged file refused before loading
         self.runtime = _runtime(self.path, runtime)
         if self.runtime == SAVED_MODEL:
             from serving.saved_model import SavedModelEmbedder  # imports TensorFlow: only this runtime needs it
 
-            self._embedder = SavedModelEmbedder(self.path)
+            self._embedder = SavedModelEmbedder(self.path, max_pixels)
         else:
-            self._embedder = format_embedder(self.path, self.runtime)
+            self._embedder = format_embedder(self.path, self.runtime, max_pixels)
 
     def embed(self, images: Sequence[bytes]) -> np.ndarray:
         """Encoded images (any format Pillow reads) -> [N, dim] L2-normalised float32 embeddings."""

@@ -11,13 +11,14 @@ Example:
     (1, 128)
 """
 
+import contextlib
 import os
 from typing import Sequence
 
 import numpy as np
 
 from console import quiet
-from face_data.conversion.images import check_image
+from face_data.conversion.images import MAX_PIXELS, check_image
 from serving import preprocessing
 from serving.formats import FORMATS
 
@@ -27,8 +28,8 @@ BATCH_SIZE = 64
 class _PixelsEmbedder:
     """Encoded images -> preprocessed pixels -> the model file's embeddings, in batches."""
 
-    def __init__(self, path: str, spec: dict):
-        self.path, self.spec = path, spec
+    def __init__(self, path: str, spec: dict, max_pixels: int = MAX_PIXELS):
+        self.path, self.spec, self.max_pixels = path, spec, max_pixels
 
     def embed_pixels(self, pixels: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -39,7 +40,7 @@ class _PixelsEmbedder:
             raise ValueError("expected at least one image to embed, got none")
         batches = []
         for start in range(0, len(images), batch_size):
-            pixels = preprocessing.preprocess([check_image(image).data for image in images[start:start + batch_size]],
+            pixels = preprocessing.preprocess([check_image(image, self.max_pixels).data for image in images[start:start + batch_size]],
                                               self.spec)
             batches.append(self.embed_pixels(pixels))
         return np.concatenate(batches)
@@ -48,11 +49,12 @@ class _PixelsEmbedder:
 class OnnxEmbedder(_PixelsEmbedder):
     """`model.onnx` in ONNX Runtime (CPU)."""
 
-    def __init__(self, path: str, spec: dict):
-        super().__init__(path, spec)
+    def __init__(self, path: str, spec: dict, max_pixels: int = MAX_PIXELS):
+        super().__init__(path, spec, max_pixels)
         import onnxruntime  # here, not at the top: only this format needs it
 
-        self._session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+        with damaged_file(path):
+            self._session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
         (self._input,) = self._session.get_inputs()
 
     def embed_pixels(self, pixels: np.ndarray) -> np.ndarray:
@@ -63,11 +65,12 @@ class OnnxEmbedder(_PixelsEmbedder):
 class TFLiteEmbedder(_PixelsEmbedder):
     """A `.tflite` file in LiteRT's interpreter; the batch dimension is resized to each call's."""
 
-    def __init__(self, path: str, spec: dict):
-        super().__init__(path, spec)
+    def __init__(self, path: str, spec: dict, max_pixels: int = MAX_PIXELS):
+        super().__init__(path, spec, max_pixels)
         from ai_edge_litert.interpreter import Interpreter  # here: only these formats need it
 
-        self._interpreter = Interpreter(model_path=path)
+        with damaged_file(path):
+            self._interpreter = Interpreter(model_path=path)
         (self._input,) = self._interpreter.get_input_details()
         (self._output,) = self._interpreter.get_output_details()
         self._batch = None
@@ -86,10 +89,26 @@ class TFLiteEmbedder(_PixelsEmbedder):
 _EMBEDDERS = {"onnxruntime": OnnxEmbedder, "litert": TFLiteEmbedder}
 
 
-def format_embedder(folder: str, name: str) -> _PixelsEmbedder:
-    """The embedder of format `name` (serving/formats.py) in a version folder, with its preprocessing."""
+def format_embedder(folder: str, name: str, max_pixels: int = MAX_PIXELS) -> _PixelsEmbedder:
+    """The embedder of format `name` (serving/formats.py) in a version folder, with its preprocessing;
+    images above `max_pixels` are refused."""
     format_ = FORMATS[name]
     path = os.path.join(folder, format_.file)
     if not os.path.exists(path):
         raise FileNotFoundError(f"{folder}: expected {format_.file} (format '{name}'), found none")
-    return _EMBEDDERS[format_.runtime](path, preprocessing.read_spec(folder))
+    return _EMBEDDERS[format_.runtime](path, preprocessing.read_spec(folder), max_pixels)
+
+
+@contextlib.contextmanager
+def damaged_file(path: str):
+    """A model file its runtime cannot load (truncated by a copy, overwritten) is refused in one line naming it.
+
+    The runtimes raise their own types (ONNX Runtime's InvalidProtobuf derives from Exception
+    only), with messages about their parsers; what the user can do is push the version again.
+    """
+    try:
+        yield
+    except Exception as error:  # noqa: BLE001 - any loader failure means the same: the file is damaged
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ValueError(f"{path}: cannot be loaded, the file is damaged or not a model ({reason[:200]}); "
+                         "push the version again") from error

@@ -16,6 +16,7 @@ Example:
 """
 
 import json
+import math
 import os
 from typing import List, Mapping
 
@@ -58,8 +59,16 @@ def read_text(folder: str) -> str:
 
 
 def read(folder: str) -> dict:
-    """The whole file, as a dict."""
-    return json.loads(read_text(folder))
+    """The whole file, as a dict; ValueError naming the file when it is not a JSON object."""
+    path = os.path.join(folder, FILE_NAME)
+    try:
+        content = json.loads(read_text(folder))
+    except ValueError as error:  # JSONDecodeError, UnicodeDecodeError
+        raise ValueError(f"{path}: expected the JSON the EmbeddingEvaluator writes, got a damaged file ({error})") \
+            from None
+    if not isinstance(content, dict):
+        raise ValueError(f"{path}: expected a JSON object with a threshold, got {type(content).__name__}")
+    return content
 
 
 def _missing(folder: str) -> FileNotFoundError:
@@ -68,5 +77,17 @@ def _missing(folder: str) -> FileNotFoundError:
 
 
 def read_threshold(folder: str) -> float:
-    """The similarity threshold at and above which two faces are the same person."""
-    return float(read(folder)["threshold"])
+    """The similarity threshold at and above which two faces are the same person; ValueError naming
+    the file and the key when it is missing, null (a refused operating point) or not a number."""
+    content = read(folder)
+    where = f"{os.path.join(folder, FILE_NAME)}: threshold"
+    if "threshold" not in content:
+        raise ValueError(f"{where}: expected the similarity threshold, found no such key")
+    threshold = content["threshold"]
+    if threshold is None:
+        point = content.get("operating_point")
+        refused = point.get("refused", "no reason given") if isinstance(point, dict) else "no reason given"
+        raise ValueError(f"{where}: null, the evaluator chose none ({refused}); this version was not blessed")
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not math.isfinite(threshold):
+        raise ValueError(f"{where}: expected a number, got {threshold!r}")
+    return float(threshold)

@@ -115,8 +115,8 @@ def align_photo(data: bytes, size: int = ALIGNED_SIZE, max_pixels: int = MAX_PIX
     Raises ImageRejected (reason `NO_FACE`, or the reason `check_image` gives) if there is no face to
     align. `detector` defaults to `process_detector()`.
     """
+    checked = check_image(data, max_pixels)  # first: a file that is no photo is refused before TensorFlow loads
     detector = detector or process_detector()
-    checked = check_image(data, max_pixels)
     image = Image.open(io.BytesIO(checked.data))
     image.load()
     faces = detector.detect(np.asarray(image.convert("RGB")))

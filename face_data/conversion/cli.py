@@ -36,7 +36,7 @@ from console import quiet
 from face_data.conversion import ijb as ijb_layout
 from face_data.conversion import lfw_pairs
 from face_data.records.features import IMAGE_FEATURE, LABEL_FEATURE, FaceFeatures
-from face_data.conversion.images import MAX_PIXELS
+from face_data.conversion.images import add_max_pixels_argument
 from face_data.alignment.photos import add_align_arguments
 
 # The converters load TensorFlow (to write records), in seconds: `_run` imports them, once the
@@ -132,8 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     for subparser in formats.choices.values():
         if subparser not in (synthetic, split):
-            subparser.add_argument("--max-pixels", type=_positive, default=MAX_PIXELS,
-                                   help="refuse images whose header claims more pixels (default: 4096*4096)")
+            add_max_pixels_argument(subparser)
     quiet.add_flag(parser)
     return parser
 

@@ -19,7 +19,7 @@ import os
 import re
 from typing import List, Optional, Tuple
 
-from face_data.conversion.files import not_a_file
+from face_data.conversion.files import FOLDER, is_folder, not_a_file
 from face_data.conversion.images import MAX_PIXELS, ImageRejected, check_image
 from face_data.conversion.outcomes import Converted, Label, Skipped
 from face_data.alignment.photos import align_photo
@@ -66,7 +66,7 @@ def list_image_folder(root: str, label_scheme: str = "index") -> Tuple[List[Fold
     for identity in _entries(root):
         if identity.name.startswith("."):
             skipped.append(Skipped(identity.name, "hidden entry", "names starting with '.' are ignored"))
-        elif not identity.is_dir():
+        elif not is_folder(identity.path):  # DirEntry.is_dir() raises on a link loop
             skipped.append(Skipped(identity.name, "not in an identity folder",
                                    "files directly in the root have no identity"))
         elif not _inside(identity.path, real_root):
@@ -91,12 +91,14 @@ def _list_identity(identity, label, real_root, images, skipped) -> int:
         source = f"{identity.name}/{entry.name}"
         if entry.name.startswith("."):
             skipped.append(Skipped(source, "hidden entry", "names starting with '.' are ignored"))
-        elif entry.is_dir():
+            continue
+        why = not_a_file(entry.path)  # reading a FIFO would wait for a writer for ever
+        if why == FOLDER:
             skipped.append(Skipped(source, "nested folder", "only root/<identity>/<image> is read"))
         elif not _inside(entry.path, real_root):
             skipped.append(Skipped(source, "outside the root folder", f"links to {os.path.realpath(entry.path)}"))
-        elif not_a_file(entry.path):  # reading a FIFO would wait for a writer for ever
-            skipped.append(Skipped(source, "not a regular file", not_a_file(entry.path)))
+        elif why:
+            skipped.append(Skipped(source, "not a regular file", why))
         else:
             images.append(FolderImage(entry.path, source, label))
             found += 1

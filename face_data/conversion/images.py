@@ -17,6 +17,7 @@ Example:
     ('re-encoded PPM L 8-bit as PNG L', (92, 112))
 """
 
+import argparse
 import dataclasses
 import io
 import warnings
@@ -25,8 +26,10 @@ from typing import Optional, Tuple
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-# 16 megapixels: far above any face crop, far below what exhausts memory when decoded.
-MAX_PIXELS = 4096 * 4096
+# 32 megapixels (8192x4096): a 24 MP camera photo (6000x4000) passes, a crop of any size too; decoded
+# it takes 100 MB as RGB. Phones' 48-50 MP photos need --max-pixels 50000000 (the converters' and
+# serving's flag). Pillow refuses more than 2 x 89 MP (its own bomb check) whatever the limit.
+MAX_PIXELS = 8192 * 4096
 # Smaller faces are kept but counted in a note: a few pixels a side hold no face to learn from
 # (insightface's crops are 112x112), and a 1x1 image is more likely a placeholder than a photo.
 SMALL_IMAGE_SIDE = 16
@@ -40,6 +43,23 @@ UPRIGHT = 1  # EXIF orientations 2-8 mirror and/or rotate; 1 (or no tag) display
 _UPRIGHTING = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
                5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
                8: Image.Transpose.ROTATE_90}
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive number of pixels, got {text}")
+    return value
+
+
+def add_max_pixels_argument(parser: argparse.ArgumentParser) -> None:
+    """`--max-pixels`, the limit above which `check_image` refuses an image (the converters' and serving's)."""
+    parser.add_argument("--max-pixels", type=_positive, default=MAX_PIXELS, metavar="PIXELS",
+                        help=f"refuse images whose header claims more pixels (default: {MAX_PIXELS}, 8192*4096, "
+                             "which takes a 24 MP photo; 50000000 takes a phone's 48-50 MP)")
 
 
 class ImageRejected(ValueError):

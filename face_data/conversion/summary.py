@@ -56,24 +56,15 @@ class ConversionSummary:
     def note(self, what: str, count: int = 1) -> None:
         self.notes[what] += count
 
-    def skipped_by_reason(self) -> Dict[str, List[Skipped]]:
-        return _grouped(self.skipped, "reason")
-
     def format(self) -> str:
         """A few human-readable lines: totals, then one line per skip reason and per note."""
         identities = f" of {self.identities} identities" if self.identities is not None else ""
         lines = [f"{self.kind}: {self.written} written{identities} to {len(self.shards)} shard(s), "
                  f"{len(self.skipped)} skipped, {self.seconds:.1f} s"]
-        for reason, items in sorted(self.skipped_by_reason().items()):
-            first, others = items[0], [item.source for item in items[1:NAMES_SHOWN]]
-            also = f"; also {', '.join(others)}{', ...' if len(items) > NAMES_SHOWN else ''}" if others else ""
-            lines.append(f"  skipped, {reason}: {len(items)} (e.g. {first.source}: {first.detail}{also})")
+        lines += skipped_lines(self.skipped)
         for what, count in sorted(self.notes.items()):
             lines.append(f"  {what}: {count}")
-        for what, items in sorted(_grouped(self.noticed, "what").items()):
-            names = ", ".join(f"{item.source} ({item.detail})" if item.detail else item.source
-                              for item in items[:NAMES_SHOWN])
-            lines.append(f"  {what}: {len(items)}: {names}{', ...' if len(items) > NAMES_SHOWN else ''}")
+        lines += noticed_lines(self.noticed)
         if self.label_names:
             shown = ", ".join(f"{label}={name}" for label, name in enumerate(self.label_names[:5]))
             more = f", ... ({len(self.label_names)} in all)" if len(self.label_names) > 5 else ""
@@ -82,6 +73,26 @@ class ConversionSummary:
 
     def to_dict(self) -> dict:
         return {**dataclasses.asdict(self), "notes": dict(self.notes)}
+
+
+def skipped_lines(skipped: List[Skipped]) -> List[str]:
+    """One line per reason: how many inputs were skipped for it, the first with its details, a few more names."""
+    lines = []
+    for reason, items in sorted(_grouped(skipped, "reason").items()):
+        first, others = items[0], [item.source for item in items[1:NAMES_SHOWN]]
+        also = f"; also {', '.join(others)}{', ...' if len(items) > NAMES_SHOWN else ''}" if others else ""
+        lines.append(f"  skipped, {reason}: {len(items)} (e.g. {first.source}: {first.detail}{also})")
+    return lines
+
+
+def noticed_lines(noticed: List[Noticed]) -> List[str]:
+    """One line per kind of notice (e.g. several faces in a photo): how many, and the first few named."""
+    lines = []
+    for what, items in sorted(_grouped(noticed, "what").items()):
+        names = ", ".join(f"{item.source} ({item.detail})" if item.detail else item.source
+                          for item in items[:NAMES_SHOWN])
+        lines.append(f"  {what}: {len(items)}: {names}{', ...' if len(items) > NAMES_SHOWN else ''}")
+    return lines
 
 
 def _grouped(items: list, key: str) -> dict:

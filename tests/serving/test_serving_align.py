@@ -47,7 +47,8 @@ def test_embed_align_embeds_a_photo_like_its_aligned_crop(model_dir, photos, tmp
     output = tmp_path / "embeddings.npz"
     assert cli.main(["embed", str(photos), str(output), "--model", model_dir, "--align"]) == 0
     out, err = capsys.readouterr()
-    assert out.startswith("3 images embedded") and "skipped landscape.jpg: no face found: MTCNN found no face" in err
+    assert out.startswith("3 images embedded")
+    assert "  skipped, no face found: 1 (e.g. landscape.jpg: MTCNN found no face" in out
     saved = np.load(output)
     assert saved["paths"].tolist() == ["a1.jpg", "a2.jpg", "b.jpg"]
     # What the converters store for these photos (`folder --align`), embedded directly.

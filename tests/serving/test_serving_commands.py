@@ -37,8 +37,9 @@ def test_embed_writes_one_normalised_embedding_per_image(tiny_run, model_dir, fa
     # The SavedModel runtime (ONNX, the default, is held to it in test_tf_free_serving.py).
     assert cli.main(["embed", str(faces), str(output), "--model", model_dir, "--runtime", "saved_model"]) == 0
     out, err = capsys.readouterr()
-    assert out.strip() == f"5 images embedded ({dimensions} dimensions) into {output}"
-    assert "skipped README.txt: not an image" in err
+    summary, skipped = out.strip().splitlines()
+    assert summary == f"5 images embedded ({dimensions} dimensions) into {output}, 1 skipped"
+    assert skipped.startswith("  skipped, not an image: 1 (e.g. README.txt: Pillow cannot identify")
     saved = np.load(output)
     assert saved["paths"].tolist() == ["1000/0.png", "1000/1.png", "1000/grey.pgm", "1001/0.png", "1001/1.png"]
     assert str(saved["model"]) == latest_version_dir(model_dir)

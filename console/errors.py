@@ -1,0 +1,60 @@
+"""One line for every failure a user can cause, and for Ctrl-C: the command lines' exit statuses.
+
+A refused input (ValueError, OSError, LookupError: a file, a record or a key the message names)
+ends the command with `<prog>: error: <message>` on stderr and status 1; Ctrl-C with
+`<prog>: interrupted` and status 130 (128 + SIGINT, as shells report it). Python's traceback
+would bury the message under lines about the code, which the user cannot act on; `--verbose`
+keeps it (the message is printed after it).
+
+Example:
+    >>> def command():
+    ...     raise ValueError("pairs.tsv line 3: expected two image paths, got 1 fields")
+    >>> run("python -m serving", command)        # prints the line, returns 1
+    python -m serving: error: pairs.tsv line 3: expected two image paths, got 1 fields
+    1
+"""
+
+import sys
+import traceback
+from typing import Callable, Optional, Tuple, Type
+
+from console import quiet
+
+EXIT_OK = 0
+EXIT_REFUSED = 1
+EXIT_USAGE = 2  # argparse's
+EXIT_INTERRUPTED = 130
+# What a user's input can raise; FileNotFoundError, PermissionError... are OSErrors, KeyError a LookupError.
+REFUSALS: Tuple[Type[BaseException], ...] = (ValueError, OSError, LookupError)
+
+
+def message(error: BaseException) -> str:
+    """The error as the line's text: an OSError as `path: reason` (Python's own adds `[Errno N]`)."""
+    if isinstance(error, OSError) and error.strerror and error.filename is not None:
+        return f"{error.filename}: {error.strerror}"
+    if isinstance(error, KeyError) and len(error.args) == 1:
+        return str(error.args[0])  # str(KeyError) quotes its message
+    return str(error) or type(error).__name__
+
+
+def interrupted_line(prog: str) -> str:
+    return f"{prog}: interrupted"
+
+
+def run(prog: str, command: Callable[[], Optional[int]],
+        refusals: Tuple[Type[BaseException], ...] = REFUSALS) -> int:
+    """Runs `command` and returns the exit status: its own (None is 0), or 1 after one line naming a
+    refused input, or 130 after one line on Ctrl-C."""
+    try:
+        return command() or EXIT_OK
+    except KeyboardInterrupt:
+        return _fail(prog, interrupted_line(prog), EXIT_INTERRUPTED)
+    except refusals as error:
+        return _fail(prog, f"{prog}: error: {message(error)}", EXIT_REFUSED)
+
+
+def _fail(prog: str, line: str, status: int) -> int:
+    if quiet.verbose():
+        traceback.print_exc()
+    print(line, file=sys.stderr, flush=True)
+    return status
