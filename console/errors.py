@@ -48,12 +48,12 @@ def run(prog: str, command: Callable[[], Optional[int]],
     try:
         return command() or EXIT_OK
     except KeyboardInterrupt:
-        return _fail(prog, interrupted_line(prog), EXIT_INTERRUPTED)
+        return _fail(interrupted_line(prog), EXIT_INTERRUPTED)
     except refusals as error:
-        return _fail(prog, f"{prog}: error: {message(error)}", EXIT_REFUSED)
+        return _fail(f"{prog}: error: {message(error)}", EXIT_REFUSED)
 
 
-def _fail(prog: str, line: str, status: int) -> int:
+def _fail(line: str, status: int) -> int:
     if quiet.verbose():
         traceback.print_exc()
     print(line, file=sys.stderr, flush=True)

@@ -9,7 +9,8 @@ pair, its per-group rates and IJB figures (evaluation_html.py), the evaluation's
 a log FAR axis and the shipped threshold, similarity histogram, identity separation) and its
 lineage with the artifacts on it.
 The sections are in `html_sections.py`. Styles are inline and images embedded as data URIs, so
-the file can be mailed or attached to a ticket as it is.
+the file can be mailed or attached to a ticket as it is. The output's missing folders are made; an
+output path that runs into a file is refused in one line, exit status 1 (console/errors.py).
 """
 
 # First, before anything imports TensorFlow: its start-up lines are hidden unless --verbose.
@@ -18,15 +19,19 @@ from console import quiet
 quiet.start()
 
 import argparse
+import errno
 import html
 import os
 import sys
+import tempfile
 from typing import List, Optional
 
 from configs import PipelineConfig, load_config
+from console import errors
 from inspection import html_parts, html_sections, metadata, views
 from inspection.tables import cell, decimals
 
+PROG = "python -m inspection.html_report"
 STYLE = """
 body { font-family: "DejaVu Sans", sans-serif; margin: 2em; color: #222; max-width: 1200px; }
 h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 1.6em; border-bottom: 1px solid #ccc; }
@@ -147,26 +152,44 @@ def render(config: PipelineConfig, store, run_name: Optional[str] = None) -> str
     return "\n".join(parts)
 
 
+def write_report(document: str, output: str) -> str:
+    """Writes `document` to `output` whole (a temp file renamed over it), making its missing folders;
+    returns the absolute path. A folder path that runs into a file is refused (OSError naming it)."""
+    output = os.path.abspath(output)
+    if os.path.isdir(output):
+        raise IsADirectoryError(errno.EISDIR, "expected an HTML file name, got a folder", output)
+    folder = os.path.dirname(output)
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):  # a file where a folder must be: name that file
+        blocking = folder
+        while not os.path.exists(blocking):
+            blocking = os.path.dirname(blocking)
+        raise NotADirectoryError(errno.ENOTDIR, "expected a folder to write the report in, got a file",
+                                 blocking) from None
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, prefix=".report-", suffix=".partial",
+                                     delete=False) as file:
+        file.write(document)
+    os.replace(file.name, output)
+    return output
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(
-        prog="python -m inspection.html_report", description=__doc__.splitlines()[0]
-    )
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     parser.add_argument("--config", default="configs/local.yaml", help="pipeline config (YAML)")
     parser.add_argument(
         "--run", help="a run name (see `python -m inspection runs`); default: the newest"
     )
-    parser.add_argument("--output", required=True, help="the HTML file to write")
+    parser.add_argument("--output", required=True, help="the HTML file to write (missing folders are made)")
     quiet.add_flag(parser)
     args = parser.parse_args(argv)
-    try:
-        config = load_config(args.config)
-        document = render(config, metadata.open_store(config), args.run)
-    except (ValueError, OSError, LookupError) as e:  # bad config, no store, unknown run or id
-        sys.exit(f"html_report: {e}")
-    with open(args.output, "w", encoding="utf-8") as f:
-        f.write(document)
-    print(f"wrote {os.path.abspath(args.output)}")
+
+    def command():
+        config = load_config(args.config)  # bad config, no store, unknown run: one line (console/errors.py)
+        print(f"wrote {write_report(render(config, metadata.open_store(config), args.run), args.output)}")
+
+    return errors.run(PROG, command)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

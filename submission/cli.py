@@ -9,6 +9,10 @@ A submission compiles the pipeline first, into `kubeflow.pipeline_file`, then se
 With --dry-run the config is read and checked and the request (the client calls and all their
 arguments) is printed as JSON, in about a second: nothing is compiled, written or sent. The spec
 the request names is compiled when it is sent, or by `python -m runners.kubeflow_v2_runner`.
+Before compiling, the host the request goes to must accept a connection (within 10 s).
+
+Exit status (console/errors.py): 0 when sent (or printed), 1 when the config is refused or the host
+cannot be reached (one line naming the key), 2 for a usage error, 130 when interrupted.
 """
 
 # First, before anything imports TensorFlow: its start-up lines are hidden unless --verbose.
@@ -22,7 +26,10 @@ import json
 import sys
 
 from configs import load_config
+from console import errors
 from submission import kfp_requests, vertex_requests
+
+PROG = "python -m submission"
 
 REQUESTS = {
     ("kfp", "run"): kfp_requests.run_request,
@@ -32,8 +39,8 @@ REQUESTS = {
 }
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m submission", description=__doc__.splitlines()[0])
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     parser.add_argument("target", choices=["kfp", "vertex"], help="Kubeflow Pipelines or Vertex AI Pipelines")
     parser.add_argument("action", choices=["run", "schedule"], help="one run now, or recurring runs (kubeflow.schedule)")
     parser.add_argument("--config", default="configs/kubeflow.yaml", help="pipeline config (YAML) with a kubeflow section")
@@ -42,6 +49,10 @@ def main(argv=None):
                              "(the spec is compiled when the request is sent, or by python -m runners.kubeflow_v2_runner)")
     quiet.add_flag(parser)
     args = parser.parse_args(argv)
+    return errors.run(PROG, lambda: _submit(args))
+
+
+def _submit(args) -> None:
     config = load_config(args.config)
     request = REQUESTS[args.target, args.action](config)  # refuses a config missing what it needs
     if args.dry_run:
@@ -49,6 +60,7 @@ def main(argv=None):
         print(f"dry run: config checked, request not sent; {config.kubeflow.pipeline_file} is compiled when it is "
               "sent (or by python -m runners.kubeflow_v2_runner)", file=sys.stderr)
         return
+    request.check_reachable()  # in seconds, before a compilation that takes 20-45
     from runners import kubeflow_v2_runner  # TFX: 20-45 s to import and compile, for a submission only
 
     kubeflow_v2_runner.compile_pipeline(config)
@@ -56,4 +68,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

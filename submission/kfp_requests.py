@@ -6,10 +6,15 @@ and `send()` makes those calls and no others.
 
 import dataclasses
 import datetime
+import socket
+import urllib.parse
+import warnings
 from typing import Any, Dict
 
 from configs import PipelineConfig
 
+# How long a submission waits for the KFP host to answer a connection before it says it cannot reach it.
+CONNECT_TIMEOUT_S = 10
 # The response field holding the id of what each method created.
 _CREATED_ID = {"run_pipeline": "run_id", "create_recurring_run": "recurring_run_id"}
 
@@ -26,11 +31,36 @@ class KfpRequest:
     def send(self) -> str:
         """Makes the calls; returns what was created, e.g. "run_id: 1b2c...". """
         import kfp  # half a second to import, needed only to send
+        import urllib3
 
-        client = kfp.Client(**self.client)
-        experiment = client.create_experiment(**self.experiment)  # gets it when it exists
-        created = getattr(client, self.method)(experiment_id=experiment.experiment_id, **self.arguments)
+        try:
+            with warnings.catch_warnings():
+                # kfp.Client's notice that it needs KFP >= 2.0.0-beta.2, printed on every call: the
+                # API version is kfp's pin (requirements.lock), nothing a user chooses.
+                warnings.filterwarnings("ignore", category=FutureWarning, module="kfp")
+                client = kfp.Client(**self.client)
+            experiment = client.create_experiment(**self.experiment)  # gets it when it exists
+            created = getattr(client, self.method)(experiment_id=experiment.experiment_id, **self.arguments)
+        except urllib3.exceptions.HTTPError as error:  # its retries are spent: one line, not the chain
+            reason = getattr(error, "reason", None) or error
+            raise ConnectionError(f"kubeflow.kfp.host: {self.client['host']} did not answer ({reason})") from None
         return f"{_CREATED_ID[self.method]}: {getattr(created, _CREATED_ID[self.method])}"
+
+    def check_reachable(self) -> None:
+        """Refuses at once (ConnectionError naming the key) a host nothing answers on, before the pipeline
+        is compiled for it: a connection within CONNECT_TIMEOUT_S, no request."""
+        check_reachable(self.client["host"], "kubeflow.kfp.host")
+
+
+def check_reachable(url: str, key: str) -> None:
+    """Opens and closes a TCP connection to `url`'s host and port; ConnectionError naming `key` if none is made."""
+    parsed = urllib.parse.urlsplit(url if "://" in url else f"http://{url}")
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    try:
+        socket.create_connection((parsed.hostname, port), timeout=CONNECT_TIMEOUT_S).close()
+    except OSError as error:
+        reason = error.strerror or str(error) or type(error).__name__
+        raise ConnectionError(f"{key}: cannot reach {url} ({reason}); nothing was compiled or sent") from None
 
 
 def _request(config: PipelineConfig, method: str, job_name: str, **arguments) -> KfpRequest:

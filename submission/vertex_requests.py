@@ -8,6 +8,7 @@ import dataclasses
 from typing import Any, Dict, Optional
 
 from configs import PipelineConfig
+from submission.kfp_requests import check_reachable
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,6 +31,11 @@ class VertexRequest:
         schedule = aiplatform.PipelineJobSchedule(pipeline_job=job, **self.schedule)
         schedule.create(**self.arguments)
         return schedule.resource_name
+
+    def check_reachable(self) -> None:
+        """Refuses at once (ConnectionError naming the key) a region whose API endpoint does not answer,
+        before the pipeline is compiled for it."""
+        check_reachable(f"https://{self.pipeline_job['location']}-aiplatform.googleapis.com", "kubeflow.vertex.region")
 
 
 def _pipeline_job(config: PipelineConfig) -> Dict[str, Any]:

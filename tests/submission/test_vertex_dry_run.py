@@ -50,15 +50,17 @@ def test_vertex_run_and_schedule_requests(kubeflow_config, capsys):
     assert spec["deploymentSpec"]["executors"]["Trainer_executor"]["container"]["image"] == config.kubeflow.image
 
 
-def test_a_config_without_the_target_section_is_refused_before_compiling(kubeflow_config):
+def test_a_config_without_the_target_section_is_refused_before_compiling(kubeflow_config, capsys):
     config_path = kubeflow_config()
     raw = yaml.safe_load(config_path.read_text())
     # (and its Trainer machines: two of them need a Vertex job)
     del raw["kubeflow"]["vertex"], raw["kubeflow"]["schedule"], raw["kubeflow"]["trainer"]
     config_path.write_text(yaml.safe_dump(raw))
     for action in ("run", "schedule"):
-        with pytest.raises(ValueError, match="expected a kubeflow.vertex section"):
-            submit.main(["vertex", action, "--config", str(config_path), "--dry-run"])
-    with pytest.raises(ValueError, match="expected a kubeflow.schedule section"):
-        submit.main(["kfp", "schedule", "--config", str(config_path), "--dry-run"])
+        assert submit.main(["vertex", action, "--config", str(config_path), "--dry-run"]) == 1
+        assert capsys.readouterr().err == ("python -m submission: error: expected a kubeflow.vertex section in the "
+                                           "config (see configs/kubeflow.yaml), got none\n")
+    assert submit.main(["kfp", "schedule", "--config", str(config_path), "--dry-run"]) == 1
+    assert capsys.readouterr().err == ("python -m submission: error: expected a kubeflow.schedule section in the "
+                                       "config, got none\n")
     assert not load_config(config_path).kubeflow.pipeline_file.exists()

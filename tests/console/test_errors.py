@@ -1,0 +1,43 @@
+"""console/errors.py: a refusal or Ctrl-C ends a command in one line with its documented exit status."""
+
+import pytest
+
+from console import errors
+
+
+def _raise(error):
+    def command():
+        raise error
+    return command
+
+
+@pytest.mark.parametrize("error, line", [
+    (ValueError("pairs.tsv line 3: expected two image paths, got 1 fields"),
+     "prog: error: pairs.tsv line 3: expected two image paths, got 1 fields"),
+    (FileNotFoundError(2, "No such file or directory", "faces/a.jpg"), "prog: error: faces/a.jpg: No such file or directory"),
+    (KeyError("threshold: expected a number"), "prog: error: threshold: expected a number"),
+    (ConnectionError("kubeflow.kfp.host: cannot reach x"), "prog: error: kubeflow.kfp.host: cannot reach x"),
+])
+def test_a_refusal_is_one_line_and_status_1(capsys, monkeypatch, error, line):
+    monkeypatch.delenv("ARCFACE_VERBOSE", raising=False)
+    assert errors.run("prog", _raise(error)) == errors.EXIT_REFUSED == 1
+    assert capsys.readouterr() == ("", line + "\n")
+
+
+def test_ctrl_c_is_one_line_and_status_130(capsys, monkeypatch):
+    monkeypatch.delenv("ARCFACE_VERBOSE", raising=False)
+    assert errors.run("prog", _raise(KeyboardInterrupt())) == errors.EXIT_INTERRUPTED == 130
+    assert capsys.readouterr() == ("", "prog: interrupted\n")
+
+
+def test_a_bug_is_not_a_refusal_and_the_command_status_is_kept(monkeypatch):
+    with pytest.raises(TypeError):
+        errors.run("prog", _raise(TypeError("a bug: its traceback is what its reader needs")))
+    assert errors.run("prog", lambda: 3) == 3 and errors.run("prog", lambda: None) == 0
+
+
+def test_verbose_keeps_the_traceback_before_the_line(capsys, monkeypatch):
+    monkeypatch.setenv("ARCFACE_VERBOSE", "1")
+    assert errors.run("prog", _raise(ValueError("bad key"))) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Traceback (most recent call last):") and err.endswith("prog: error: bad key\n")
