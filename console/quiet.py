@@ -67,6 +67,7 @@ def start() -> None:
     for name, value in TENSORFLOW_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
     if verbose():
+        os.environ["ARCFACE_VERBOSE"] = "1"  # for the worker processes, whose command line has no --verbose
         return
     set_framework_log_level(QUIET_LOG_LEVEL)
     if "tensorflow" in sys.modules or any(isinstance(f, _QuietImport) for f in sys.meta_path):

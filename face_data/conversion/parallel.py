@@ -1,7 +1,10 @@
 """Runs CPU-heavy work on every core while keeping results in input order (so output is deterministic).
 
 Workers are started with the "forkserver" method: they import only the worker's module (NumPy and
-Pillow, never TensorFlow), and forking a process that already runs TensorFlow threads is avoided.
+Pillow; TensorFlow only when aligning photos, for the face detector), and forking a process that
+already runs TensorFlow threads is avoided. Each worker starts quiet (`console.quiet`: TensorFlow's
+start-up lines hidden unless --verbose) and leaves Ctrl-C to the main process, which stops the
+pool and says so in one line.
 
 Example:
     >>> for result in map_in_order(functools.partial(render, size=112), chunks, workers=2):
@@ -11,7 +14,10 @@ Example:
 import concurrent.futures
 import multiprocessing
 import os
+import signal
 from typing import Callable, Iterable, Iterator, Optional, TypeVar
+
+from console import quiet
 
 Chunk = TypeVar("Chunk")
 Result = TypeVar("Result")
@@ -44,11 +50,24 @@ def map_in_order(function: Callable[[Chunk], Result], chunks: Iterable[Chunk],
         yield from map(function, chunks)
         return
     context = multiprocessing.get_context("forkserver")
-    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                                initializer=start_worker) as pool:
         pending = []
-        for chunk in chunks:
-            pending.append(pool.submit(function, chunk))
-            if len(pending) >= 2 * workers:
-                yield pending.pop(0).result()
-        for future in pending:
-            yield future.result()
+        try:
+            for chunk in chunks:
+                pending.append(pool.submit(function, chunk))
+                if len(pending) >= 2 * workers:
+                    yield pending.pop(0).result()
+            for future in pending:
+                yield future.result()
+        except BaseException:  # Ctrl-C, or a failed chunk: what has not started never will
+            for future in pending:
+                future.cancel()
+            raise
+
+
+def start_worker() -> None:
+    """A worker's first step: quiet like the command that started it, and deaf to Ctrl-C (the terminal
+    sends it to every process of the group; the main process alone answers it)."""
+    quiet.start()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
