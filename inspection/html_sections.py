@@ -13,7 +13,7 @@ import html
 import io
 import json
 import os
-from typing import Callable, Dict, List
+from typing import Callable, Dict, List, Optional
 
 from components.embedding_evaluator import report as evaluation_report
 from components.embedding_evaluator.catalog import FIGURES
@@ -87,7 +87,19 @@ def _maybe_json(value):
     return value
 
 
-def _curves_png(curves: Dict[str, list]) -> bytes:
+def resumed_at(curves: Dict[str, list]) -> Optional[int]:
+    """The first logged step of a training resumed from a checkpoint, None for one logged from its start.
+
+    A resumed Trainer execution logs from where the killed one stopped, into its own folder: its
+    first record comes later than one logging interval (the gap between its first two records).
+    """
+    steps = [step for step, _ in next((curves[name] for name in CURVES if name in curves), [])]
+    if len(steps) < 2:
+        return None
+    return steps[0] if steps[0] > steps[1] - steps[0] else None
+
+
+def _curves_png(curves: Dict[str, list], resumed: Optional[int] = None) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg  # only when there are curves to draw
     from matplotlib.figure import Figure
 
@@ -97,6 +109,11 @@ def _curves_png(curves: Dict[str, list]) -> bytes:
         steps, values = zip(*curves[name])
         axes.plot(steps, values, color="tab:blue" if name == "loss" else "tab:orange" if name == "accuracy"
                   else "tab:green")
+        if resumed is not None:  # the steps before ran in an earlier, interrupted execution
+            axes.axvline(resumed, color="grey", linestyle="--", linewidth=1)
+            axes.set_xlim(left=0)
+            axes.annotate(f"resumed at {resumed}", (resumed, 0.02), xycoords=("data", "axes fraction"),
+                          xytext=(-4, 0), textcoords="offset points", ha="right", fontsize=8, color="grey")
         axes.set(title=name, xlabel="train step")
         axes.grid(True, alpha=0.3)
     figure.tight_layout()
@@ -116,7 +133,12 @@ def training(report: Report) -> str:
             continue
         last = {name: points[-1] for name, points in curves.items()}
         summary = ", ".join(f"{name} {value:.4g}" for name, (_, value) in last.items())
-        parts.append(png(_curves_png(curves), "training curves",
+        resumed = resumed_at(curves)
+        if resumed is not None:
+            summary += (f"; resumed from a checkpoint: the curves start at step {resumed}, the steps before ran "
+                        "in an earlier Trainer execution that was interrupted (its logs are in the folder beside "
+                        "this one)")
+        parts.append(png(_curves_png(curves, resumed), "training curves",
                          f"at the last logged step ({max(step for step, _ in last.values())}): {summary}"))
         parts.append(f"<p>The logs: {uri(log_dir)}; every run's: "
                      f"<code>./dev tensorboard --logdir {html.escape(os.path.dirname(log_dir))}</code></p>")

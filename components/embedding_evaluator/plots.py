@@ -33,14 +33,20 @@ def accept_rates(scores, is_same, threshold):
 
 
 def plot_roc(fpr, tpr, path, threshold=None, point=None):
+    """ROC curve twice: on linear axes, and against a log-scaled false-accept rate (`roc_figure`), as a PNG.
+
+    Example:
+        >>> plot_roc(np.array([0.0, 0.0, 1.0]), np.array([0.0, 1.0, 1.0]), "/tmp/roc.png", 0.4, (0.0, 1.0))
+    """
+    _save(roc_figure(fpr, tpr, threshold, point), path)
+
+
+def roc_figure(fpr, tpr, threshold=None, point=None) -> Figure:
     """ROC curve twice: on linear axes, and against a log-scaled false-accept rate.
 
     The log panel shows the low-FAR end where face verification operates; points with FAR 0
     cannot be drawn on it and are left out there. `point` (FAR, TAR), the operating point of the
-    shipped `threshold`, is marked on both panels.
-
-    Example:
-        >>> plot_roc(np.array([0.0, 0.0, 1.0]), np.array([0.0, 1.0, 1.0]), "/tmp/roc.png", 0.4, (0.0, 1.0))
+    shipped `threshold`, is marked on both panels. The legends go under the panels.
     """
     fpr, tpr = np.asarray(fpr, dtype=float), np.asarray(tpr, dtype=float)
     if fpr.ndim != 1 or fpr.shape != tpr.shape or len(fpr) < 2:
@@ -62,12 +68,17 @@ def plot_roc(fpr, tpr, path, threshold=None, point=None):
         linear.plot([far], [tar], **marker)
         if far > 0:  # a FAR of 0 has no place on a log axis
             logarithmic.plot([far], [tar], **marker)
-            logarithmic.legend(loc="lower right")
-    linear.legend(loc="lower right")
+            logarithmic.legend(**_BELOW)
+    linear.legend(**_BELOW)
     for axes in (linear, logarithmic):
         axes.grid(True, alpha=0.3)
     figure.suptitle("ROC: same identity if similarity >= threshold")
-    _save(figure, path)
+    figure.subplots_adjust(bottom=0.3)  # room for the legends under the panels
+    return figure
+
+
+# A legend under its panel: inside, it would cover the curve wherever it bends.
+_BELOW = dict(loc="upper center", bbox_to_anchor=(0.5, -0.14), frameon=False)
 
 
 def plot_similarity_histogram(scores, is_same, path, threshold=None):

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image
 
 from components.embedding_evaluator import plots
@@ -47,6 +48,17 @@ def test_roc_plot_marks_the_shipped_threshold(tmp_path, clustered):
     assert len(_hues_in(tmp_path / "roc.png")) >= 2  # the curve, and the point in another colour
     assert _pixels_of(tmp_path / "roc.png", plots.POINT_COLOUR) > 100  # two round markers and the legend's
     assert _pixels_of(tmp_path / "unmarked.png", plots.POINT_COLOUR) == 0
+
+
+def test_the_roc_legends_cover_no_curve(clustered):
+    _, _, scores, is_same = clustered
+    fpr, tpr, _ = metrics.roc(scores, is_same)
+    figure = plots.roc_figure(fpr, tpr, 0.3, plots.accept_rates(scores, is_same, 0.3))
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    figure.draw(renderer)
+    for axes in figure.axes:
+        assert axes.get_legend() is not None
+        assert not axes.get_legend().get_window_extent(renderer).overlaps(axes.get_window_extent(renderer))
 
 
 def test_similarity_histogram_shows_both_kinds_of_pairs(tmp_path, clustered):
