@@ -7,6 +7,8 @@
     python -m inspection --config configs/local.yaml models [--run RUN]
 
 Without --run, `executions` and `artifacts` show the newest run and `models` every run.
+An execution left RUNNING by a runner that was killed or interrupted shows as DEAD once no
+runner holds the run folder's lock (`pipeline/run_lock.py`); a re-run resumes from what completed.
 """
 
 # First, before anything imports TensorFlow: its start-up lines are hidden unless --verbose.
@@ -23,6 +25,7 @@ from components.embedding_evaluator.report import NUM_PAIRS, VERIFICATION_ACCURA
 from configs import load_config
 from inspection import metadata, views
 from inspection.tables import Column, decimals, table
+from pipeline import run_lock
 
 RUN_COLUMNS = [
     Column("run", "run"),
@@ -69,12 +72,14 @@ MODEL_COLUMNS = [
 
 
 def show_runs(store, config, args):
-    rows = views.runs(store, config.pipeline_name)
+    rows = views.runs(store, config.pipeline_name, run_lock.runner_alive(config))
     return rows, table(rows, RUN_COLUMNS)
 
 
 def show_executions(store, config, args):
-    rows = views.executions(store, metadata.find_run(store, config.pipeline_name, args.run))
+    run = metadata.find_run(store, config.pipeline_name, args.run)
+    dead = run.name in views.dead_runs(store, config.pipeline_name, run_lock.runner_alive(config))
+    rows = views.executions(store, run, dead)
     return rows, table(rows, EXECUTION_COLUMNS)
 
 

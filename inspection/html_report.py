@@ -30,6 +30,7 @@ from configs import PipelineConfig, load_config
 from console import errors
 from inspection import html_parts, html_sections, metadata, views
 from inspection.tables import cell, decimals
+from pipeline import run_lock
 
 PROG = "python -m inspection.html_report"
 STYLE = """
@@ -41,6 +42,7 @@ th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-al
 th { background: #f0f3f7; } td.num { text-align: right; }
 .timeline { width: 360px; } .bar { height: 12px; background: #3b7dd8; min-width: 2px; }
 .state-FAILED .bar { background: #d83b3b; } .state-CACHED .bar { background: #9bb8e0; }
+.state-DEAD .bar { background: #888; }
 .blessed { color: #1a7f37; font-weight: bold; } .not-blessed { color: #c62828; font-weight: bold; }
 figure { display: inline-block; vertical-align: top; margin: 0.5em 1em 0.5em 0; max-width: 100%; }
 img { max-width: 100%; border: 1px solid #ddd; }
@@ -132,8 +134,10 @@ def _model_section(report: html_sections.Report, model: dict) -> str:
 def render(config: PipelineConfig, store, run_name: Optional[str] = None) -> str:
     """The report of one run (the newest by default) as a complete HTML document."""
     run = metadata.find_run(store, config.pipeline_name, run_name)
-    [summary] = [r for r in views.runs(store, config.pipeline_name) if r["run"] == run.name]
-    report = html_sections.Report(config, store, run, views.executions(store, run),
+    alive = run_lock.runner_alive(config)  # a killed run's unfinished executions show as DEAD
+    [summary] = [r for r in views.runs(store, config.pipeline_name, alive) if r["run"] == run.name]
+    dead = run.name in views.dead_runs(store, config.pipeline_name, alive)
+    report = html_sections.Report(config, store, run, views.executions(store, run, dead),
                                   views.models(store, config.pipeline_name, run), metadata.run_artifacts(store, run))
     title = html.escape(f"{config.pipeline_name}: run {run.name}")
     parts = [

@@ -8,7 +8,7 @@ metrics here are rounded so; `metrics.json` in the evaluation's URI has them who
 """
 
 import datetime
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Set
 
 from google.protobuf import json_format
 from ml_metadata.proto import metadata_store_pb2
@@ -51,16 +51,42 @@ def property_values(artifact) -> Dict[str, object]:
     return dict(sorted(values.items()))
 
 
-def _state_counts(executions) -> Dict[str, int]:
+# What an execution still NEW or RUNNING in the store is shown as once its runner is gone (killed,
+# or interrupted by Ctrl-C): nothing will ever finish it. A re-run resumes from what completed.
+DEAD = "DEAD"
+UNFINISHED = (State.NEW, State.RUNNING)
+
+
+def _state_name(execution, dead: bool) -> str:
+    return DEAD if dead and execution.last_known_state in UNFINISHED else State.Name(execution.last_known_state)
+
+
+def _state_counts(executions, dead: bool) -> Dict[str, int]:
     counts = {}
     for execution in executions:
-        name = State.Name(execution.last_known_state)
+        name = _state_name(execution, dead)
         counts[name] = counts.get(name, 0) + 1
     return dict(sorted(counts.items()))
 
 
-def runs(store, pipeline_name: str) -> List[dict]:
-    """One row per run of the pipeline, oldest first: when, how long, how its executions ended."""
+def dead_runs(store, pipeline_name: str, runner_alive: Optional[bool]) -> Set[str]:
+    """The runs whose unfinished executions no runner is working on: every run but the newest (a
+    runner works on one run, the one it started last), and the newest too when no runner holds the run
+    folder's lock (`runner_alive` False; None, when it cannot be told, marks none: on a cluster runs
+    may overlap)."""
+    if runner_alive is None:
+        return set()
+    names = [run.name for run in metadata.pipeline_runs(store, pipeline_name)]
+    return set(names if not runner_alive else names[:-1])
+
+
+def runs(store, pipeline_name: str, runner_alive: Optional[bool] = None) -> List[dict]:
+    """One row per run of the pipeline, oldest first: when, how long, how their executions ended.
+
+    Given whether a runner holds the run folder's lock (`pipeline.run_lock.runner_alive`), the
+    unfinished executions of dead runs (`dead_runs`) are counted as DEAD, not RUNNING.
+    """
+    dead = dead_runs(store, pipeline_name, runner_alive)
     rows = []
     for run in metadata.pipeline_runs(store, pipeline_name):
         executions = store.get_executions_by_context(run.id)
@@ -72,14 +98,15 @@ def runs(store, pipeline_name: str) -> List[dict]:
                 "started": timestamp(start),
                 "duration_s": seconds(end - start) if end is not None else None,
                 "executions": len(executions),
-                "states": _state_counts(executions),
+                "states": _state_counts(executions, run.name in dead),
             }
         )
     return rows
 
 
-def executions(store, run: metadata_store_pb2.Context) -> List[dict]:
-    """One row per component execution of a run, in the order they started."""
+def executions(store, run: metadata_store_pb2.Context, dead: bool = False) -> List[dict]:
+    """One row per component execution of a run, in the order they started; in a `dead` run (`dead_runs`)
+    an unfinished execution is DEAD."""
     by_component = metadata.run_executions(store, run)
     ordered = sorted(by_component.items(), key=lambda item: (item[1].create_time_since_epoch, item[1].id))
     run_start = min((e.create_time_since_epoch for _, e in ordered), default=0)
@@ -87,7 +114,7 @@ def executions(store, run: metadata_store_pb2.Context) -> List[dict]:
         {
             "component": component,
             "execution": execution.id,
-            "state": State.Name(execution.last_known_state),
+            "state": _state_name(execution, dead),
             "started": timestamp(execution.create_time_since_epoch),
             "offset_s": seconds(execution.create_time_since_epoch - run_start),
             "duration_s": _duration(execution),
@@ -98,8 +125,8 @@ def executions(store, run: metadata_store_pb2.Context) -> List[dict]:
 
 
 def _duration(execution) -> Optional[float]:
-    # An execution still going has no end yet: its last update is when it started.
-    if execution.last_known_state in (State.NEW, State.RUNNING, State.UNKNOWN):
+    # An execution still going (or dead) has no end: its last update is when it started.
+    if execution.last_known_state in (*UNFINISHED, State.UNKNOWN):
         return None
     return seconds(execution.last_update_time_since_epoch - execution.create_time_since_epoch)
 

@@ -14,21 +14,16 @@ quiet.start()
 
 import argparse
 import contextlib
-import datetime
-import fcntl
 import logging
-import os
-from pathlib import Path
 
 from components.checked_example_gen.errors import InputCheckFailed
 from components.checked_example_gen.errors import message as input_check_message
 from configs import ConfigError, PipelineConfig, load_config
-from configs.base import is_remote
+from pipeline.run_lock import RunFolderBusy, run_folder_lock
 
 # TFX and TensorFlow load in seconds: the functions that need them import them (and the modules
 # that import them), once the arguments are read, so that --help answers at once.
 ORCHESTRATORS = ("beam", "local")  # TFX's local Beam orchestrator, or its LocalDagRunner
-LOCK_FILE = "runner.lock"
 
 
 def orchestrator(name: str):
@@ -37,41 +32,6 @@ def orchestrator(name: str):
     from tfx.orchestration.beam.beam_dag_runner import BeamDagRunner
 
     return {"beam": BeamDagRunner, "local": tfx.orchestration.LocalDagRunner}[name]()
-
-
-class RunFolderBusy(RuntimeError):
-    """Another runner holds the run folder."""
-
-
-@contextlib.contextmanager
-def run_folder_lock(config: PipelineConfig, config_file: str):
-    """Holds `<run_root>/runner.lock` while a runner works; raises RunFolderBusy if another holds it.
-
-    Two runners in one run folder would race on the generated data and on the sqlite store (whose
-    writers fail with "database is locked"), and could both push. The lock is an flock: the kernel
-    drops it when its holder dies, even by SIGKILL, so a crashed run never blocks the re-run; the
-    file keeps the holder's pid, start time and config for the message. A remote run_root (shared
-    MySQL store, several machines) cannot be locked from here and is not.
-    """
-    if is_remote(config.run_root):
-        yield
-        return
-    Path(config.run_root).mkdir(parents=True, exist_ok=True)
-    path = Path(config.run_root, LOCK_FILE)
-    with open(path, "a+") as lock:  # append mode: opening never erases the holder's description
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            lock.seek(0)
-            raise RunFolderBusy(
-                f"{config.run_root} is in use by another run of the pipeline ({lock.read().strip()}); "
-                f"wait for it to finish, or give this run another run_root (lock: {path})"
-            ) from None
-        lock.truncate(0)
-        started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        lock.write(f"pid {os.getpid()}, started {started}, config {os.path.abspath(config_file)}\n")
-        lock.flush()
-        yield
 
 
 class _RefusalShownOnce(logging.Filter):

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from runners.local_runner import LOCK_FILE
+from pipeline.run_lock import LOCK_FILE
 from tests.reliability.refusals import assert_refused
 
 pytestmark = pytest.mark.timeout(600)

@@ -25,7 +25,7 @@ from face_data.records.reading import read_serialized
 from face_data.synthetic.face_set import write_synthetic_faces
 from configs import load_config
 from inspection import metadata
-from runners.local_runner import LOCK_FILE
+from pipeline.run_lock import LOCK_FILE
 from tests.face_data import face_fixtures as fx  # the small inputs in each format's layout
 from tests.reliability.refusals import assert_refused
 

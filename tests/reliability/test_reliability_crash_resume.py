@@ -28,7 +28,7 @@ from components.versioned_pusher.executor import check_serves
 from serving.model_folder import list_versions
 from configs import load_config
 from inspection import metadata, views
-from runners.local_runner import LOCK_FILE
+from pipeline.run_lock import LOCK_FILE
 
 # Four runs of the tiny pipeline: 3.7 to 7.6 minutes in four runs here, on 2 cores shared with other work.
 pytestmark = [pytest.mark.pipeline, pytest.mark.timeout(3600)]
