@@ -25,7 +25,7 @@ from components.checked_example_gen.errors import InputCheckFailed
 from components.checked_example_gen.errors import message as input_check_message
 from configs import ConfigError, load_config
 from runners.inputs import InputDataError
-from runners.local_runner import local_pipeline, prepare_inputs, refusals_shown_once
+from runners.local_runner import local_pipeline, prepare_inputs, failures_shown_once
 
 CONFIG_ENV = "ARCFACE_CONFIG"
 DEFAULT_CONFIG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "configs", "local.yaml")
@@ -37,7 +37,7 @@ except (ConfigError, InputDataError) as refused:
     # The CLI passes a failing exit on: the user sees the message naming the key or record, not a traceback.
     sys.exit(f"error: {refused}")
 try:
-    with refusals_shown_once():
+    with failures_shown_once():
         tfx.orchestration.LocalDagRunner().run(local_pipeline(config))
 except InputCheckFailed as refused:  # ImportExampleGen's check of every record, naming each file and record
     sys.exit(f"error: {input_check_message(refused)}")

@@ -37,20 +37,30 @@ def message(error: BaseException) -> str:
     return str(error) or type(error).__name__
 
 
-def interrupted_line(prog: str) -> str:
-    return f"{prog}: interrupted"
-
-
 def run(prog: str, command: Callable[[], Optional[int]],
-        refusals: Tuple[Type[BaseException], ...] = REFUSALS) -> int:
+        refusals: Tuple[Type[BaseException], ...] = REFUSALS, interrupted: str = "") -> int:
     """Runs `command` and returns the exit status: its own (None is 0), or 1 after one line naming a
-    refused input, or 130 after one line on Ctrl-C."""
+    refused input, or 130 after one line on Ctrl-C (`interrupted`, if given, says what to do next)."""
     try:
         return command() or EXIT_OK
-    except KeyboardInterrupt:
-        return _fail(interrupted_line(prog), EXIT_INTERRUPTED)
-    except refusals as error:
-        return _fail(f"{prog}: error: {message(error)}", EXIT_REFUSED)
+    except BaseException as error:  # noqa: BLE001 - sorted below; anything else is raised again
+        if _interrupted(error):
+            return _fail(f"{prog}: interrupted" + (f"; {interrupted}" if interrupted else ""), EXIT_INTERRUPTED)
+        if isinstance(error, refusals):
+            return _fail(f"{prog}: error: {message(error)}", EXIT_REFUSED)
+        raise
+
+
+def _interrupted(error: BaseException) -> bool:
+    """A Ctrl-C, or an error raised because of one: Beam re-raises a KeyboardInterrupt in a step as
+    RuntimeError("KeyboardInterrupt [while running '<step>']"), the interrupt as its cause."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, KeyboardInterrupt):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def _fail(line: str, status: int) -> int:

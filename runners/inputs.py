@@ -1,8 +1,11 @@
-"""Checks that the pipeline's input folders hold records before a local run starts (after `demo_data.prepare`)."""
+"""Checks that the pipeline's input folders hold records before a local run starts (after `demo_data.prepare`).
 
+Local folders only, read with `os` and `glob` (no TensorFlow: a refusal answers at once); remote
+inputs are listed by the cluster's components.
+"""
+
+import glob
 import os
-
-import tensorflow as tf
 
 from face_data.conversion.files import not_a_file
 from configs import PipelineConfig
@@ -35,9 +38,10 @@ def check_before_run(config: PipelineConfig) -> None:
 
 def _input_files(location, file_pattern: str, key: str) -> list:
     # The files ImportExampleGen will read: input_base joined with the pattern, as it globs them.
-    if not tf.io.gfile.isdir(str(location)):
+    if not os.path.isdir(location):
         raise InputDataError(f"{key}.input_base: {location} is not a folder of records")
-    paths = sorted(tf.io.gfile.glob(os.path.join(str(location), file_pattern)))
+    # include_hidden: ExampleGen's glob (TensorFlow's) reads files starting with "." too.
+    paths = sorted(glob.glob(os.path.join(glob.escape(str(location)), file_pattern), include_hidden=True))
     if not paths:
         raise InputDataError(f"{key}.input_base: {location} holds no file matching {key}.file_pattern "
                              f"{file_pattern!r}")

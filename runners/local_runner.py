@@ -2,9 +2,15 @@
 
     python -m runners.local_runner --config configs/local.yaml [--orchestrator local] [--log-level info]
 
-Caching is on: a run started again after a crash reuses every component that had completed.
-One runner at a time per run folder: a second one started while the first works stops at once
-with a message naming the first (see `run_folder_lock`).
+Caching is on: a run started again after a crash, a kill or Ctrl-C reuses every component that
+had completed. One runner at a time per run folder: a second one started while the first works
+stops at once with a message naming the first (`pipeline/run_lock.py`).
+
+Exit status: 0 when the run pushed a model; 3 when every component ran but nothing was pushed (the
+model was not blessed; the summary says which check failed); 1 when the run was refused (config,
+input folders, records: one line naming the key, file or record) or a component failed; 2 for a
+usage error; 130 when interrupted by Ctrl-C (one line; run again to resume). Killed by a signal
+(kill -9), the runner prints nothing and its shell reports 137.
 """
 
 # First, before anything imports TensorFlow: its start-up lines are hidden unless --verbose.
@@ -15,15 +21,22 @@ quiet.start()
 import argparse
 import contextlib
 import logging
+import sys
 
 from components.checked_example_gen.errors import InputCheckFailed
 from components.checked_example_gen.errors import message as input_check_message
 from configs import ConfigError, PipelineConfig, load_config
+from console import errors
 from pipeline.run_lock import RunFolderBusy, run_folder_lock
 
 # TFX and TensorFlow load in seconds: the functions that need them import them (and the modules
 # that import them), once the arguments are read, so that --help answers at once.
 ORCHESTRATORS = ("beam", "local")  # TFX's local Beam orchestrator, or its LocalDagRunner
+# Exit statuses besides console/errors.py's (1 refused or failed, 2 usage, 130 interrupted): pushed,
+# and every component done but nothing pushed (the model was not blessed: the summary says why).
+EXIT_PUSHED, EXIT_NOT_PUSHED = errors.EXIT_OK, 3
+RESUME_HINT = ("run it again with the same config to resume: the components that completed are reused from "
+               "cache, a training from its last checkpoint")
 
 
 def orchestrator(name: str):
@@ -34,11 +47,12 @@ def orchestrator(name: str):
     return {"beam": BeamDagRunner, "local": tfx.orchestration.LocalDagRunner}[name]()
 
 
-class _RefusalShownOnce(logging.Filter):
-    """Drops the logs of an input check's failure, tracebacks and all: the runner prints the refusal once."""
+class _ShownOnce(logging.Filter):
+    """Drops the logs of an input check's failure and of a Ctrl-C, tracebacks and all: each layer of
+    Beam and TFX they pass through logs them again; the runner says each in one line."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.exc_info and isinstance(record.exc_info[1], InputCheckFailed))
+        return not (record.exc_info and isinstance(record.exc_info[1], (InputCheckFailed, KeyboardInterrupt)))
 
 
 # Beam's DoFn runner logs a failed step's exception with its traceback, to this logger.
@@ -46,18 +60,19 @@ BEAM_STEP_LOGGER = "apache_beam.runners.common"
 
 
 @contextlib.contextmanager
-def refusals_shown_once():
-    """While a runner runs, a record refused by ImportExampleGen is not logged by every layer it passes."""
+def failures_shown_once():
+    """While a runner runs, a record refused by ImportExampleGen, or a Ctrl-C, is not logged by every
+    layer it passes."""
     # The Beam logger itself: the root handlers may be made later (TFX and Beam load lazily).
-    filtered = [logging.getLogger(BEAM_STEP_LOGGER), *logging.getLogger().handlers]
-    refusal_filter = _RefusalShownOnce()
+    filtered = [logging.getLogger(BEAM_STEP_LOGGER), *logging.getLogger().handlers, logging.lastResort]
+    shown_once = _ShownOnce()
     for target in filtered:
-        target.addFilter(refusal_filter)
+        target.addFilter(shown_once)
     try:
         yield
     finally:
         for target in filtered:
-            target.removeFilter(refusal_filter)
+            target.removeFilter(shown_once)
 
 
 def workers_filtered(config: PipelineConfig):
@@ -85,7 +100,7 @@ def local_pipeline(config: PipelineConfig):
     return pipeline.create_pipeline(config, connection)
 
 
-def main(argv=None):
+def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", default="configs/local.yaml", help="pipeline config (YAML)")
     parser.add_argument("--orchestrator", choices=ORCHESTRATORS, default="beam")
@@ -98,22 +113,28 @@ def main(argv=None):
         # TFX logs through absl, Beam through the standard library's root logger.
         quiet.set_framework_log_level(args.log_level)
         logging.getLogger().setLevel(args.log_level.upper())
-    from runners import inputs, report
+    from runners import inputs
 
-    try:
-        config = load_config(args.config)
+    def run() -> int:
+        config = load_config(args.config)  # before TensorFlow loads: a refused config answers at once
         inputs.check_before_run(config)  # a refused run writes nothing, not even the run folder's lock
-        with run_folder_lock(config, args.config), refusals_shown_once(), workers_filtered(config):
-            prepare_inputs(config)
-            orchestrator(args.orchestrator).run(local_pipeline(config))
-    # Refused before any component ran: the message names the key; a traceback would bury it.
-    except (ConfigError, inputs.InputDataError, RunFolderBusy) as refused:
-        parser.exit(1, f"{parser.prog}: error: {refused}\n")
-    # Refused by ImportExampleGen's check of every record: the message names each file and record.
-    except InputCheckFailed as refused:
-        parser.exit(1, f"{parser.prog}: error: {input_check_message(refused)}\n")
-    print(report.summary(config))
+        try:
+            with run_folder_lock(config, args.config), failures_shown_once(), workers_filtered(config):
+                prepare_inputs(config)
+                orchestrator(args.orchestrator).run(local_pipeline(config))
+        except InputCheckFailed as refused:  # as the executor wrote it, without what Beam appends
+            raise InputCheckFailed(input_check_message(refused)) from None
+        from runners import report
+
+        outcome = report.summary(config)
+        print(outcome.text)
+        return EXIT_PUSHED if outcome.pushed else EXIT_NOT_PUSHED
+
+    # Refused before any component ran (the message names the key), or by ImportExampleGen's check of
+    # every record (it names each file and record): one line, as a Ctrl-C; a traceback would bury it.
+    return errors.run(parser.prog, run, refusals=(ConfigError, inputs.InputDataError, RunFolderBusy, InputCheckFailed),
+                      interrupted=RESUME_HINT)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -3,6 +3,7 @@
 For more, `python -m inspection` (tables or JSON) and `python -m inspection.html_report`.
 """
 
+import dataclasses
 import os
 
 from components.embedding_evaluator import report as evaluation_report
@@ -46,18 +47,27 @@ def _verdict(model: dict) -> list:
     ]
 
 
-def summary(config: PipelineConfig) -> str:
+@dataclasses.dataclass(frozen=True)
+class Summary:
+    """What the runner prints, and whether the run pushed a model (its exit status says so)."""
+
+    text: str
+    pushed: bool
+
+
+def summary(config: PipelineConfig) -> Summary:
     """A few lines for the terminal about the newest run."""
     store = metadata.open_store(config)
     run = metadata.find_run(store, config.pipeline_name)
     lines = [f"Pipeline run {run.name}"]
     for row in views.executions(store, run):
         lines.append(f"  {row['component']:<30} {row['state']:<9} {row['duration_s']:8.1f} s")
-    for model in views.models(store, config.pipeline_name, run):
+    models = views.models(store, config.pipeline_name, run)
+    for model in models:
         lines += _verdict(model)
     lines += _tensorboard(store, run)
     lines.append(f"Metadata store:  {config.metadata.describe(config.metadata_path)}")
-    return "\n".join(lines)
+    return Summary("\n".join(lines), any(model["pushed_to"] for model in models))
 
 
 def _tensorboard(store, run) -> list:

@@ -30,6 +30,19 @@ def test_ctrl_c_is_one_line_and_status_130(capsys, monkeypatch):
     assert capsys.readouterr() == ("", "prog: interrupted\n")
 
 
+def test_an_error_raised_because_of_ctrl_c_is_an_interruption(capsys, monkeypatch):
+    monkeypatch.delenv("ARCFACE_VERBOSE", raising=False)
+
+    def beam_step():  # how Beam re-raises a KeyboardInterrupt in a step
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as interrupt:
+            raise RuntimeError("KeyboardInterrupt [while running 'Run[Trainer]']") from interrupt
+
+    assert errors.run("prog", beam_step, interrupted="run it again to resume") == 130
+    assert capsys.readouterr() == ("", "prog: interrupted; run it again to resume\n")
+
+
 def test_a_bug_is_not_a_refusal_and_the_command_status_is_kept(monkeypatch):
     with pytest.raises(TypeError):
         errors.run("prog", _raise(TypeError("a bug: its traceback is what its reader needs")))

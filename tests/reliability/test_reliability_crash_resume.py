@@ -3,11 +3,13 @@
 One chain of runs in one run folder, on tiny data that still goes through every component:
   1. the runner is SIGKILLed (its whole process group: Beam may start workers) while Transform
      writes its graph;
-  2. the re-run is killed once the Trainer has saved a checkpoint;
+  2. the re-run is interrupted as Ctrl-C does (SIGINT to its process group) once the Trainer has
+     saved a checkpoint: it ends in one line, status 130 (issue #25, 8);
   3. the next re-run is killed while the Pusher checks its staged copy of the model;
   4. two runners are started together to finish: one completes the run, the other stops at once
      with a message naming the first.
-After every step ML Metadata is read back whole and checked, and so is the serving folder.
+After every step ML Metadata is read back whole and checked, and so is the serving folder; and
+`inspection runs` shows the killed and interrupted runs as dead, never RUNNING (issue #25, 7).
 """
 
 import contextlib
@@ -28,6 +30,8 @@ from components.versioned_pusher.executor import check_serves
 from serving.model_folder import list_versions
 from configs import load_config
 from inspection import metadata, views
+from pipeline import run_lock
+from runners.local_runner import RESUME_HINT
 from pipeline.run_lock import LOCK_FILE
 
 # Four runs of the tiny pipeline: 3.7 to 7.6 minutes in four runs here, on 2 cores shared with other work.
@@ -58,28 +62,30 @@ def _kill_group(pid):
         os.killpg(pid, signal.SIGKILL)
 
 
-def run_until(config_path, trigger):
-    """Starts a runner in a process group of its own and SIGKILLs the group at its first line matching
-    `trigger`: (the match, the output lines). Fails if the runner ends or times out first."""
+def run_until(config_path, trigger, sent=signal.SIGKILL):
+    """Starts a runner in a process group of its own and sends `sent` to the group at its first line
+    matching `trigger`: (the match, the output lines until then, the lines after, the exit status).
+    Fails if the runner ends or times out first."""
     process = subprocess.Popen([*RUNNER, str(config_path)], cwd=REPO, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True, start_new_session=True)
     watchdog = threading.Timer(STEP_TIMEOUT_S, _kill_group, (process.pid,))
     watchdog.start()
-    lines, match = [], None
+    lines, after, match = [], [], None
     try:
         for line in process.stdout:
             lines.append(line)
             match = trigger.search(line)
             if match:
-                _kill_group(process.pid)
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, sent)
                 break
+        after = process.stdout.readlines()  # what it says once interrupted, until it ends
     finally:
         watchdog.cancel()
         process.wait(timeout=60)
     assert match, (f"the runner ended (code {process.returncode}, killed after {STEP_TIMEOUT_S} s if -9) before "
                    f"a line matching {trigger.pattern!r}:\n" + "".join(lines[-60:]))
-    assert process.returncode == -signal.SIGKILL
-    return match, lines
+    return match, lines, after, process.returncode
 
 
 def run_two_at_once(config_path, log_dir):
@@ -158,15 +164,19 @@ def chain(pipeline_config, tmp_path_factory):
 
     def record(name, started, **found):
         states, problems = read_back_store(config)
-        steps[name] = {**found, "runs": states, "problems": problems, "serving": read_serving_folder(config),
-                       "seconds": time.monotonic() - started}
+        # What `python -m inspection runs` shows: the store's states, and the run folder's lock.
+        shown = {row["run"]: row["states"] for row in views.runs(metadata.open_store(config), config.pipeline_name,
+                                                                  run_lock.runner_alive(config))}
+        steps[name] = {**found, "runs": states, "shown": shown, "problems": problems,
+                       "serving": read_serving_folder(config), "seconds": time.monotonic() - started}
         print(f"\n{name}: {steps[name]['seconds']:.0f} s; last run: {list(states.values())[-1]}")
 
-    for name, trigger in (("transform", TRANSFORM_WRITING), ("trainer", CHECKPOINT_SAVED),
-                          ("pusher", PUSHER_STAGING)):
+    for name, trigger, sent in (("transform", TRANSFORM_WRITING, signal.SIGKILL),
+                                ("trainer", CHECKPOINT_SAVED, signal.SIGINT),
+                                ("pusher", PUSHER_STAGING, signal.SIGKILL)):
         started = time.monotonic()
-        match, lines = run_until(config_path, trigger)
-        record(name, started, match=match, lines=lines)
+        match, lines, after, status = run_until(config_path, trigger, sent)
+        record(name, started, match=match, lines=lines + after, after=after, status=status)
     started = time.monotonic()
     record("finish", started, runners=run_two_at_once(config_path, tmp_path_factory.mktemp("two-runners")))
     return config, steps
@@ -197,11 +207,33 @@ def test_a_run_killed_in_transform_is_resumed_from_cache(chain):
     assert rerun["Transform"] == "COMPLETE"
 
 
-def test_a_run_killed_in_the_trainer_resumes_from_its_checkpoint(chain):
+def test_kill_9_leaves_no_lines_and_ctrl_c_one(chain):
+    _, steps = chain
+    for name in ("transform", "pusher"):
+        assert (steps[name]["status"], steps[name]["after"]) == (-signal.SIGKILL, []), name
+    interrupted = steps["trainer"]
+    said = "".join(interrupted["after"])
+    assert interrupted["status"] == 130, said[-5000:]
+    assert interrupted["after"][-1] == f"local_runner.py: interrupted; {RESUME_HINT}\n", said[-5000:]
+    assert "Traceback" not in said and "KeyboardInterrupt" not in said, said[-5000:]
+
+
+def test_inspection_shows_the_killed_and_interrupted_runs_dead_never_running(chain):
+    _, steps = chain
+    for name, step in steps.items():
+        assert [run for run, states in step["shown"].items() if "RUNNING" in states] == [], (name, step["shown"])
+    killed = list(steps["finish"]["shown"].values())[:3]  # the three runs killed or interrupted
+    assert all(set(states) - {"COMPLETE", "CACHED"} for states in killed), killed
+    assert "DEAD" in killed[0] and "DEAD" in killed[2], killed  # kill -9 in Transform, in the Pusher
+    assert set(list(steps["finish"]["shown"].values())[-1]) <= {"COMPLETE", "CACHED"}
+
+
+def test_a_run_interrupted_in_the_trainer_resumes_from_its_checkpoint(chain):
     config, steps = chain
     saved = int(steps["trainer"]["match"][1])
     killed, rerun = _state_changes(steps, "trainer", "pusher")
-    assert killed["Trainer"] == "RUNNING" and rerun["Trainer"] == "COMPLETE" and rerun["Transform"] == "CACHED"
+    assert killed["Trainer"] in ("RUNNING", "FAILED") and rerun["Trainer"] == "COMPLETE"
+    assert rerun["Transform"] == "CACHED"
     _assert_done_components_come_from_cache(killed, rerun)
     resumed = [m for m in map(RESUMED.search, steps["pusher"]["lines"]) if m]
     assert len(resumed) == 1, "".join(steps["pusher"]["lines"][-80:])
