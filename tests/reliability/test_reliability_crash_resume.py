@@ -33,6 +33,7 @@ from inspection import metadata, views
 from pipeline import run_lock
 from runners.local_runner import RESUME_HINT
 from pipeline.run_lock import LOCK_FILE
+from tests.reliability.signals import answer_ctrl_c
 
 # Four runs of the tiny pipeline: 3.7 to 7.6 minutes in four runs here, on 2 cores shared with other work.
 pytestmark = [pytest.mark.pipeline, pytest.mark.timeout(3600)]
@@ -67,7 +68,8 @@ def run_until(config_path, trigger, sent=signal.SIGKILL):
     matching `trigger`: (the match, the output lines until then, the lines after, the exit status).
     Fails if the runner ends or times out first."""
     process = subprocess.Popen([*RUNNER, str(config_path)], cwd=REPO, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+                               stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                               preexec_fn=answer_ctrl_c)
     watchdog = threading.Timer(STEP_TIMEOUT_S, _kill_group, (process.pid,))
     watchdog.start()
     lines, after, match = [], [], None

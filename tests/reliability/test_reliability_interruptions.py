@@ -14,6 +14,7 @@ import pytest
 
 from serving import cli, verification_file
 from tests.components.embedding_evaluator import toy_models
+from tests.reliability.signals import answer_ctrl_c
 
 REPO = Path(__file__).resolve().parents[2]
 # Long enough for the command to be at work (importing TensorFlow, loading the model and the face
@@ -42,7 +43,8 @@ def _interrupted(command, sent):
     terminal does on Ctrl-C) once it is at work, and returns the finished process's (status, stdout, stderr)."""
     environment = {key: value for key, value in os.environ.items() if key != "ARCFACE_VERBOSE"}
     process = subprocess.Popen([sys.executable, "-m", "serving", *command], cwd=REPO, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, start_new_session=True, env=environment)
+                               stderr=subprocess.PIPE, text=True, start_new_session=True, env=environment,
+                               preexec_fn=answer_ctrl_c)
     time.sleep(AT_WORK_S)
     assert process.poll() is None, f"finished before it was interrupted: {process.communicate()}"
     os.killpg(process.pid, sent)
