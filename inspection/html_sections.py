@@ -16,7 +16,7 @@ import os
 from typing import Callable, Dict, List, Optional
 
 from components.embedding_evaluator import report as evaluation_report
-from components.embedding_evaluator.catalog import FIGURES
+from components.embedding_evaluator.catalog import EVAL_PAIRS, FIGURES, OPERATING_POINT
 from inspection import evaluation_html, failure_cases_html, metadata, run_files, views
 from inspection.html_parts import columns, png, table, uri
 from inspection.tables import decimals
@@ -198,6 +198,36 @@ def comparison(report: Report, model: dict) -> str:
             f"<p>Blessing checks:</p><ul>{checks}</ul>")
 
 
+def _rate(rate: float, interval, count: int, total: int) -> str:
+    low, high = interval
+    return f"{rate:.4g} [{low:.4g}, {high:.4g}] ({count:.0f} of {total:.0f} pairs)"
+
+
+def operating_point(report: Report, model: dict) -> str:
+    """The threshold shipped with the model and what it does: FAR and FRR with their intervals and the
+    counts they rest on; or why none was shipped."""
+    evaluation = run_files.evaluation_report(model["evaluation_uri"])
+    point = (evaluation or {}).get(OPERATING_POINT)
+    if not point:
+        return ""
+XX
+                "<p>No threshold was shipped, so the model was not blessed and nothing was pushed.</p>")
+    confidence = f"{100 * point.get('confidence', 0.95):.0f}%"
+    method = point.get("intervals", "exact binomial (Clopper-Pearson)")
+    rows = [
+        {"measure": "threshold",
+         "value": f"{point['threshold']:.4f} (same person if the cosine similarity is at least this)"},
+        {"measure": "chosen for", "value": f"{point['criterion']}, on the {point.get('pairs', EVAL_PAIRS)} pairs"},
+        {"measure": "false accept rate (FAR)",
+         "value": _rate(point["far"], point["far_interval"], point["false_accepts"], point["num_negative_pairs"])},
+        {"measure": "false reject rate (FRR)",
+         "value": _rate(point["frr"], point["frr_interval"], point["false_rejects"], point["num_positive_pairs"])},
+    ]
+    return (f"<h3>Operating point</h3>{table(rows, columns('measure', 'value'))}"
+            f"<p>Intervals: {html.escape(confidence)}, {html.escape(str(method))}; counts: of the "
+            "different-identity pairs (FAR) and same-identity pairs (FRR).</p>")
+
+
 def figures(report: Report, model: dict) -> str:
     """The evaluator's figures (every PNG of the evaluation folder), those it names first."""
     folder = model["evaluation_uri"]
@@ -220,8 +250,9 @@ def failure_cases(report: Report, model: dict) -> str:
     return failure_cases_html.section(model["evaluation_uri"]) if model["evaluation_uri"] else ""
 
 
-MODEL_SECTIONS: List[Callable[[Report, dict], str]] = [comparison, evaluation_html.low_far, evaluation_html.groups,
-                                                       evaluation_html.ijb, figures, failure_cases]
+MODEL_SECTIONS: List[Callable[[Report, dict], str]] = [operating_point, comparison, evaluation_html.low_far,
+                                                       evaluation_html.groups, evaluation_html.ijb, figures,
+                                                       failure_cases]
 
 
 def render_sections(report: Report) -> str:
