@@ -54,7 +54,7 @@ def test_16bit_png_keeps_the_high_byte():
     (fx.jpeg(10)[:-100], "corrupt image", "JPEG does not decode"),
     (fx.jpeg(10)[:300], "corrupt image", "unreadable header: Truncated File Read"),
     (fx.png_claiming_size(50_000, 50_000), "too many pixels", "decompression bomb"),
-    (fx.png_claiming_size(5_000, 4_000), "too many pixels", "5000x4000 = 20000000 pixels, more than the limit"),
+    (fx.png_claiming_size(9_000, 6_000), "too many pixels", "9000x6000 = 54000000 pixels, more than the limit"),
 ])
 def test_unfit_images_are_rejected_with_a_reason(data, reason, detail):
     with pytest.raises(ImageRejected, match=detail) as caught:
