@@ -210,7 +210,9 @@ def operating_point(report: Report, model: dict) -> str:
     point = (evaluation or {}).get(OPERATING_POINT)
     if not point:
         return ""
-XX
+    if evaluation_report.REFUSED in point:
+        return ("<h3>Operating point</h3>"
+                f'<p class="not-blessed">None: {html.escape(str(point[evaluation_report.REFUSED]))}</p>'
                 "<p>No threshold was shipped, so the model was not blessed and nothing was pushed.</p>")
     confidence = f"{100 * point.get('confidence', 0.95):.0f}%"
     method = point.get("intervals", "exact binomial (Clopper-Pearson)")

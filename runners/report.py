@@ -7,7 +7,7 @@ import dataclasses
 import os
 
 from components.embedding_evaluator import report as evaluation_report
-from components.embedding_evaluator.catalog import OPERATING_POINT, PAIR_SETS, VERIFICATION_ACCURACY
+from components.embedding_evaluator.catalog import ALL_PAIRS, OPERATING_POINT, PAIR_SETS, VERIFICATION_ACCURACY
 from components.embedding_evaluator.report import NUM_PAIRS, REFUSED, VERIFICATION_ACCURACY_STD
 from configs import PipelineConfig
 from inspection import metadata, views
@@ -16,15 +16,24 @@ from inspection import metadata, views
 MODEL_RUN = "ModelRun"
 
 
-def _operating_point(point: dict) -> list:
-    """The shipped threshold and its error rates (the report's operating point)."""
+def _operating_point(point: dict, scored_every_pair: bool) -> list:
+    """The shipped threshold and its error rates (the report's operating point); or why none was, and
+    what to change."""
     if REFUSED in point:
-        return [f"Operating point: refused ({point[REFUSED]})"]
+        return [f"Operating point: refused ({point[REFUSED]})", _ways_out(scored_every_pair)]
     if "threshold" not in point:
         return []
     return [f"Operating point: threshold {point['threshold']:.4f} for {point['criterion']} on the {point['pairs']} "
             f"pairs: FAR {point['far']:.4f}, FRR {point['frr']:.4f} ({point['num_negative_pairs']:.0f} + "
             f"{point['num_positive_pairs']:.0f} pairs)"]
+
+
+def _ways_out(scored_every_pair: bool) -> str:
+    """What to change when the pairs cannot measure the FAR asked for (too few different-identity pairs)."""
+    more_pairs = ("more people in the eval split (every pair of it is scored already: evaluator.every_pair)"
+                  if scored_every_pair else "every pair of the eval split (evaluator.every_pair.enabled: true)")
+    return (f"  Nothing was pushed. Two ways out: a higher FAR (evaluator.operating_point.far), or {more_pairs}; "
+            "see docs/own-faces.md")
 
 
 def _accuracy(metrics: dict) -> str:
@@ -39,7 +48,7 @@ def _verdict(model: dict) -> list:
     return [
         f"Verification accuracy on unseen identities: {_accuracy(metrics)}",
         *(f"  on {name}: {_accuracy(values)}" for name, values in sorted(metrics.get(PAIR_SETS, {}).items())),
-        *_operating_point(metrics.get(OPERATING_POINT, {})),
+        *_operating_point(metrics.get(OPERATING_POINT, {}), ALL_PAIRS in metrics),
         f"Evaluation:      {model['evaluation_uri']}",
         f"Pushed model:    {model['pushed_to']}"
         if model["pushed_to"]

@@ -77,5 +77,10 @@ FAILURE_CASES_FILE, FAILURE_CASES_FOLDER = "failure_cases.json", "failure_cases"
 
 # The files of a ModelEvaluation (executor.write_evaluation), which the run report reads back.
 METRICS_FILE = "metrics.json"
+# What the figures and failure cases call the threshold they are drawn at: the one shipped in
+# verification.json, or, when the operating point was refused and none was shipped (nothing is
+# pushed), the most accurate one, which must not pass for a shipped one.
+SHIPPED_THRESHOLD = "shipped threshold"
+UNSHIPPED_THRESHOLD = "most accurate threshold (none shipped: operating point refused)"
 ROC_PLOT, HISTOGRAM_PLOT, SEPARATION_PLOT = "roc.png", "similarity_histogram.png", "identity_separation.png"
 FIGURES = (ROC_PLOT, HISTOGRAM_PLOT, SEPARATION_PLOT)  # in the order a reader wants them

@@ -34,7 +34,7 @@ from tfx.utils import io_utils, path_utils
 
 from components.embedding_evaluator import blessing, catalog, embedding, failure_cases, ijb_sets, plots, report
 from components.embedding_evaluator.catalog import HISTOGRAM_PLOT, METRICS_FILE, ROC_PLOT, SEPARATION_PLOT
-from components.embedding_evaluator.scoring import BASELINE, CANDIDATE, Evaluation, evaluate, shipped_threshold
+from components.embedding_evaluator.scoring import BASELINE, CANDIDATE, Evaluation, evaluate, marked_threshold
 from face_data.conversion import ijb
 from face_data.records import contract
 from verification import metrics
@@ -128,7 +128,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         # An IJB set's pairs are of templates, several faces each: no two images to show.
         failure_cases.write_hardest(
             evaluation_artifact.uri, {name: scored for name, scored in evaluation.pairs.items()
-                                      if scored.record_keys is not None}, CANDIDATE, shipped_threshold(evaluation.results[CANDIDATE]),
+                                      if scored.record_keys is not None}, CANDIDATE, marked_threshold(evaluation.results[CANDIDATE]),
             {catalog.EVAL_PAIRS: faces_source, **sources},
             contract.FaceFeatures(exec_properties[IMAGE_FEATURE_KEY], exec_properties[LABEL_FEATURE_KEY]))
         blessing.write_blessing(artifact_utils.get_single_instance(output_dict[BLESSING_KEY]), model, baseline_model,
@@ -181,7 +181,8 @@ def write_evaluation(artifact: types.Artifact, evaluation: Evaluation, verdict: 
     written = _report(evaluation, verdict, model_uris)
     io_utils.write_string_file(os.path.join(artifact.uri, METRICS_FILE), json.dumps(written, indent=2))
 
-    threshold = shipped_threshold(evaluation.results[CANDIDATE])
+    marked = marked_threshold(evaluation.results[CANDIDATE])
+    threshold = marked.value
     if evaluation.every_pair is not None:  # every pair reaches FARs of 1e-6 on the log axis
         fpr, tpr = evaluation.every_pair.scored.roc()
         point_of_all = evaluation.every_pair.scored.measure(threshold)
@@ -190,11 +191,11 @@ def write_evaluation(artifact: types.Artifact, evaluation: Evaluation, verdict: 
         fpr, tpr, _ = metrics.roc(evaluation.candidate_scores, evaluation.is_same)
         point = plots.accept_rates(evaluation.candidate_scores, evaluation.is_same, threshold)
     figures = {
-        ROC_PLOT: lambda path: plots.plot_roc(fpr, tpr, path, threshold, point),
+        ROC_PLOT: lambda path: plots.plot_roc(fpr, tpr, path, threshold, point, marked.name),
         HISTOGRAM_PLOT: lambda path: plots.plot_similarity_histogram(
-            evaluation.candidate_scores, evaluation.is_same, path, threshold=threshold),
+            evaluation.candidate_scores, evaluation.is_same, path, threshold, marked.name),
         SEPARATION_PLOT: lambda path: plots.plot_identity_separation(
-            evaluation.eval_embeddings, evaluation.eval_labels, path, threshold),
+            evaluation.eval_embeddings, evaluation.eval_labels, path, threshold, threshold_name=marked.name),
     }
     for name, draw in figures.items():
         # matplotlib writes local files only, and the artifact may live on a remote filesystem.

@@ -68,12 +68,12 @@ def write(artifact_uri: str, cases: Mapping[str, dict], images: Mapping[str, Seq
 
     Args:
         artifact_uri: the ModelEvaluation's folder.
-        cases: set name -> {"threshold", "false_accepts": [similarity...], "false_rejects": [...]}.
+        cases: set name -> {"threshold", "threshold_name", "false_accepts": [similarity...], "false_rejects": [...]}.
         images: set name -> kind -> one (image_a, image_b, label_a, label_b) per similarity, in order.
     """
     description: Dict[str, dict] = {}
     for name, case in cases.items():
-        entry = {"threshold": case["threshold"]}
+        entry = {"threshold": case["threshold"], "threshold_name": case["threshold_name"]}
         for kind in KINDS:
             rows = []
             for index, (similarity, (image_a, image_b, label_a, label_b)) in enumerate(
@@ -105,9 +105,10 @@ def _records_by_key(pattern: str, wanted: set) -> Dict[bytes, bytes]:
     return found
 
 
-def write_hardest(artifact_uri: str, scored: Mapping, model: str, threshold: float, files: Mapping[str, str],
+def write_hardest(artifact_uri: str, scored: Mapping, model: str, threshold, files: Mapping[str, str],
                   face_features: contract.FaceFeatures) -> None:
-    """Finds the hardest failures of `model` on every set at `threshold` and writes them with their images.
+    """Finds the hardest failures of `model` on every set at `threshold` (a scoring.MarkedThreshold: its
+    value, and its name, which says whether it was shipped) and writes them with their images.
 
     Args:
         scored: set name -> the executor's ScoredPairs (`scores[model]`, `is_same`, `record_keys`).
@@ -117,7 +118,7 @@ def write_hardest(artifact_uri: str, scored: Mapping, model: str, threshold: flo
     cases, images = {}, {}
     for name, pairs in scored.items():
         scores = pairs.scores[model]
-        chosen = dict(zip(KINDS, hardest(scores, pairs.is_same, threshold)))
+        chosen = dict(zip(KINDS, hardest(scores, pairs.is_same, threshold.value)))
         wanted = {key for indices in chosen.values() for key in pairs.record_keys[indices].ravel()}
         found = _records_by_key(files[name], wanted)
 
@@ -129,6 +130,7 @@ def write_hardest(artifact_uri: str, scored: Mapping, model: str, threshold: flo
             pair = contract.parse_pair_example(found[key_a])
             return pair.image_a, pair.image_b, pair.label_a, pair.label_b
 
-        cases[name] = {"threshold": threshold, **{kind: scores[indices] for kind, indices in chosen.items()}}
+        cases[name] = {"threshold": threshold.value, "threshold_name": threshold.name,
+                       **{kind: scores[indices] for kind, indices in chosen.items()}}
         images[name] = {kind: [images_of(index) for index in indices] for kind, indices in chosen.items()}
     write(artifact_uri, cases, images)

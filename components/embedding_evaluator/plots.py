@@ -12,6 +12,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from components.embedding_evaluator.catalog import SHIPPED_THRESHOLD
 from verification import metrics
 
 
@@ -32,21 +33,22 @@ def accept_rates(scores, is_same, threshold):
     return float(np.mean(scores[~is_same] >= threshold)), float(np.mean(scores[is_same] >= threshold))
 
 
-def plot_roc(fpr, tpr, path, threshold=None, point=None):
+def plot_roc(fpr, tpr, path, threshold=None, point=None, threshold_name=SHIPPED_THRESHOLD):
     """ROC curve twice: on linear axes, and against a log-scaled false-accept rate (`roc_figure`), as a PNG.
 
     Example:
         >>> plot_roc(np.array([0.0, 0.0, 1.0]), np.array([0.0, 1.0, 1.0]), "/tmp/roc.png", 0.4, (0.0, 1.0))
     """
-    _save(roc_figure(fpr, tpr, threshold, point), path)
+    _save(roc_figure(fpr, tpr, threshold, point, threshold_name), path)
 
 
-def roc_figure(fpr, tpr, threshold=None, point=None) -> Figure:
+def roc_figure(fpr, tpr, threshold=None, point=None, threshold_name=SHIPPED_THRESHOLD) -> Figure:
     """ROC curve twice: on linear axes, and against a log-scaled false-accept rate.
 
     The log panel shows the low-FAR end where face verification operates; points with FAR 0
-    cannot be drawn on it and are left out there. `point` (FAR, TAR), the operating point of the
-    shipped `threshold`, is marked on both panels. The legends go under the panels.
+    cannot be drawn on it and are left out there. `point` (FAR, TAR), the operating point of
+    `threshold`, is marked on both panels, called `threshold_name` (catalog.SHIPPED_THRESHOLD, or
+    UNSHIPPED_THRESHOLD when none was shipped). The legends go under the panels.
     """
     fpr, tpr = np.asarray(fpr, dtype=float), np.asarray(tpr, dtype=float)
     if fpr.ndim != 1 or fpr.shape != tpr.shape or len(fpr) < 2:
@@ -63,7 +65,7 @@ def roc_figure(fpr, tpr, threshold=None, point=None) -> Figure:
     logarithmic.set(xscale="log", ylim=(0, 1.01), xlabel="false accept rate (log)")
     if point is not None:
         far, tar = point
-        label = f"shipped threshold {threshold:.3f}: FAR {far:.3g}, TAR {tar:.3f}"
+        label = f"{threshold_name} {threshold:.3f}: FAR {far:.3g}, TAR {tar:.3f}"
         marker = dict(marker="o", markersize=9, color=POINT_COLOUR, linestyle="none", label=label)
         linear.plot([far], [tar], **marker)
         if far > 0:  # a FAR of 0 has no place on a log axis
@@ -81,7 +83,7 @@ def roc_figure(fpr, tpr, threshold=None, point=None) -> Figure:
 _BELOW = dict(loc="upper center", bbox_to_anchor=(0.5, -0.14), frameon=False)
 
 
-def plot_similarity_histogram(scores, is_same, path, threshold=None):
+def plot_similarity_histogram(scores, is_same, path, threshold=None, threshold_name=SHIPPED_THRESHOLD):
     """Histograms of same- and different-identity similarities on shared bins, with the threshold.
 
     Example:
@@ -102,13 +104,14 @@ def plot_similarity_histogram(scores, is_same, path, threshold=None):
         label = f"{name} ({members.sum()} pairs)"
         axes.hist(scores[members], bins=bins, density=True, alpha=0.5, color=colour, label=label)
     if threshold is not None:
-        axes.axvline(threshold, color="black", linestyle="--", label=f"threshold {threshold:.3f}")
+        axes.axvline(threshold, color="black", linestyle="--", label=f"{threshold_name} {threshold:.3f}")
     axes.set(xlabel="cosine similarity", ylabel="density", title="Similarity of pairs")
     axes.legend()
     _save(figure, path)
 
 
-def plot_identity_separation(embeddings, labels, path, threshold, max_images=2000, seed=0):
+def plot_identity_separation(embeddings, labels, path, threshold, max_images=2000, seed=0,
+                             threshold_name=SHIPPED_THRESHOLD):
     """Whether each identity stands apart from the others: one point per identity.
 
     x: the median similarity between the identity's own images; y: the 95th percentile of the
@@ -154,7 +157,7 @@ def plot_identity_separation(embeddings, labels, path, threshold, max_images=200
     low, high = min(own.min(), other.min(), threshold) - 0.05, max(own.max(), other.max(), threshold) + 0.05
     axes.plot([low, high], [low, high], linestyle=":", color="grey")
     axes.axvline(threshold, color="black", linestyle="--", linewidth=1)
-    axes.axhline(threshold, color="black", linestyle="--", linewidth=1, label=f"threshold {threshold:.3f}")
+    axes.axhline(threshold, color="black", linestyle="--", linewidth=1, label=f"{threshold_name} {threshold:.3f}")
     axes.set(xlim=(low, high), ylim=(low, high),
              xlabel="median similarity of the identity's own images",
              ylabel=f"similarity to other identities ({OTHERS_PERCENTILE}th percentile)",

@@ -140,7 +140,7 @@ def _every_pair(evaluation_results: dict, faces: Dict[str, np.ndarray], far: Opt
     attributes = {name[len(embedding.ATTRIBUTE_PREFIX):]: values for name, values in faces.items()
                   if name.startswith(embedding.ATTRIBUTE_PREFIX)}
     if attributes:
-        candidate[catalog.GROUPS] = scored.groups(attributes, shipped_threshold(candidate))
+        candidate[catalog.GROUPS] = scored.groups(attributes, marked_threshold(candidate).value)
     for name, columns in set_columns.items():
         found = _set_faces(columns)
         if found is not None:
@@ -206,7 +206,18 @@ def evaluate(faces: Dict[str, np.ndarray], set_columns: Dict[str, Dict[str, np.n
     return Evaluation(results, context, pairs, faces[embedding.embedding_feature(CANDIDATE)], labels, scored)
 
 
-def shipped_threshold(candidate: dict) -> float:
-    """The operating point's threshold; the most accurate one when the FAR asked for was refused."""
+@dataclasses.dataclass(frozen=True)
+class MarkedThreshold:
+    """The threshold figures and failure cases are drawn at, and what they call it (catalog's names)."""
+
+    value: float
+    name: str
+
+
+def marked_threshold(candidate: dict) -> MarkedThreshold:
+    """The operating point's threshold, shipped; the most accurate one, not shipped, when the FAR asked
+    for was refused."""
     point = candidate[catalog.OPERATING_POINT]
-    return point["threshold"] if "threshold" in point else candidate["best_threshold"]
+    if "threshold" in point:
+        return MarkedThreshold(point["threshold"], catalog.SHIPPED_THRESHOLD)
+    return MarkedThreshold(candidate["best_threshold"], catalog.UNSHIPPED_THRESHOLD)

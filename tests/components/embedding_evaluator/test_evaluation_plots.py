@@ -5,7 +5,7 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image
 
-from components.embedding_evaluator import plots
+from components.embedding_evaluator import catalog, plots
 from verification import metrics
 
 
@@ -48,6 +48,16 @@ def test_roc_plot_marks_the_shipped_threshold(tmp_path, clustered):
     assert len(_hues_in(tmp_path / "roc.png")) >= 2  # the curve, and the point in another colour
     assert _pixels_of(tmp_path / "roc.png", plots.POINT_COLOUR) > 100  # two round markers and the legend's
     assert _pixels_of(tmp_path / "unmarked.png", plots.POINT_COLOUR) == 0
+
+
+def test_a_threshold_not_shipped_is_not_called_shipped(clustered):
+    _, _, scores, is_same = clustered
+    fpr, tpr, _ = metrics.roc(scores, is_same)
+    point = plots.accept_rates(scores, is_same, 0.3)
+    figure = plots.roc_figure(fpr, tpr, 0.3, point, catalog.UNSHIPPED_THRESHOLD)
+    labels = [text.get_text() for axes in figure.axes for text in axes.get_legend().get_texts()]
+    assert any(label.startswith(f"{catalog.UNSHIPPED_THRESHOLD} 0.300") for label in labels), labels
+    assert not any(label.startswith("shipped") for label in labels), labels
 
 
 def test_the_roc_legends_cover_no_curve(clustered):
