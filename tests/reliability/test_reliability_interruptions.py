@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from serving import cli, verification_file
+from serving import cli
 from tests.components.embedding_evaluator import toy_models
 from tests.reliability.signals import answer_ctrl_c
 
@@ -25,8 +25,7 @@ AT_WORK_S = 2.0
 @pytest.fixture(scope="module")
 def version(tmp_path_factory):
     folder = tmp_path_factory.mktemp("serving") / "toy" / "1"
-    toy_models.save_toy_model(str(folder))
-    verification_file.write(str(folder), {"threshold": 0.5, "criterion": "best_accuracy"}, "toy", [])
+    toy_models.save_toy_version(str(folder))
     return folder
 
 

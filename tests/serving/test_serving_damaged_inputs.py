@@ -23,8 +23,7 @@ PROG = "python -m serving: error: "
 def version(tmp_path_factory):
     """A toy SavedModel version with its threshold."""
     folder = tmp_path_factory.mktemp("serving") / "toy" / "1"
-    toy_models.save_toy_model(str(folder))
-    verification_file.write(str(folder), {"threshold": 0.5, "criterion": "best_accuracy"}, "toy", [])
+    toy_models.save_toy_version(str(folder))
     return folder
 
 

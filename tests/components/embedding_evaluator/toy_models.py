@@ -14,6 +14,7 @@ import tensorflow as tf
 from PIL import Image
 
 from face_data.records import contract
+from serving import verification_file
 
 # One colour per identity, all of similar brightness so that brightness alone barely separates them.
 COLOURS = np.array([[200, 60, 60], [60, 200, 60], [60, 60, 200], [180, 180, 40], [40, 180, 180], [180, 40, 180]])
@@ -76,3 +77,10 @@ def save_toy_model(model_dir: str, good: bool = True) -> str:
     tf.saved_model.save(module, model_dir, signatures={"serving_default": module.embed_images,
                                                        "embed_examples": module.embed_examples})
     return model_dir
+
+
+def save_toy_version(version_dir: str, threshold: float = 0.5) -> str:
+    """A pushed version of the good toy model, as serving reads one: the SavedModel and its verification.json."""
+    save_toy_model(version_dir)
+    verification_file.write(version_dir, {"threshold": threshold, "criterion": "best_accuracy"}, "toy", [])
+    return version_dir
