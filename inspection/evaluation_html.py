@@ -13,7 +13,8 @@ Example:
 import html
 
 from components.embedding_evaluator.catalog import (ALL_PAIRS, ALL_PAIRS_FARS, FARS, GROUPS, IDENTIFICATION,
-                                                   OPERATING_POINT, PAIR_SETS, interval_key, tar_key)
+                                                   OPERATING_POINT, PAIR_SETS, SHIPPED_THRESHOLD, UNSHIPPED_THRESHOLD,
+                                                   interval_key, tar_key)
 from components.embedding_evaluator import report
 from inspection import run_files
 from verification.groups import ACROSS, WITHIN
@@ -47,8 +48,11 @@ def groups(report, model: dict) -> str:
     if not found:
         return ""
     point = evaluation.get(OPERATING_POINT, {})
-    parts = [f"<h3>Groups at the shipped threshold</h3><p>Overall FAR {point.get('far', float('nan')):.3g}, "
-             f"FRR {point.get('frr', float('nan')):.3g} ({html.escape(str(point.get('pairs', '')))}).</p>"]
+    if report.REFUSED in point:  # measured at the most accurate threshold, which was shipped with nothing
+        parts = [f"<h3>Groups at the {html.escape(UNSHIPPED_THRESHOLD)}</h3>"]
+    else:
+        parts = [f"<h3>Groups at the {SHIPPED_THRESHOLD}</h3><p>Overall FAR {point.get('far', float('nan')):.3g}, "
+                 f"FRR {point.get('frr', float('nan')):.3g} ({html.escape(str(point.get('pairs', '')))}).</p>"]
     for attribute, rates in sorted(found.items()):
         if report.REFUSED in rates:
             parts.append(f"<p>{html.escape(attribute)}: {html.escape(rates[report.REFUSED])}</p>")

@@ -34,3 +34,11 @@ def test_the_tables_show_every_far_group_and_ijb_figure(tmp_path):
                                                                        evaluation_html.groups, evaluation_html.ijb))
     (tmp_path / catalog.METRICS_FILE).write_text(json.dumps({"verification_accuracy": 0.9}))
     assert evaluation_html.low_far(None, model) == evaluation_html.groups(None, model) == evaluation_html.ijb(None, model) == ""
+
+
+def test_groups_with_the_operating_point_refused_are_not_at_a_shipped_threshold(tmp_path):
+    refused = {**METRICS, catalog.OPERATING_POINT: {"refused": "eval: a FAR of 1e-06 needs ..."}}
+    (tmp_path / catalog.METRICS_FILE).write_text(json.dumps(refused))
+    groups = evaluation_html.groups(None, {"evaluation_uri": str(tmp_path)})
+    assert f"Groups at the {catalog.UNSHIPPED_THRESHOLD}" in groups and "region=east" in groups
+    assert "shipped threshold" not in groups.replace(catalog.UNSHIPPED_THRESHOLD, "")
