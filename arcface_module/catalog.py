@@ -33,3 +33,10 @@ MARGIN_DEFAULTS = {
     "adaface": {"margin": 0.4, "concentration": 0.333, "momentum": 0.99},
 }
 MARGINS = tuple(MARGIN_DEFAULTS)
+# Margins that vanish at 0 (SphereFace multiplies the angle by it, AdaFace scales it by quality):
+# they need margin > 0.
+POSITIVE_MARGINS = ("sphereface", "adaface")
+# The logits' scale s in s * cos(theta + m) (insightface's 64).
+SCALE = 64.0
+# The aligned face crop insightface's models take: FACE_SIZE x FACE_SIZE pixels.
+FACE_SIZE = 112

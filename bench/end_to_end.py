@@ -19,6 +19,7 @@ from bench import measure
 from bench.results import Result
 from configs import load_config
 from inspection import metadata, views
+from pipeline import nodes
 from runners import demo_data
 
 NAME = "end_to_end"
@@ -27,11 +28,11 @@ TARGET_SECONDS = 300.0
 TARGET_OVERHEAD = 1 / 3
 # The executions that work on the data; StatisticsGen reads every record to compute its statistics.
 DATA_WORK = {
-    "ImportExampleGen": "read",
-    "StatisticsGen": "read",
-    "Transform": "transform",
-    "Trainer": "train",
-    "EmbeddingEvaluator": "evaluate",
+    nodes.IMPORT_EXAMPLE_GEN: "read",
+    nodes.STATISTICS_GEN: "read",
+    nodes.TRANSFORM: "transform",
+    nodes.TRAINER: "train",
+    nodes.EMBEDDING_EVALUATOR: "evaluate",
 }
 # The runner's time outside any execution: imports, config and pipeline compilation before the
 # first, orchestration between them, the summary and shut-down after the last.

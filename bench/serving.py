@@ -17,6 +17,7 @@ import time
 from bench import end_to_end, measure
 from bench.results import Result
 from components.embedding_evaluator.catalog import VERIFICATION_ACCURACY
+from pipeline import nodes
 from face_data.synthetic.face_drawing import draw_face_records
 from serving.formats import FORMATS
 from serving.model_folder import latest_version_dir
@@ -33,7 +34,7 @@ def _version(context, overrides):
     pusher_seconds = None
     if not os.path.isdir(os.path.join(run_root, "serving")):
         _, _, executions, _ = end_to_end.run_demo(run_root, overrides)
-        pusher_seconds = executions["Pusher"]
+        pusher_seconds = executions[nodes.PUSHER]
     return latest_version_dir(os.path.join(run_root, "serving", "arcface")), pusher_seconds
 
 

@@ -8,9 +8,11 @@ about 10 minutes more on quiet cores (7 steps a row; an estimate from the rates 
 own code reached on this machine, quiet, 2026-12-06: mbf 17.9, r50 2.8 images/s at batch 64).
 """
 
+from arcface_module.catalog import FACE_SIZE
+
 # The transformed faces the trainer and input-pipeline benchmarks share.
 _TRAINING_DATA = {"identities": 100, "images_per_identity": 20, "source_image_size": 48,
-                  "image_size": 112}
+                  "image_size": FACE_SIZE}
 
 FULL = {
     "trainer": {

@@ -4,6 +4,7 @@ from typing import Optional
 
 from pydantic import Field
 
+from arcface_module.catalog import FACE_SIZE
 from configs.base import Location, Section
 
 
@@ -14,7 +15,7 @@ class SyntheticDataConfig(Section):
     """How many people to draw."""
     images_per_identity: int = Field(10, ge=2)
     """Images drawn of each person (pose, lighting, expression, occlusion, blur and noise vary)."""
-    image_size: int = Field(112, ge=16)
+    image_size: int = Field(FACE_SIZE, ge=16)
     """Side of the square images drawn, in pixels."""
     seed: int = 0
     """Seed of the drawing: the same seed draws the same faces."""

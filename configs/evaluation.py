@@ -11,6 +11,7 @@ from components.embedding_evaluator.catalog import (
     EVAL_PAIRS,
     FARS,
     IJB_SET,
+    MAX_POSITIVE_PAIRS,
     MIN_VERIFICATION_ACCURACY,
     PAIRS_SET,
     SET_TYPES,
@@ -120,7 +121,7 @@ class EvaluatorConfig(Section):
     """FAR -> the least TAR there on the eval split; a FAR the pairs cannot measure (too few negatives) fails the check."""
     max_regression_from_blessed: Dict[ComparableMetric, float] = {}
     """Metric -> the largest loss tolerated against the latest blessed model (0: no worse)."""
-    max_positive_pairs: int = Field(3000, gt=0)
+    max_positive_pairs: int = Field(MAX_POSITIVE_PAIRS, gt=0)
     """At most this many same-identity pairs from the eval split, and as many different-identity pairs."""
     seed: int = 0
     """Seed of the eval split's pairs, of the 10 folds and of the identification gallery."""

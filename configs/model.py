@@ -27,7 +27,7 @@ import pydantic
 import yaml
 from pydantic import Field
 
-from arcface_module.catalog import BACKBONES, MARGIN_DEFAULTS, MARGINS
+from arcface_module.catalog import BACKBONES, FACE_SIZE, MARGIN_DEFAULTS, MARGINS, POSITIVE_MARGINS, SCALE
 from configs.base import Section
 from tfx_module.trainer.optimizer_choices import DECAYS, OPTIMIZERS, learning_rate_problem
 
@@ -69,7 +69,7 @@ class CropBox(Section):
 class TransformConfig(Section):
     """Image preprocessing, identical at training and at serving (it is part of the exported graph)."""
 
-    image_size: int = Field(112, ge=16, le=1024)
+    image_size: int = Field(FACE_SIZE, ge=16, le=1024)
     """Side of the square the images are resized to, in pixels: the model's input."""
     crop: Optional[CropBox] = None
     """A box cropped from each image before resizing (faces are often not tightly cropped); null keeps the whole image."""
@@ -150,7 +150,7 @@ class TrainerConfig(Section):
         tuple(MARGIN_DEFAULTS["combined"][m] for m in ("m1", "m2", "m3")), strict=False
     )
     """(m1, m2, m3) of margin_type combined: cos(m1 * theta + m2) - m3."""
-    scale: float = Field(64.0, gt=0)
+    scale: float = Field(SCALE, gt=0)
     """The logits' scale s: s * cos(theta) with the margin applied."""
     sub_centers: int = Field(1, ge=1)
     """Centers per class (sub-center ArcFace); 1 is plain ArcFace."""
@@ -232,6 +232,6 @@ class TrainerConfig(Section):
             )
         if learning_rate_problem(self.optimizer, self.learning_rate):
             raise ValueError(learning_rate_problem(self.optimizer, self.learning_rate))
-        if self.margin_type in ("sphereface", "adaface") and self.margin <= 0:
+        if self.margin_type in POSITIVE_MARGINS and self.margin <= 0:
             raise ValueError(f"expected margin > 0 for {self.margin_type}; got {self.margin}")
         return self

@@ -20,14 +20,15 @@ from components.embedding_evaluator.catalog import EVAL_PAIRS, FIGURES, OPERATIN
 from inspection import evaluation_html, failure_cases_html, metadata, run_files, views
 from inspection.html_parts import columns, png, table, uri
 from inspection.tables import decimals
+from pipeline import nodes
 
 # Artifact types (TFX's standard artifacts) that sections read files from.
 MODEL_RUN, STATISTICS, ANOMALIES = "ModelRun", "ExampleStatistics", "ExampleAnomalies"
 # Components whose execution properties are the run's settings; custom_config is TFX's JSON of them.
-SETTINGS_OF = ("Transform", "Trainer", "EmbeddingEvaluator", "Pusher")
+SETTINGS_OF = (nodes.TRANSFORM, nodes.TRAINER, nodes.EMBEDDING_EVALUATOR, nodes.PUSHER)
 CUSTOM_CONFIG = "custom_config"
 # Their other parameters are TFX's plumbing (module paths, split configs), not the run's settings.
-CONFIG_READERS = ("Transform", "Trainer")
+CONFIG_READERS = (nodes.TRANSFORM, nodes.TRAINER)
 # Scalars drawn as training curves, one panel each, if the Trainer logged them.
 CURVES = ("loss", "accuracy", "learning_rate")
 

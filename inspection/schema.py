@@ -16,10 +16,10 @@ from pathlib import Path
 from configs import ConfigError, load_config
 from console import quiet
 from inspection import metadata
+from pipeline.nodes import STATISTICS_GEN
 
 # TFX loads in seconds: the functions that need it import it, so that --help answers at once.
 
-STATISTICS_GEN = "StatisticsGen"  # the pipeline's node id (pipeline/pipeline.py)
 HEADER = (
     "# The reviewed schema of the face records (ImportSchemaGen; data.schema_file), first inferred by\n"
     "# SchemaGen from the statistics of run {run} of pipeline {pipeline}. Tighten it by hand after review;\n"

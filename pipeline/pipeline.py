@@ -20,6 +20,7 @@ from components.embedding_evaluator.catalog import IJB_SET, PAIRS_SET
 from components.embedding_evaluator.component import EmbeddingEvaluator
 from components.versioned_pusher.component import VersionedPusher
 from configs import PipelineConfig
+from pipeline import nodes
 from pipeline.cluster import trainer_component
 from tfx_module import preprocessing, training
 
@@ -96,7 +97,7 @@ def _external_pairs(config: PipelineConfig) -> Optional[CheckedImportExampleGen]
         splits=[tfx.proto.SplitConfig.Split(name=splits[0].name, hash_buckets=1)])) if len(splits) == 1 else None)
     return CheckedImportExampleGen(
         input_base=base, input_config=tfx.proto.Input(splits=splits), output_config=output, kind=PAIRS
-    ).with_id("PairsExampleGen")
+    ).with_id(nodes.PAIRS_EXAMPLE_GEN)
 
 
 def _validation(config: PipelineConfig) -> dict:
@@ -130,9 +131,9 @@ def _blessing_policy(config: PipelineConfig) -> BlessingPolicy:
 def _schema_gen(config: PipelineConfig, statistics_gen):
     """The reviewed schema file if configured (drift is then an anomaly), else one inferred from this run."""
     if config.data.schema_file is None:
-        return tfx.components.SchemaGen(statistics=statistics_gen.outputs["statistics"])
+        return tfx.components.SchemaGen(statistics=statistics_gen.outputs["statistics"]).with_id(nodes.SCHEMA_GEN)
     # The same node id either way: the schema step of every run, for caches, tools and lineage.
-    return tfx.components.ImportSchemaGen(schema_file=str(config.data.schema_file)).with_id("SchemaGen")
+    return tfx.components.ImportSchemaGen(schema_file=str(config.data.schema_file)).with_id(nodes.SCHEMA_GEN)
 
 
 def create_pipeline(
@@ -153,12 +154,13 @@ def create_pipeline(
         image_feature=config.data.image_feature,
         label_feature=config.data.label_feature,
         shuffle_seed=config.data.shuffle_seed,
-    ).with_id("ImportExampleGen")
-    statistics_gen = tfx.components.StatisticsGen(examples=example_gen.outputs["examples"])
+    ).with_id(nodes.IMPORT_EXAMPLE_GEN)
+    statistics_gen = tfx.components.StatisticsGen(examples=example_gen.outputs["examples"]).with_id(
+        nodes.STATISTICS_GEN)
     schema_gen = _schema_gen(config, statistics_gen)
     example_validator = tfx.components.ExampleValidator(
         statistics=statistics_gen.outputs["statistics"], schema=schema_gen.outputs["schema"]
-    )
+    ).with_id(nodes.EXAMPLE_VALIDATOR)
     transform = tfx.components.Transform(
         examples=example_gen.outputs["examples"],
         schema=schema_gen.outputs["schema"],
@@ -166,7 +168,7 @@ def create_pipeline(
         # The identity vocabulary comes from the train split only, so eval people stay unseen.
         splits_config=tfx.proto.SplitsConfig(analyze=["train"], transform=["train", "eval"]),
         custom_config={"transform": transform_config, "data": data},
-    )
+    ).with_id(nodes.TRANSFORM)
     trainer = trainer_component(
         config,
         run_fn=RUN_FN,
@@ -180,13 +182,13 @@ def create_pipeline(
         # The transform section too: the model decodes and normalises Transform's images itself.
         custom_config={"trainer": config.trainer.model_dump(mode="json"), "transform": transform_config, "data": data,
                        **({"validation": _validation(config)} if config.trainer.validation.pairs else {})},
-    )
+    ).with_id(nodes.TRAINER)
     # The model to beat: the latest blessed one of earlier runs, scored again on this run's pairs.
     latest_blessed = tfx.dsl.Resolver(
         strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,
         model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
         model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing),
-    ).with_id("latest_blessed_model_resolver")
+    ).with_id(nodes.LATEST_BLESSED_MODEL_RESOLVER)
     pairs_gen = _external_pairs(config)
     evaluator = EmbeddingEvaluator(
         examples=example_gen.outputs["examples"],
@@ -203,7 +205,7 @@ def create_pipeline(
         max_positive_pairs=config.evaluator.max_positive_pairs,
         seed=config.evaluator.seed,
         every_pair_replicates=config.evaluator.every_pair.replicates if config.evaluator.every_pair.enabled else None,
-    )
+    ).with_id(nodes.EMBEDDING_EVALUATOR)
     pusher = VersionedPusher(
         model=trainer.outputs["model"],
         model_blessing=evaluator.outputs["blessing"],
@@ -219,7 +221,7 @@ def create_pipeline(
                    "max_positive_pairs": config.evaluator.max_positive_pairs, "seed": config.evaluator.seed},
         evaluation=evaluator.outputs["evaluation"],
         statistics=statistics_gen.outputs["statistics"],
-    ).with_id("Pusher")  # the pipeline's Pusher node; only its executor is customised
+    ).with_id(nodes.PUSHER)  # the pipeline's Pusher node; only its executor is customised
     return tfx.dsl.Pipeline(
         pipeline_name=config.pipeline_name,
         pipeline_root=str(config.pipeline_root),

@@ -83,8 +83,9 @@ def decode_pixels(encoded, image_size):
     )
 
 
-def normalize(pixels, mean=0.5, std=0.5):
-    """8-bit pixels -> float32 `(x/255 - mean) / std`; the defaults map [0, 255] to [-1, 1]."""
+def normalize(pixels, mean, std):
+    """8-bit pixels -> float32 `(x/255 - mean) / std`, with the config's `transform.normalize_mean` and
+    `normalize_std` (configs/model.py defines them once; its defaults map [0, 255] to [-1, 1])."""
     return (tf.cast(pixels, tf.float32) / 255.0 - mean) / std
 
 

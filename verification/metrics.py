@@ -12,7 +12,7 @@ they are tested together against scikit-learn (tests/verification/test_metrics_*
 Example:
     >>> labels = np.array(["ann", "ann", "bob", "bob"])
     >>> embeddings = np.array([[1.0, 0.1], [0.9, 0.0], [0.0, 1.0], [0.1, 0.8]])
-    >>> index_a, index_b, is_same = make_pairs(labels)
+    >>> index_a, index_b, is_same = make_pairs(labels, max_positive_pairs=3000)
     >>> scores = cosine_similarities(embeddings[index_a], embeddings[index_b])
     >>> float(verification_accuracy_kfold(scores, is_same, num_folds=2)["mean"])
     1.0
@@ -35,7 +35,7 @@ def _sample_pairs(partner_start, partner_count, num_pairs, rng):
     return first, second
 
 
-def make_pairs(labels, max_positive_pairs=10_000, seed=0):
+def make_pairs(labels, max_positive_pairs, seed=0):
     """Same-identity pairs of an eval set and as many different-identity pairs.
 
     Takes every same-identity pair, or a uniform sample of `max_positive_pairs` of them, and the
@@ -47,7 +47,7 @@ def make_pairs(labels, max_positive_pairs=10_000, seed=0):
     Returns (index_a, index_b, is_same): int64, int64 and bool arrays of one length.
 
     Example:
-        >>> make_pairs(np.array([7, 7, 3]))
+        >>> make_pairs(np.array([7, 7, 3]), max_positive_pairs=3000)
         (array([0, 1]), array([1, 2]), array([ True, False]))
     """
     labels = np.asarray(labels)

@@ -5,7 +5,7 @@ import functools
 from arcface_module.backbones.iresnet import iresnet
 from arcface_module.backbones.mobilefacenet import mobilefacenet
 from arcface_module.backbones.tiny import tiny
-from arcface_module.catalog import BACKBONES, IRESNET_BLOCKS
+from arcface_module.catalog import BACKBONES, FACE_SIZE, IRESNET_BLOCKS
 
 
 def _builder(name):
@@ -17,7 +17,7 @@ def _builder(name):
     return functools.partial(tiny, flatten=name == "tiny_flat")
 
 
-def get_backbone(name, num_features=512, input_shape=(112, 112, 3)):
+def get_backbone(name, num_features=512, input_shape=(FACE_SIZE, FACE_SIZE, 3)):
     """Builds a face backbone by name: a Keras model from images to embeddings.
 
     "mbf" (MobileFaceNet), "r18", "r34", "r50", "r100" (IResNets) are InsightFace

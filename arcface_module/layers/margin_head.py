@@ -1,6 +1,7 @@
 import keras
 from keras import ops
 
+from arcface_module.catalog import SCALE
 from arcface_module.layers.adaface_margin import AdaFaceMargin
 from arcface_module.layers.arcface_layer import ArcFaceLayer
 from arcface_module.layers.combined_margin import CombinedMargin
@@ -63,7 +64,7 @@ class MarginHead(keras.layers.Layer):
         self,
         num_classes,
         margin="arcface",
-        scale=64.0,
+        scale=SCALE,
         sub_centers=1,
         sample_rate=1.0,
         seed=None,

@@ -1,6 +1,6 @@
 import keras
 
-from arcface_module.catalog import MARGIN_DEFAULTS
+from arcface_module.catalog import MARGIN_DEFAULTS, SCALE
 from arcface_module.layers.combined_margin import CombinedMargin
 from arcface_module.layers.margins import get_margin
 from arcface_module.losses.margin_softmax import margin_softmax_cross_entropy, one_hot_targets
@@ -32,7 +32,7 @@ class MarginLoss(keras.losses.Loss):
     0.0055
     """
 
-    def __init__(self, margin="arcface", scale=64.0, name="margin_loss", **kwargs):
+    def __init__(self, margin="arcface", scale=SCALE, name="margin_loss", **kwargs):
         super().__init__(name=name, **kwargs)
         if isinstance(margin, str):
             margin = get_margin(margin)
@@ -90,7 +90,7 @@ class ArcFaceLoss(MarginLoss):
     def __init__(
         self,
         margin=MARGIN_DEFAULTS["arcface"]["margin"],
-        scale=64.0,
+        scale=SCALE,
         easy_margin=MARGIN_DEFAULTS["arcface"]["easy_margin"],
         name="arcface_loss",
         **kwargs,

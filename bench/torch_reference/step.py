@@ -19,11 +19,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from arcface_module.catalog import FACE_SIZE, MARGIN_DEFAULTS, SCALE
 from bench.torch_reference.backbones import EMBEDDING_SIZE
 
 CLASSES = 1000
-IMAGE_SIZE = 112
-SCALE, MARGIN = 64.0, 0.5
+IMAGE_SIZE = FACE_SIZE
+MARGIN = MARGIN_DEFAULTS["arcface"]["margin"]
 
 
 class ArcFaceHead(nn.Module):

@@ -36,6 +36,8 @@ PAIR_SETS = "pair_sets"
 IDENTIFICATION = "identification"
 ALL_PAIRS = "all_pairs"
 GROUPS = "groups"
+# Same-identity pairs drawn from the eval split at most (as many different-identity ones), unless configured.
+MAX_POSITIVE_PAIRS = 3000
 # The least LFW-protocol verification accuracy a model needs to be blessed, unless configured.
 MIN_VERIFICATION_ACCURACY = 0.7
 

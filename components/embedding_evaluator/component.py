@@ -29,7 +29,7 @@ from tfx.types import standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ExecutionParameter
 from tfx.utils import json_utils
 
-from components.embedding_evaluator import executor
+from components.embedding_evaluator import catalog, executor
 from components.embedding_evaluator.blessing import BlessingPolicy
 from face_data.records import features
 
@@ -82,7 +82,7 @@ class EmbeddingEvaluator(base_beam_component.BaseBeamComponent):
         split: str = "eval",
         image_feature: str = features.IMAGE_FEATURE,
         label_feature: str = features.LABEL_FEATURE,
-        max_positive_pairs: int = 3000,
+        max_positive_pairs: int = catalog.MAX_POSITIVE_PAIRS,
         seed: int = 0,
         every_pair_replicates: Optional[int] = 200,
     ):

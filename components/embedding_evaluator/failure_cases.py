@@ -27,11 +27,12 @@ import tensorflow as tf
 from PIL import Image
 from tfx.dsl.io import fileio
 
+from arcface_module.catalog import FACE_SIZE
 from components.embedding_evaluator import catalog, embedding
 from face_data.records import contract
 
 COUNT = 16
-THUMBNAIL_SIZE = 112  # pixels on the longer side: insightface's face crop
+THUMBNAIL_SIZE = FACE_SIZE  # pixels on the longer side: insightface's face crop
 FOLDER, FILE_NAME = catalog.FAILURE_CASES_FOLDER, catalog.FAILURE_CASES_FILE
 KINDS = ("false_accepts", "false_rejects")
 

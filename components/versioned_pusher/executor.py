@@ -38,6 +38,7 @@ from tfx.proto import pusher_pb2
 from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import io_utils, json_utils, proto_utils
 
+from arcface_module.catalog import FACE_SIZE
 from components.embedding_evaluator.catalog import METRICS_FILE, VERIFICATION_ACCURACY
 from components.versioned_pusher import conversion, model_card, parity, versions
 from face_data.records import contract
@@ -53,7 +54,7 @@ EXAMPLES_KEY = "examples"
 EVALUATION_KEY = "evaluation"  # the EmbeddingEvaluator's ModelEvaluation: the card's figures
 STATISTICS_KEY = "statistics"  # StatisticsGen's: the card's data summary
 STATISTICS_FILE = "FeatureStats.pb"  # StatisticsGen's binary DatasetFeatureStatisticsList, per split
-PROBE_SIZE = 112  # pixels of the noise probe; the model's own preprocessing resizes it
+PROBE_SIZE = FACE_SIZE  # pixels of the noise probe; the model's own preprocessing resizes it
 PROBE_FACES = 16  # eval faces every format must embed as the SavedModel does
 # Eval faces each format embeds for its pair accuracy: all of the demo's (a quarter of its 2400), a
 # bounded cost on a large eval split (every runtime embeds them: 5 x 2000 faces at most).

@@ -18,7 +18,9 @@ from typing import Sequence
 import numpy as np
 from PIL import Image
 
-ALIGNED_SIZE = 112
+from arcface_module.catalog import FACE_SIZE
+
+ALIGNED_SIZE = FACE_SIZE
 # insightface's `arcface_dst`: left eye, right eye, nose tip, left and right mouth corner (as seen
 # in the image) of an aligned 112x112 face.
 ARCFACE_TEMPLATE_112 = np.array([[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366],

@@ -32,6 +32,7 @@ import os
 import sys
 import tempfile
 
+from arcface_module.catalog import FACE_SIZE
 from console import quiet
 from face_data.conversion import ijb as ijb_layout
 from face_data.conversion import lfw_pairs
@@ -77,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     synthetic.add_argument("output_dir")
     synthetic.add_argument("--identities", type=_positive, required=True)
     synthetic.add_argument("--images-per-identity", type=_positive, required=True)
-    synthetic.add_argument("--image-size", type=int, default=112)
+    synthetic.add_argument("--image-size", type=int, default=FACE_SIZE)
     synthetic.add_argument("--seed", type=int, default=0)
     synthetic.add_argument("--first-identity", type=int, default=0)
     _common(synthetic, faces=True)

@@ -27,6 +27,7 @@ from types import SimpleNamespace
 import numpy as np
 from PIL import Image, ImageFilter
 
+from arcface_module.catalog import FACE_SIZE
 from face_data.conversion.outcomes import Converted
 
 # Anchor colours (RGB in [0, 1]); an identity mixes two neighbours and adds a little jitter.
@@ -449,7 +450,7 @@ def _light(canvas, head):
     canvas.pixels *= (gain * rounding)[..., None] * image.colour_cast
 
 
-def draw_faces(face: FaceIdentity, variations, size: int = 112) -> np.ndarray:
+def draw_faces(face: FaceIdentity, variations, size: int = FACE_SIZE) -> np.ndarray:
     """Draws one image of `face` per variation: a [len(variations), size, size, 3] uint8 array."""
     if size < 16:
         raise ValueError(f"expected an image size of at least 16 pixels, got {size}")
@@ -474,7 +475,7 @@ def draw_faces(face: FaceIdentity, variations, size: int = 112) -> np.ndarray:
     return np.stack(images)
 
 
-def draw_face_records(identities, seed: int, images_per_identity: int, size: int = 112) -> list:
+def draw_face_records(identities, seed: int, images_per_identity: int, size: int = FACE_SIZE) -> list:
     """Worker: every image of each identity as a PNG face, labelled with the identity number.
 
     Example:

@@ -19,6 +19,7 @@ Example:
 import functools
 from typing import Optional
 
+from arcface_module.catalog import FACE_SIZE
 from face_data.synthetic import face_drawing
 from face_data.conversion.writing import OutputOptions, write_outcomes
 from face_data.conversion.parallel import chunked
@@ -28,7 +29,7 @@ from face_data.conversion.summary import ConversionSummary
 IMAGES_PER_TASK = 200
 
 
-def write_synthetic_faces(output_dir, num_identities: int, images_per_identity: int, image_size: int = 112,
+def write_synthetic_faces(output_dir, num_identities: int, images_per_identity: int, image_size: int = FACE_SIZE,
                           seed: int = 0, num_shards: Optional[int] = None, first_identity: int = 0,
                           workers: Optional[int] = None, prefix: str = "faces", overwrite: bool = False,
                           features: FaceFeatures = FaceFeatures(), show_progress: bool = True) -> ConversionSummary:

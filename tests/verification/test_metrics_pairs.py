@@ -45,7 +45,7 @@ def test_negative_pairs_are_drawn_uniformly():
         [(a, b) for a, b in itertools.combinations(range(6), 2) if labels[a] != labels[b]], 0
     )
     for seed in range(400):
-        index_a, index_b, is_same = make_pairs(labels, seed=seed)
+        index_a, index_b, is_same = make_pairs(labels, max_positive_pairs=10_000, seed=seed)
         for pair in _pair_set(index_a[~is_same], index_b[~is_same]):
             counts[pair] += 1
     # Each of 400 draws takes 3 of 12 pairs: 100 expected per pair, binomial sd about 8.7.
@@ -54,7 +54,7 @@ def test_negative_pairs_are_drawn_uniformly():
 
 def test_balances_classes_when_one_identity_dominates():
     labels = np.array([5] * 10 + [9])  # 45 positive pairs but only 10 negative pairs
-    index_a, index_b, is_same = make_pairs(labels)
+    index_a, index_b, is_same = make_pairs(labels, max_positive_pairs=10_000)
 
     assert is_same.sum() == 10 and (~is_same).sum() == 10
     assert _pair_set(index_a[~is_same], index_b[~is_same]) == {(i, 10) for i in range(10)}
@@ -62,7 +62,7 @@ def test_balances_classes_when_one_identity_dominates():
 
 def test_identities_with_one_image_still_give_negatives():
     labels = np.array([1, 1, 2, 3, 4])
-    index_a, index_b, is_same = make_pairs(labels)
+    index_a, index_b, is_same = make_pairs(labels, max_positive_pairs=10_000)
 
     assert _pair_set(index_a[is_same], index_b[is_same]) == {(0, 1)}
     assert labels[index_a[~is_same]] != labels[index_b[~is_same]]
@@ -78,7 +78,7 @@ def test_identities_with_one_image_still_give_negatives():
 )
 def test_rejects_eval_sets_without_pairs(labels, message):
     with pytest.raises(ValueError, match=message):
-        make_pairs(np.array(labels))
+        make_pairs(np.array(labels), max_positive_pairs=10_000)
 
 
 def test_rejects_a_cap_below_one():

@@ -29,6 +29,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tfx_module.signatures import EMBEDDING_KEY
 from tfx_module.trainer import progress
 from tfx_module.trainer.model import trained_steps
 from verification import metrics, operating_point
@@ -121,7 +122,7 @@ class PairsValidation(keras.callbacks.Callback):
         self.best_accuracy = best["accuracy"] if best else -1.0
 
     def _embed(self, images) -> np.ndarray:
-        batches = [self.export.embed_images(tf.constant(images[start:start + BATCH_SIZE]))["embedding"].numpy()
+        batches = [self.export.embed_images(tf.constant(images[start:start + BATCH_SIZE]))[EMBEDDING_KEY].numpy()
                    for start in range(0, len(images), BATCH_SIZE)]
         return np.concatenate(batches)
 

@@ -16,7 +16,7 @@ def clustered():
     labels = np.repeat(np.array(["ann", "bob", "cho", "dev", "eve", "fay"]), 12)
     embeddings = rng.normal(size=(6, 16))[np.unique(labels, return_inverse=True)[1]]
     embeddings += rng.normal(scale=0.8, size=embeddings.shape)
-    index_a, index_b, is_same = metrics.make_pairs(labels)
+    index_a, index_b, is_same = metrics.make_pairs(labels, max_positive_pairs=10_000)
     scores = metrics.cosine_similarities(embeddings[index_a], embeddings[index_b])
     return embeddings, labels, scores, is_same
 
