@@ -6,7 +6,7 @@ log FAR axis, is roc.png among the figures), the FAR and FRR of each group at th
 threshold, and each IJB set's 1:1 TARs and 1:N figures. Each is "" when the run has none.
 
 Example:
-    >>> low_far(report, model)
+    >>> low_far(run_report, model)
     '<h3>Low false-accept rates: every pair of the eval split</h3><p>177,000 different-identity ...'
 """
 
@@ -26,7 +26,7 @@ def _interval(values) -> str:
     return "" if not values else f"{values[0]:.4g} - {values[1]:.4g}"
 
 
-def low_far(report, model: dict) -> str:
+def low_far(run_report, model: dict) -> str:
     """TAR at each FAR over every pair, or why the pairs cannot resolve it, with its interval."""
     every = (run_files.evaluation_report(model["evaluation_uri"]) or {}).get(ALL_PAIRS)
     if not every:
@@ -41,7 +41,7 @@ def low_far(report, model: dict) -> str:
                     + columns("95% interval (identity bootstrap)")))
 
 
-def groups(report, model: dict) -> str:
+def groups(run_report, model: dict) -> str:
     """FAR and FRR within and across the groups of each attribute, at the shipped threshold."""
     evaluation = run_files.evaluation_report(model["evaluation_uri"]) or {}
     found = evaluation.get(GROUPS)
@@ -69,7 +69,7 @@ def groups(report, model: dict) -> str:
     return "".join(parts)
 
 
-def ijb(report, model: dict) -> str:
+def ijb(run_report, model: dict) -> str:
     """Each IJB set's 1:1 TAR at each FAR and its 1:N figures per gallery."""
     sets = (run_files.evaluation_report(model["evaluation_uri"]) or {}).get(PAIR_SETS, {})
     parts = []
