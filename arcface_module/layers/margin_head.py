@@ -7,7 +7,7 @@ from arcface_module.layers.arcface_layer import ArcFaceLayer
 from arcface_module.layers.combined_margin import CombinedMargin
 from arcface_module.layers.margins import get_margin
 from arcface_module.layers.partial_fc import sample_classes
-from arcface_module.losses.margin_softmax import margin_softmax_cross_entropy
+from arcface_module.margin_softmax import margin_softmax_cross_entropy
 
 
 @keras.saving.register_keras_serializable(package="arcface_module")

@@ -3,7 +3,7 @@ import keras
 from arcface_module.catalog import MARGIN_DEFAULTS, SCALE
 from arcface_module.layers.combined_margin import CombinedMargin
 from arcface_module.layers.margins import get_margin
-from arcface_module.losses.margin_softmax import margin_softmax_cross_entropy, one_hot_targets
+from arcface_module.margin_softmax import margin_softmax_cross_entropy, one_hot_targets
 
 
 @keras.saving.register_keras_serializable(package="arcface_module")

@@ -107,3 +107,19 @@ def test_no_two_packages_import_each_other():
     both_ways = sorted((a, b) for a in PACKAGES for b in imports[a] if a < b and a in imports[b])
     assert not both_ways, f"packages importing each other: {both_ways}"
     assert imports["arcface_module"] == set(), "the library imports nothing of the project"
+
+
+def test_the_librarys_parts_import_one_way():
+    # layers -> margin_softmax <- losses -> layers: the head and the losses share the margin softmax
+    # without the layers and the losses importing each other.
+    library = REPO / "arcface_module"
+    parts = sorted({path.relative_to(library).parts[0].removesuffix(".py") for path in library.glob("*")
+                    if path.suffix == ".py" or (path / "__init__.py").exists()} - {"__init__"})
+    imports = {part: set() for part in parts}
+    for part in parts:
+        for path in [library / f"{part}.py"] if (library / f"{part}.py").exists() else (library / part).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("arcface_module."):
+                    imports[part].add(node.module.split(".")[1])
+    both_ways = sorted((a, b) for a in parts for b in imports[a] if a < b and a in imports.get(b, ()))
+    assert not both_ways, f"parts of arcface_module importing each other: {both_ways}"
