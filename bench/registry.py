@@ -15,6 +15,7 @@ BENCHMARKS = {
     "trainer_peers": "peers",
     "input_pipeline": "input_pipeline",
     "batch_identities": "batch_identities",
+    "input_sharding": "input_sharding",
     "transform": "transform",
     "evaluation": "evaluation",
     "ijb": "ijb",

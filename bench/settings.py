@@ -29,6 +29,7 @@ FULL = {
     "input_pipeline": {"data": _TRAINING_DATA, "batch_sizes": [64, 128], "batches": 30, "repeats": 5},
     # MS1MV2's ~68 images per person, at least 20,000 records (issue 28).
     "batch_identities": {"identities": 300, "images_per_identity": 68, "batch_size": 128},
+    "input_sharding": {"data": _TRAINING_DATA, "files": 8, "batch_size": 128, "batches": 10, "repeats": 3},
     # At the demo's image size (configs/local.yaml): 112 would write 3x the bytes, over budget.
     "transform": {"sizes": [5000, 10000, 20000], "source_image_size": 32, "image_size": 64,
                   "repeats": 3},
@@ -60,6 +61,7 @@ SMOKE = {
                       "warmup": 0, "repeats": 1},
     "input_pipeline": {"data": _TINY_DATA, "batch_sizes": [8], "batches": 2, "repeats": 1},
     "batch_identities": {"identities": 20, "images_per_identity": 10, "batch_size": 16},
+    "input_sharding": {"data": _TINY_DATA, "files": 2, "batch_size": 8, "batches": 2, "repeats": 1},
     "transform": {"sizes": [40, 80], "source_image_size": 16, "image_size": 16, "repeats": 1},
     "evaluation": {"pairs": [1000], "repeats": 1},
     "ijb": {"templates": [200], "repeats": 1},
