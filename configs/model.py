@@ -15,7 +15,7 @@ input augmentation, checkpoints, distribution and the exported signatures. Examp
       warmup_steps: 2000
       batch_size: 512          # global: split over every replica
       epochs: 20
-      mixed_precision: true
+      precision: mixed_float16
       distribution: {strategy: multi_worker_mirrored}
 """
 
@@ -185,8 +185,13 @@ class TrainerConfig(Section):
     """Records in the shuffle buffer of the training input."""
     augmentation: AugmentationConfig = AugmentationConfig()
     """Random changes to each training image."""
-    mixed_precision: bool = False
-    """Compute in float16 with float32 variables (mixed_float16)."""
+    precision: Literal["float32", "mixed_float16", "mixed_bfloat16"] = "float32"
+    """Keras' dtype policy while training: mixed_float16 (float16 compute with loss scaling, for
+    V100 / T4 GPUs) or mixed_bfloat16 (A100, H100, TPU: no loss scaling); variables stay float32."""
+    gradient_accumulation_steps: int = Field(1, ge=1)
+    """Take each step's batch in this many micro-batches, one after the other, summing their
+    gradients into one update: a global batch larger than fits in memory (batch-norm statistics
+    are then per micro-batch)."""
     seed: int = 0
     """Seed of the weights' initialisation, the shuffling and the augmentation."""
 
@@ -230,6 +235,9 @@ class TrainerConfig(Section):
                 f"expected warmup_steps < train_steps; got warmup_steps={self.warmup_steps}, "
                 f"train_steps={self.train_steps}"
             )
+        if self.batch_size % self.gradient_accumulation_steps:
+            raise ValueError(f"expected batch_size to be a multiple of gradient_accumulation_steps; got "
+                             f"batch_size={self.batch_size}, gradient_accumulation_steps={self.gradient_accumulation_steps}")
         if learning_rate_problem(self.optimizer, self.learning_rate):
             raise ValueError(learning_rate_problem(self.optimizer, self.learning_rate))
         if self.margin_type in POSITIVE_MARGINS and self.margin <= 0:

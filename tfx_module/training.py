@@ -58,7 +58,7 @@ def total_steps(trainer, tft_output):
 
 @contextlib.contextmanager
 def dtype_policy(name):
-    """Sets Keras' global dtype policy ("float32", "mixed_float16") for the block, then restores it."""
+    """Sets Keras' global dtype policy ("float32", "mixed_float16", "mixed_bfloat16") for the block, then restores it."""
     previous = keras.config.dtype_policy()
     keras.config.set_dtype_policy(name)
     try:
@@ -70,10 +70,12 @@ def dtype_policy(name):
 def _build(trainer, transform, tft_output, steps, strategy):
     """The compiled training model under `strategy`, and a checkpoint of its whole state."""
     replicas = strategy.num_replicas_in_sync
-    if trainer["batch_size"] % replicas:
+    parts = replicas * trainer["gradient_accumulation_steps"]
+    if trainer["batch_size"] % parts:
         raise ValueError(
-            f"trainer.batch_size: expected a multiple of the {replicas} replicas, so that each "
-            f"takes an equal share of the global batch; got {trainer['batch_size']}"
+            f"trainer.batch_size: expected a multiple of the {replicas} replicas x "
+            f"{trainer['gradient_accumulation_steps']} gradient_accumulation_steps, so that each takes an equal "
+            f"share of the global batch; got {trainer['batch_size']}"
         )
     with strategy.scope():
         model = build_training_model(
@@ -147,7 +149,7 @@ def run_fn(fn_args: tfx.components.FnArgs):
         fn_args.model_run_dir, fn_args.train_files, fn_args.transform_graph_path, trainer, data
     )
 
-    with dtype_policy("mixed_float16" if trainer["mixed_precision"] else "float32"):
+    with dtype_policy(trainer["precision"]):
         model, checkpoint = _build(trainer, transform, tft_output, steps, strategy)
         restored = restore_latest(checkpoint, checkpoints)
         if restored:

@@ -29,7 +29,7 @@ def _config_with(tmp_path, section: str, line: str) -> Path:
                                           "(text, not a number: remove the quotes)"),
         ("trainer", "learning_rate: 1e-3", "trainer.learning_rate: Input should be a valid number, got '1e-3' "
                                            "(text: YAML 1.1 reads an exponent without a dot as text; write 0.001)"),
-        ("trainer", "mixed_precision: 1", "trainer.mixed_precision: Input should be a valid boolean, got 1"),
+        ("trainer", "flip_test_time_augmentation: 1", "trainer.flip_test_time_augmentation: Input should be a valid boolean, got 1"),
         ("trainer", "backbone: 50", "trainer.backbone: Input should be"),
     ],
 )

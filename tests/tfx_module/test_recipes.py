@@ -20,7 +20,7 @@ from tfx_module.trainer.model import build_training_model
 from tfx_module.trainer.optimization import build_optimizer
 
 CLASSES, IMAGES_PER_CLASS, SIZE, STEPS = 100, 8, 16, 200
-SCALED_DOWN = {"backbone": "tiny", "embedding_size": 32, "batch_size": 32, "mixed_precision": False,
+SCALED_DOWN = {"backbone": "tiny", "embedding_size": 32, "batch_size": 32, "precision": "float32",
                "train_steps": STEPS}
 # The last 20 steps' mean loss at most a fifth of the first 20 steps' (measured: from 41-51 down to 0.5-2.5
 # at 200 steps).

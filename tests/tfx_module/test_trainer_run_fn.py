@@ -89,7 +89,7 @@ OPTIONS = {
     "margin": 0.4,
     "sub_centers": 2,
     "partial_fc_rate": 0.5,
-    "mixed_precision": True,
+    "precision": "mixed_float16",
     "flip_test_time_augmentation": True,
 }
 

@@ -17,6 +17,10 @@ class MarginTrainer(keras.Model):
 
     The loss is averaged over the global batch and the replicas' gradients are summed, so N
     replicas take the step one device takes on the whole batch, with the same learning rate.
+    With `accumulation_steps` k > 1 each replica's batch is taken in k micro-batches, one after
+    the other, their gradients summed into one update: the step of the whole batch, in the memory
+    of 1/k of it (batch-norm statistics, Partial FC's sampled classes and AdaFace's statistics are
+    then per micro-batch, as in arcface_torch's gradient_acc).
     Each step logs, over the global batch: `loss`, `accuracy` (how often the nearest class
     center, without margin, is the sample's own class; under Partial FC `sampled_accuracy`,
     the same among the classes the step sampled, so that no step multiplies by every class
@@ -34,10 +38,11 @@ class MarginTrainer(keras.Model):
     ['accuracy', 'learning_rate', 'loss']
     """
 
-    def __init__(self, backbone, head, **kwargs):
+    def __init__(self, backbone, head, accumulation_steps=1, **kwargs):
         super().__init__(**kwargs)
         self.backbone = backbone
         self.head = head
+        self.accumulation_steps = accumulation_steps
         if not head.built:
             head.build([backbone.output_shape, (None,)])
         # Not the optimizer's count, which stands still on the steps a loss-scale optimizer skips.
@@ -58,24 +63,48 @@ class MarginTrainer(keras.Model):
         images, class_ids = inputs
         return self.head([self.backbone(images, training=training), class_ids], training=training)
 
-    def train_step(self, data):
-        images, class_ids = data
-        learning_rate = self.optimizer.learning_rate
+    def _micro_step(self, images, class_ids):
+        """Gradients, loss and accuracy of one micro-batch, each its share of the global batch's."""
         with tf.GradientTape() as tape:
             embeddings = self.backbone(images, training=True)
             per_sample_loss, cosine, columns = self.head([embeddings, class_ids], training=True, return_cosine=True)
-            loss = tf.nn.compute_average_loss(per_sample_loss)
+            loss = tf.nn.compute_average_loss(per_sample_loss) / self.accumulation_steps
             scaled_loss = self.optimizer.scale_loss(loss)
         # Scored before the update, like the loss: the centers the embeddings were compared to.
         nearest = tf.argmax(cosine, axis=-1)
         correct = tf.cast(nearest == tf.cast(columns, nearest.dtype), tf.float32)
-        accuracy = tf.nn.compute_average_loss(correct)
-        gradients = tape.gradient(scaled_loss, self.trainable_variables)
+        accuracy = tf.nn.compute_average_loss(correct) / self.accumulation_steps
+        return tape.gradient(scaled_loss, self.trainable_variables), loss, accuracy
+
+    def train_step(self, data):
+        images, class_ids = data
+        learning_rate = self.optimizer.learning_rate
+        gradients, loss, accuracy = None, 0.0, 0.0
+        for micro_images, micro_ids in zip(tf.split(images, self.accumulation_steps),
+                                           tf.split(class_ids, self.accumulation_steps)):
+            # One micro-batch after the other: the activations of one are freed before the next.
+            with tf.control_dependencies(_tensors(gradients)):
+                micro_images = tf.identity(micro_images)
+            micro_gradients, micro_loss, micro_accuracy = self._micro_step(micro_images, micro_ids)
+            gradients = micro_gradients if gradients is None else list(map(_add, gradients, micro_gradients))
+            loss, accuracy = loss + micro_loss, accuracy + micro_accuracy
         self.optimizer.apply(gradients, self.trainable_variables)
         self.steps.assign_add(1)
         # Each replica holds its share of the global means: their sum is the global figure.
         loss, accuracy = tf.distribute.get_replica_context().all_reduce("sum", [loss, accuracy])
         return {logged.LOSS: loss, self.accuracy_name: accuracy, logged.LEARNING_RATE: learning_rate}
+
+
+def _add(total, gradient):
+    # Partial FC's centers get sparse gradients (the sampled rows): kept sparse, never a dense 1e6-row sum.
+    if isinstance(total, tf.IndexedSlices):
+        return tf.IndexedSlices(tf.concat([total.values, gradient.values], 0),
+                                tf.concat([total.indices, gradient.indices], 0), total.dense_shape)
+    return total + gradient
+
+
+def _tensors(gradients):
+    return [g.values if isinstance(g, tf.IndexedSlices) else g for g in gradients or [] if g is not None]
 
 
 def trained_steps(model):
@@ -135,4 +164,4 @@ def build_training_model(trainer, image_size, num_classes, sync_batch_norm=False
     # After the head, so that the head's initial weights do not depend on this choice.
     if sync_batch_norm:
         backbone = synchronize_batch_norm(backbone)
-    return MarginTrainer(backbone, head)
+    return MarginTrainer(backbone, head, trainer["gradient_accumulation_steps"])
