@@ -36,6 +36,9 @@ def _commands(scratch_dir):
     connection = metadata_store_pb2.ConnectionConfig()
     connection.sqlite.filename_uri = store
     metadata_store.MetadataStore(connection)  # an empty store: the schema, no run
+    bad_config = os.path.join(scratch_dir, "bad.yaml")
+    with open(config) as good, open(bad_config, "w") as bad:
+        bad.write(good.read() + "bogus_key: 1\n")
     return {
         **{f"{module} --help": ([module, "--help"], 0) for module in COMMAND_LINES},
         "submission kfp run --dry-run": (["submission", "kfp", "run", "--config", "configs/kubeflow.yaml",
@@ -43,6 +46,12 @@ def _commands(scratch_dir):
         "inspection runs (no run yet)": (["inspection", "--config", config, "runs"], 1),
         "compare (no such model)": (["serving", "compare", "a.png", "b.png", "--model",
                                      os.path.join(scratch_dir, "no-model")], 1),
+        # Refusals: each input is looked at before TensorFlow or the face detector loads.
+        "compare --align (not a photo)": (["serving", "compare", config, config, "--model",
+                                           os.path.join(scratch_dir, "no-model"), "--align"], 1),
+        "face_data folder (no such folder)": (["face_data", "folder", os.path.join(scratch_dir, "no-faces"),
+                                               os.path.join(scratch_dir, "out")], 1),
+        "local_runner (bad config)": (["runners.local_runner", "--config", bad_config], 1),
     }
 
 

@@ -17,13 +17,15 @@ import dataclasses
 import time
 from typing import Callable, Iterable, Optional
 
-from face_data.records import contract
 from face_data.conversion.attributes import AttributeTable
 from face_data.conversion.outcomes import Converted, ConvertedPair, ConvertedTemplateFace, Skipped
 from face_data.conversion.parallel import available_cores, map_in_order
 from face_data.conversion.progress import Progress
-from face_data.records.shards import ShardedRecordWriter, default_num_shards
 from face_data.conversion.summary import ConversionSummary
+from face_data.records.features import FaceFeatures, PairFeatures
+
+# The record contract and the shards load TensorFlow (seconds): `write_outcomes` imports them, so that
+# a converter refuses its input (a missing folder, a bad pairs file) before TensorFlow loads.
 
 # Below this many inputs a worker pool costs more to start than it saves.
 PARALLEL_FROM_INPUTS = 1000
@@ -39,12 +41,14 @@ class OutputOptions:
     workers: Optional[int] = None  # default: every core from 1000 inputs on (see write_outcomes), else one
     overwrite: bool = False
     show_progress: bool = True
-    face_features: contract.FaceFeatures = contract.FaceFeatures()
-    pair_features: contract.PairFeatures = contract.PairFeatures()
+    face_features: FaceFeatures = FaceFeatures()
+    pair_features: PairFeatures = PairFeatures()
     attributes: Optional[AttributeTable] = None  # attributes of each face (--attributes CSV)
 
 
 def _example(outcome, options: OutputOptions):
+    from face_data.records import contract
+
     if isinstance(outcome, ConvertedPair):
         return contract.make_pair_example(outcome.image_a, outcome.image_b, outcome.is_same, outcome.label_a,
                                          outcome.label_b, options.pair_features, outcome.source, outcome.fold)
@@ -65,6 +69,9 @@ def write_outcomes(tasks: Iterable, worker: Callable, total: int, kind: str, opt
     `options.workers` says how many. Raises ValueError, leaving the output folder untouched, if no
     record was written.
     """
+    from face_data.records import contract
+    from face_data.records.shards import ShardedRecordWriter, default_num_shards
+
     start = time.monotonic()
     summary = ConversionSummary(kind=kind, skipped=list(skipped_before))
     labels = collections.Counter()
