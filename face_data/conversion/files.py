@@ -33,11 +33,6 @@ def not_a_file(path: str) -> Optional[str]:
     return "a pipe, socket or device: nothing to read"
 
 
-def is_folder(path: str) -> bool:
-    """Whether `path` is a folder (following links); False for anything unreachable, a link loop included."""
-    return not_a_file(path) == FOLDER
-
-
 def _unreachable(path: str, error: OSError) -> str:
     if error.errno == errno.ELOOP:
         link = f"{os.path.basename(path)} -> {os.readlink(path)} " if os.path.islink(path) else ""

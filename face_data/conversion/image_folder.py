@@ -19,7 +19,7 @@ import os
 import re
 from typing import List, Optional, Tuple
 
-from face_data.conversion.files import FOLDER, is_folder, not_a_file
+from face_data.conversion.files import FOLDER, not_a_file
 from face_data.conversion.images import MAX_PIXELS, ImageRejected, check_image
 from face_data.conversion.outcomes import Converted, Label, Skipped
 from face_data.alignment.photos import align_photo
@@ -64,11 +64,14 @@ def list_image_folder(root: str, label_scheme: str = "index") -> Tuple[List[Fold
     real_root = os.path.realpath(root)
     images, skipped, names = [], [], []
     for identity in _entries(root):
+        why = not_a_file(identity.path)  # FOLDER for an identity folder; DirEntry.is_dir() raises on a link loop
         if identity.name.startswith("."):
             skipped.append(Skipped(identity.name, "hidden entry", "names starting with '.' are ignored"))
-        elif not is_folder(identity.path):  # DirEntry.is_dir() raises on a link loop
+        elif why is None:
             skipped.append(Skipped(identity.name, "not in an identity folder",
                                    "files directly in the root have no identity"))
+        elif why != FOLDER:  # a link loop, a dangling link, a pipe
+            skipped.append(Skipped(identity.name, "not a regular file", why))
         elif not _inside(identity.path, real_root):
             skipped.append(Skipped(identity.name, "outside the root folder",
                                    f"links to {os.path.realpath(identity.path)}"))

@@ -140,6 +140,21 @@ def test_a_pipe_or_a_dangling_link_named_like_an_image_is_skipped_not_read(tmp_p
     assert summary.written == 1
 
 
+def test_link_loops_are_skipped_and_counted_as_images_and_as_identity_folders(tmp_path):
+    # A loop used to abort the whole conversion ("[Errno 40] Too many levels of symbolic links"),
+    # with or without --align: both read this listing.
+    root = _folder(tmp_path / "in", {"ann": {"ok.png": fx.png(1)}})
+    os.symlink("b.jpg", root / "ann" / "a.jpg")
+    os.symlink("a.jpg", root / "ann" / "b.jpg")
+    os.symlink("loop", root / "loop")  # an identity folder that is a link to itself
+    summary = convert_image_folder(root, OutputOptions(tmp_path / "out", show_progress=False))
+    assert {(s.source, s.reason, s.detail) for s in summary.skipped} == {
+        ("ann/a.jpg", "not a regular file", "a link loop (a.jpg -> b.jpg leads back to itself)"),
+        ("ann/b.jpg", "not a regular file", "a link loop (b.jpg -> a.jpg leads back to itself)"),
+        ("loop", "not a regular file", "a link loop (loop -> loop leads back to itself)")}
+    assert summary.written == 1
+
+
 def test_a_tiny_image_is_kept_with_a_note(tmp_path):
     tiny = fx.encode(fx.random_pixels(1, height=1, width=1))
     summary = convert_image_folder(_folder(tmp_path / "in", {"ann": {"1.png": tiny, "2.png": fx.png(2)}}),
