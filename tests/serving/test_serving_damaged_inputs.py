@@ -2,6 +2,7 @@
 camera photos and decompression bombs. Each ends in one line naming the file and key (a toy
 model, seconds, no pipeline run)."""
 
+import dataclasses
 import io
 import json
 import os
@@ -130,3 +131,29 @@ def test_a_24_megapixel_photo_passes_a_bomb_does_not_and_the_limit_is_a_flag(tmp
     assert cli.main(["compare", str(photo), str(photo), "--model", str(tmp_path / "none"),
                      "--max-pixels", "1000"]) == 1
     assert "more than the limit of 1000" in _one_line(capsys)
+
+
+def test_photos_with_several_faces_are_one_line_with_a_count_and_examples(version, tmp_path, capsys, monkeypatch):
+    # What align_photo finds in a crowd, without MTCNN: each photo has a second face in the background.
+    from face_data.alignment.photos import SEVERAL_FACES
+    from face_data.conversion import image_folder
+    from face_data.conversion.outcomes import Noticed
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for number in range(7):
+        (photos / f"{number}.png").write_bytes(toy_models.face_png(0, number))
+
+    def aligned(images, max_pixels, aligned_size):
+        return [dataclasses.replace(outcome, notices=(Noticed(outcome.source, SEVERAL_FACES, "2 faces"),))
+                for outcome in image_folder.read_folder_images(images, max_pixels)]
+
+    monkeypatch.setattr(cli, "read_folder_images", aligned)
+    output = tmp_path / "out.npz"
+    assert cli.main(["embed", str(photos), str(output), "--model", str(version), "--align"]) == 0
+    out, err = capsys.readouterr()
+    assert out.splitlines() == [
+        f"7 images embedded (3 dimensions) into {output}, 0 skipped",
+        f"  {SEVERAL_FACES}: 7: 0.png (2 faces), 1.png (2 faces), 2.png (2 faces), 3.png (2 faces), "
+        "4.png (2 faces), ..."]
+    assert err.startswith("images: 7/7 (100%), 0 skipped, ")  # the converter's progress lines
