@@ -7,8 +7,9 @@ import dataclasses
 import os
 
 from components.embedding_evaluator import report as evaluation_report
-from components.embedding_evaluator.catalog import ALL_PAIRS, OPERATING_POINT, PAIR_SETS, VERIFICATION_ACCURACY
-from components.embedding_evaluator.report import NUM_PAIRS, REFUSED, VERIFICATION_ACCURACY_STD
+from components.embedding_evaluator.catalog import (ALL_PAIRS, ALL_PAIRS_FARS, OPERATING_POINT, PAIR_SETS,
+                                                   VERIFICATION_ACCURACY, tar_key)
+from components.embedding_evaluator.report import NUM_IMPOSTOR_PAIRS, NUM_PAIRS, REFUSED, VERIFICATION_ACCURACY_STD
 from configs import PipelineConfig
 from inspection import metadata, views
 
@@ -36,6 +37,15 @@ def _ways_out(scored_every_pair: bool) -> str:
             "see docs/own-faces.md")
 
 
+def _low_fars(every: dict) -> list:
+    """TAR at each FAR over every pair of the eval split; "unresolved" where too few pairs measure it."""
+    if NUM_IMPOSTOR_PAIRS not in every:
+        return []
+    tars = [f"{far} {every[tar_key(far)]:.4f}" if isinstance(every.get(tar_key(far)), float) else f"{far} unresolved"
+            for far in ALL_PAIRS_FARS]
+    return [f"TAR at FAR over every eval pair ({every[NUM_IMPOSTOR_PAIRS]:.0f} different-identity): {', '.join(tars)}"]
+
+
 def _accuracy(metrics: dict) -> str:
     return (f"{metrics[VERIFICATION_ACCURACY]:.4f} (+/- {metrics[VERIFICATION_ACCURACY_STD]:.4f}, "
             f"{metrics[NUM_PAIRS]:.0f} pairs)")
@@ -48,6 +58,7 @@ def _verdict(model: dict) -> list:
     return [
         f"Verification accuracy on unseen identities: {_accuracy(metrics)}",
         *(f"  on {name}: {_accuracy(values)}" for name, values in sorted(metrics.get(PAIR_SETS, {}).items())),
+        *_low_fars(metrics.get(ALL_PAIRS, {})),
         *_operating_point(metrics.get(OPERATING_POINT, {}), ALL_PAIRS in metrics),
         f"Evaluation:      {model['evaluation_uri']}",
         f"Pushed model:    {model['pushed_to']}"

@@ -34,3 +34,12 @@ def test_a_refused_operating_point_and_an_unevaluated_model_say_so():
     assert "Operating point: refused (eval: needs 1000 negative pairs)" in lines
     assert lines[-1] == "Pushed model:    none (accuracy below 0.7)"
     assert report._verdict(_model({})) == ["Model 7: not evaluated"]
+
+
+def test_the_tars_over_every_pair_are_one_line_naming_the_fars_too_few_pairs_resolve():
+    every = {"num_impostor_pairs": 177000, "num_genuine_pairs": 2700, "tar_at_far_1e-1": 0.99, "tar_at_far_1e-2": 0.95,
+             "tar_at_far_1e-3": 0.8, "tar_at_far_1e-4": 0.61, "tar_at_far_1e-5": 0.4,
+             "tar_at_far_1e-6": "not measurable: a FAR of 1e-06 needs at least 1000000 different-identity pairs"}
+    lines = report._verdict(_model(evaluation_report.properties({**EVALUATION, "all_pairs": every})))
+    assert ("TAR at FAR over every eval pair (177000 different-identity): 1e-1 0.9900, 1e-2 0.9500, 1e-3 0.8000, "
+            "1e-4 0.6100, 1e-5 0.4000, 1e-6 unresolved") in lines
