@@ -93,13 +93,21 @@ class EveryPairConfig(Section):
 
     Reports the TAR at FAR 1e-1 ... 1e-6 wherever the split holds enough pairs (1e-6 needs a
     million: about 1,400 faces), chooses the operating point on "eval" over all pairs, and gives
-    the per-group rates; intervals come from a seeded bootstrap over identities (docs/verification.md).
+    the per-group rates; intervals come from a seeded bootstrap over identities (docs/evaluation.md).
     """
 
     enabled: bool = True
     """Score every pair of the eval split (seconds for 10k faces); false: the drawn pairs only."""
     replicates: int = Field(200, ge=2)
     """Identity-bootstrap draws behind each all-pairs interval (seeded by evaluator.seed)."""
+    min_tar_at_far: Dict[LowFarKey, Rate] = {}
+    """FAR -> the least TAR there over every eval pair for a model to be blessed, e.g. {"1e-4": 0.8}; a FAR the eval split cannot resolve fails the check."""
+
+    @pydantic.model_validator(mode="after")
+    def _thresholds_need_scoring(self):
+        if self.min_tar_at_far and not self.enabled:
+            raise ValueError("min_tar_at_far: needs every pair scored (enabled: true)")
+        return self
 
 
 class EvaluatorConfig(Section):

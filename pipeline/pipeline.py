@@ -123,6 +123,7 @@ def _blessing_policy(config: PipelineConfig) -> BlessingPolicy:
         **{name: getattr(evaluator, name) for name in policy_fields},
         min_tar_at_operating_point=evaluator.min_tar_at_operating_point,
         max_group_rate_factor=evaluator.max_group_rate_factor,
+        every_pair_min_tar_at_far=evaluator.every_pair.min_tar_at_far,
         pair_sets={name: SetPolicy(**{field: getattr(pairs, field) for field in policy_fields})
                    for name, pairs in evaluator.pairs.items()},
     )

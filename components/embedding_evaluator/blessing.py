@@ -26,8 +26,8 @@ from tfx.utils import io_utils
 
 from serving import verification_file
 from verification import groups
-from components.embedding_evaluator.catalog import (GROUPS, LOWER_IS_BETTER, MIN_VERIFICATION_ACCURACY, OPERATING_POINT,
-                                                   tar_key)
+from components.embedding_evaluator.catalog import (ALL_PAIRS, GROUPS, LOWER_IS_BETTER, MIN_VERIFICATION_ACCURACY,
+                                                   OPERATING_POINT, tar_key)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,12 +45,14 @@ class BlessingPolicy(SetPolicy):
 
     The inherited thresholds apply to the eval split; `pair_sets` holds each named pairs set's
     own, `min_tar_at_operating_point` the least TAR at the shipped threshold, and
-    `max_group_rate_factor` how many times the overall FAR and FRR a group's may be.
+    `max_group_rate_factor` how many times the overall FAR and FRR a group's may be, and
+    `every_pair_min_tar_at_far` the least TAR at each FAR over every pair of the eval split.
     """
 
     min_verification_accuracy: float = MIN_VERIFICATION_ACCURACY  # on the eval split, the configs' default
     min_tar_at_operating_point: Optional[float] = None
     max_group_rate_factor: Optional[float] = None
+    every_pair_min_tar_at_far: Mapping[str, float] = dataclasses.field(default_factory=dict)
     pair_sets: Mapping[str, SetPolicy] = dataclasses.field(default_factory=dict)
 
     @classmethod
@@ -157,6 +159,9 @@ def judge(policy: BlessingPolicy, candidate: Mapping, baseline: Optional[Mapping
         checks.append(_operating_point_check(point, policy.min_tar_at_operating_point or 0.0))
     if policy.max_group_rate_factor is not None:
         checks += _group_checks(policy.max_group_rate_factor, candidate)
+    every = candidate.get(ALL_PAIRS, {})
+    checks += [_at_least(f"{ALL_PAIRS}/{tar_key(far)}", every.get(tar_key(far), "not scored (evaluator.every_pair)"),
+                         minimum) for far, minimum in sorted(policy.every_pair_min_tar_at_far.items())]
     for name, set_policy in sorted(policy.pair_sets.items()):
         checks += _set_checks(set_policy, candidate["pair_sets"][name],
                               None if baseline is None else baseline["pair_sets"][name], f"{name}/")

@@ -112,3 +112,12 @@ def test_a_pairs_set_that_names_its_identities_is_scored_on_every_pair_of_its_fa
     assert every["num_genuine_pairs"] == (same.sum() - len(used)) // 2  # each distinct face once
     assert every["num_impostor_pairs"] == (~same).sum() // 2
     assert isinstance(every[catalog.tar_key("1e-2")], float)
+
+
+def test_the_tar_over_every_pair_can_be_required_down_to_the_far_the_split_resolves():
+    candidate = _evaluate(_faces()).results[CANDIDATE]
+    tar = candidate[catalog.ALL_PAIRS][catalog.tar_key("1e-5")]
+    verdict = judge(BlessingPolicy(min_verification_accuracy=0.0,
+                                   every_pair_min_tar_at_far={"1e-5": tar, "1e-6": 0.1}), candidate)
+    assert verdict.checks[1] == f"PASS all_pairs/tar_at_far_1e-5 {tar:.4f}, required >= {tar:.4f}"
+    assert verdict.checks[2].startswith("FAIL all_pairs/tar_at_far_1e-6 not measurable: a FAR of 1e-06 needs")
