@@ -25,6 +25,7 @@ REPO = Path(__file__).resolve().parents[2]
 LISTS = [
     ("backbone names", set(library.BACKBONES), "arcface_module/"),
     ("margin names", set(library.MARGINS), "arcface_module/"),
+    ("margins needing margin > 0", set(library.POSITIVE_MARGINS), "arcface_module/catalog.py"),
     ("metric names", set(evaluator.COMPARABLE_METRICS), "components/embedding_evaluator/"),
     ("FAR keys", set(evaluator.FARS), "components/embedding_evaluator/catalog.py"),
     ("model format names", set(FORMATS), "serving/formats.py"),
@@ -148,6 +149,7 @@ def test_no_list_is_redefined_outside_its_owner():
     [
         ('backbone: Literal["tiny", "mbf", "r50"] = "tiny"', "backbone names ['mbf', 'r50', 'tiny']"),
         ('MARGINS = {"arcface": 1, "cosface": 2, "sphereface": 3}', "margin names"),
+        ('if margin_type in ("sphereface", "adaface") and margin <= 0: ...', "margins needing margin > 0"),
         ('KEYS = ("auc", "eer", "rank_1")', "metric names"),
         ('FarKey = Literal["1e-2", "1e-3", "1e-4"]', "FAR keys"),
         ('signature = model.signatures["embed_examples"]', "signature name 'embed_examples'"),
