@@ -1,7 +1,9 @@
 """Sizes and repeat counts: the full run (`python -m bench`) and the smoke run (`--smoke`).
 
 The full run takes about 85 minutes on 2 quiet CPU cores (62 before the peer rows, whose r50
-steps add about 20; half of the rest is the trainer); the smoke run only checks that every
+steps add about 20; half of the rest is the trainer), plus batch_identities, partial_fc_step and
+input_sharding: about 13 minutes measured under a load average of 8-15 (2026-12-07), most of it
+partial_fc_step's full softmax at 1e6 classes (about 50 s a step); the smoke run only checks that every
 benchmark runs and reports, on tiny sizes with one repeat. `make bench` runs PyTorch's reference
 first (bench/torch_reference, with trainer_peers' backbones, batch sizes, warm-up and repeats):
 about 10 minutes more on quiet cores (7 steps a row; an estimate from the rates arcface_torch's
