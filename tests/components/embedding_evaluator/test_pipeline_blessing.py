@@ -22,6 +22,7 @@ from tfx import v1 as tfx
 from face_data.synthetic.face_drawing import draw_face_records
 from serving.model_folder import list_versions
 from configs import load_config
+from runners.local_runner import EXIT_NOT_PUSHED
 
 pytestmark = pytest.mark.pipeline
 
@@ -57,7 +58,9 @@ def two_runs(pipeline_config, run_pipeline):
     worse["trainer"].update(train_steps=1, warmup_steps=0)
     worse_path = config_path.with_name("worse.yaml")
     worse_path.write_text(yaml.safe_dump(worse))
-    run_pipeline(worse_path)
+    # Every component runs, nothing is pushed: the runner says so by its exit status.
+    worse_run = run_pipeline(worse_path, expect_success=False)
+    assert worse_run.returncode == EXIT_NOT_PUSHED, worse_run.stderr[-5000:]
     store = metadata_store.MetadataStore(
         tfx.orchestration.metadata.sqlite_metadata_connection_config(str(config.metadata_path)))
 
