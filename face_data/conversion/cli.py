@@ -16,8 +16,10 @@ default): photos without a face are skipped, photos with several keep the larges
 one, and the summary names both.
 
 Every format takes --prefix, --shards, --workers, --overwrite, --max-pixels, --quiet and
---summary-json PATH. The summary goes to stdout, progress to stderr. Exit status: 0 when records
-were written, 1 when the input was refused (the message names the file and record), 2 for usage.
+--summary-json PATH. The summary goes to stdout, progress to stderr. Exit status (console/errors.py):
+0 when records were written, 1 when the input was refused (one line names the file and record), 2 for
+usage, 130 when interrupted (Ctrl-C: one line; the shards of an interrupted conversion are never
+renamed into place, so nothing half-written is left). Inputs are checked before TensorFlow loads.
 
 Example:
     python -m face_data folder /work/shared/faces/orl data/orl
@@ -33,13 +35,14 @@ import sys
 import tempfile
 
 from arcface_module.catalog import FACE_SIZE
-from console import quiet
+from console import errors, quiet
 from face_data.conversion import ijb as ijb_layout
 from face_data.conversion import lfw_pairs
 from face_data.records.features import IMAGE_FEATURE, LABEL_FEATURE, FaceFeatures
 from face_data.conversion.images import add_max_pixels_argument
 from face_data.alignment.photos import add_align_arguments
 
+PROG = "python -m face_data"
 # The converters load TensorFlow (to write records), in seconds: `_run` imports them, once the
 # arguments are read, so that --help answers at once.
 
@@ -189,14 +192,14 @@ def _write_json(path: str, content: dict) -> None:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        summaries = _run(args)
-    except (ValueError, OSError) as error:  # FileExistsError is an OSError; RecordError a ValueError
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    # A refused input (FileExistsError is an OSError, RecordError a ValueError) or Ctrl-C: one line.
+    return errors.run(PROG, lambda: _command(args), refusals=(ValueError, OSError))
+
+
+def _command(args) -> None:
+    summaries = _run(args)
     for name, summary in summaries.items():
         print(f"{name}: {summary.format()}" if args.format == "split" else summary.format())
     if args.summary_json:
         _write_json(args.summary_json, {name: summary.to_dict() for name, summary in summaries.items()}
                     if args.format == "split" else summaries[args.format].to_dict())
-    return 0

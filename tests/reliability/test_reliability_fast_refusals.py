@@ -46,9 +46,9 @@ def test_refusals_need_no_tensorflow(tmp_path):
     assert done.stdout.split() == ["1"] * 5, done.stderr[-3000:]
     lines = done.stderr.splitlines()
     assert len(lines) == 5, done.stderr
-    assert lines[0] == (f"error: {tmp_path}/missing: expected a folder of identity folders (root/<identity>/<image>), "
+    assert lines[0] == (f"python -m face_data: error: {tmp_path}/missing: expected a folder of identity folders (root/<identity>/<image>), "
                         "but it is not a folder")
-    assert lines[1].startswith(f"error: {tmp_path}/pairs.txt line 1: ")
+    assert lines[1].startswith(f"python -m face_data: error: {tmp_path}/pairs.txt line 1: ")
     # The runner's prog is the interpreter's argv[0]: "-c" here, "local_runner.py" from a shell.
     assert lines[2] == f"-c: error: {tmp_path}/bad.yaml: bogus_key: Extra inputs are not permitted"
     assert lines[3].startswith(f"-c: error: data.input_base: {tmp_path}/own-faces/data does not exist")
