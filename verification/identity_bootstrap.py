@@ -19,7 +19,7 @@ Example:
     {'far_interval': [2.1e-05, 9.8e-05], 'frr_interval': [0.031, 0.072]}
 """
 
-from typing import Dict, List, Optional
+from typing import Dict, Iterable, List, Optional
 
 import numpy as np
 
@@ -89,23 +89,28 @@ class IdentityBootstrap:
         return {"far_interval": far,
                 "frr_interval": self.genuine_rate(scored.genuine_images, scored.genuine_scores < threshold)}
 
-    def tar_at_far(self, scored: all_pairs.AllPairs, far: float) -> Optional[List[float]]:
-        """Interval of the TAR at `far`, the threshold chosen again in each replicate from its weighted
-        impostors; None when the tail cannot hold the false accepts a replicate allows."""
+    def tar_at_far(self, scored: all_pairs.AllPairs, fars: Iterable[float]) -> Dict[float, Optional[List[float]]]:
+        """{far: interval of the TAR there}, the threshold chosen again in each replicate from its
+        weighted impostors; None where too many replicates' thresholds lie beyond the exact tail."""
+        fars = list(fars)
         sizes = np.bincount(self.identity, minlength=self.weights.shape[1]).astype(np.float64)
         totals = self.impostor_totals(sizes)
         tail_identity = self.identity[scored.tail_images]
         genuine_identity = self.identity[scored.genuine_images[:, 0]]
-        tars = np.full(len(self.weights), np.nan)
+        tars = np.full((len(fars), len(self.weights)), np.nan)
         for replicate, weights in enumerate(self.weights):
             accepted = np.cumsum(weights[tail_identity[:, 0]] * weights[tail_identity[:, 1]])
-            # The strictest cut: everything above the first tail score whose pair would exceed the allowance.
-            cut = int(np.searchsorted(accepted, far * totals[replicate] + 1e-9, side="right"))
-            if cut >= len(accepted) and not scored.tail_complete:
-                continue  # this replicate's threshold lies beyond the exact tail
-            threshold = scored.tail_scores[cut] if cut < len(accepted) else -np.inf
-            genuine_weights = weights[genuine_identity]
-            tars[replicate] = genuine_weights[scored.genuine_scores > threshold].sum() / genuine_weights.sum()
-        if np.isnan(tars).mean() > 1 - self.confidence:
-            return None  # too many replicates unresolved for the percentiles to mean anything
-        return percentile_interval(tars, self.confidence)
+            genuine = np.cumsum(weights[genuine_identity])  # genuine scores are sorted, highest first
+            if not genuine[-1]:
+                continue  # no sampled identity has two faces: no TAR to measure
+            for row, far in enumerate(fars):
+                # The strictest cut: the first tail score whose pair would exceed the allowance is rejected.
+                cut = int(np.searchsorted(accepted, far * totals[replicate] + 1e-9, side="right"))
+                if cut >= len(accepted) and not scored.tail_complete:
+                    continue  # this replicate's threshold lies beyond the exact tail
+                threshold = scored.tail_scores[cut] if cut < len(accepted) else -np.inf
+                above = int(np.searchsorted(-scored.genuine_scores, -threshold, side="left"))  # scores > threshold
+                tars[row, replicate] = (genuine[above - 1] if above else 0.0) / genuine[-1]
+        return {far: (percentile_interval(row, self.confidence)
+                      if np.isnan(row).mean() <= 1 - self.confidence else None)  # too few replicates resolved
+                for far, row in zip(fars, tars)}

@@ -35,12 +35,14 @@ class EveryPair:
     def metrics(self) -> dict:
         """TAR at each FAR (or why the pairs cannot resolve it) and its interval, and the pair counts."""
         tars = self.scored.tar_at_far(ALL_PAIRS_FARS.values())
+        intervals = self.bootstrap.tar_at_far(self.scored, [far for far in ALL_PAIRS_FARS.values()
+                                                            if not isinstance(tars[far], str)])
         result = {report.NUM_IMPOSTOR_PAIRS: self.scored.num_impostors, report.NUM_GENUINE_PAIRS: self.scored.num_genuine,
                   report.EXACT_TO_FAR: self.scored.exact_far, report.INTERVALS: self.method}
         for name, far in ALL_PAIRS_FARS.items():
             result[tar_key(name)] = tars[far]
-            if not isinstance(tars[far], str):
-                result[interval_key(tar_key(name))] = self.bootstrap.tar_at_far(self.scored, far)
+            if far in intervals:
+                result[interval_key(tar_key(name))] = intervals[far]
         return result
 
     def operating_point(self, far: float) -> dict:
