@@ -267,9 +267,11 @@ def score_all_pairs(embeddings, labels, tail_far: float = 1e-6, min_exact: int =
     genuine_order = np.argsort(-genuine_scores, kind="stable")
     return AllPairs(
         identity=identity,
-        genuine_scores=genuine_scores[genuine_order].astype(np.float32),
+        genuine_scores=genuine_scores[genuine_order].astype(np.float64),
         genuine_images=order[np.stack([genuine_rows, genuine_columns], axis=1)[genuine_order]],
-        tail_scores=(tail_scores / np.float32(_HALF_BINS)).astype(np.float32),
+        # float64: a threshold halfway between two neighbouring float32 scores stays between them
+        # (compared with float32 scores it would round onto one; 5e6 tail scores are that dense).
+        tail_scores=tail_scores.astype(np.float64) / _HALF_BINS,
         tail_images=order[tail_pairs],
         histogram=histogram,
         num_impostors=int(num_impostors),

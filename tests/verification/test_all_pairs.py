@@ -88,3 +88,15 @@ def test_a_set_that_cannot_be_scored_says_why():
     scored = all_pairs.score_all_pairs(*_faces(num_identities=3, per_identity=4))
     with pytest.raises(operating_point.UnresolvableFar, match="needs at least 1000 different-identity pairs"):
         scored.operating_point(1e-3)
+
+
+def test_a_threshold_between_neighbouring_float32_scores_stays_between_them():
+    # 4.5 million pairs of 8-d faces: the tail's scores are so dense that neighbours are adjacent
+    # float32 values, and a float32 midpoint would round onto the highest rejected score.
+    rng = np.random.default_rng(0)
+    scored = all_pairs.score_all_pairs(rng.standard_normal((3000, 8)), np.arange(3000) // 3, tail_far=1e-2,
+                                       min_exact=10)
+    for far in (1e-2, 5e-3, 1e-3):
+        point = scored.operating_point(far)
+        assert scored.tail_holds(point.threshold)
+        assert point.false_accepts == np.floor(far * scored.num_impostors)
