@@ -27,6 +27,8 @@ BENCHMARKS = {
     "startup": "startup",
     "face_alignment": "face_alignment",
     "scale": "scale",
+    "pretrained_import": "pretrained_import",
+    "warm_start": "warm_start",
 }
 
 

@@ -53,6 +53,10 @@ FULL = {
                        "test_photos": 120, "cosine_people": 40, "demo_overrides": {}},
     # 200,000 small faces through every stage before training (once each: minutes per stage).
     "scale": {"identities": 20_000, "images_per_identity": 10, "source_image_size": 32, "image_size": 32},
+    # A random-weight r100 from PyTorch, imported from .pth and ONNX.
+    "pretrained_import": {"backbone": "r100", "repeats": 2},
+    # The demo's faces and schedules (configs/local.yaml, configs/fine-tune.yaml), split by person.
+    "warm_start": {"base_people": 120, "new_people": 80, "eval_every": 100},
 }
 
 _TINY_DATA = {"identities": 8, "images_per_identity": 8, "source_image_size": 32, "image_size": 32}
@@ -90,4 +94,11 @@ SMOKE = {
                                           "evaluator": {"min_verification_accuracy": 0.0}}},
 }
 # The end-to-end smoke run's demo, reused (bench/serving.py) rather than run again.
+SMOKE["pretrained_import"] = {"backbone": "mbf", "repeats": 1}
+SMOKE["warm_start"] = {
+    "data": {"identities": 12, "images_per_identity": 4, "source_image_size": 32, "image_size": 32},
+    "base_people": 4, "new_people": 4, "eval_every": 2,
+    "trainer_overrides": {"cold": {"train_steps": 4, "warmup_steps": 0},
+                          "warm": {"train_steps": 3, "warmup_steps": 0, "warm_start": {"freeze_backbone_steps": 1}}},
+}
 SMOKE["serving"] = {"repeats": 1, "latency_calls": 2, "overrides": SMOKE["end_to_end"]["overrides"]}

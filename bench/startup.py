@@ -24,7 +24,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The documented command lines (`python -m <module>`), each timed answering --help; tests/architecture
 # checks that each answers it without TensorFlow.
 COMMAND_LINES = ("runners.local_runner", "runners.kubeflow_v2_runner", "runners.demo_data", "inspection.schema",
-                 "face_data", "submission", "inspection", "inspection.html_report", "serving", "bench")
+                 "face_data", "submission", "inspection", "inspection.html_report", "serving", "bench", "pretrained")
 
 
 def _commands(scratch_dir):

@@ -20,6 +20,7 @@ input augmentation, checkpoints, distribution and the exported signatures. Examp
 """
 
 import math
+import os
 from pathlib import Path
 from typing import Annotated, List, Literal, Optional, Tuple
 
@@ -28,7 +29,8 @@ import yaml
 from pydantic import Field
 
 from arcface_module.catalog import BACKBONES, FACE_SIZE, MARGIN_DEFAULTS, MARGINS, POSITIVE_MARGINS, SCALE
-from configs.base import Section
+from configs.base import Section, is_remote
+from tfx_module.starting_model import BACKBONE_FILE, LAST_BLESSED, METADATA_FILE, NO_BASE_MODEL
 from tfx_module.trainer.optimizer_choices import DECAYS, OPTIMIZERS, learning_rate_problem
 
 # insightface arcface_torch's training recipes, one YAML file of trainer keys each (docs/training.md).
@@ -130,6 +132,39 @@ class ValidationConfig(Section):
         return self
 
 
+class WarmStartConfig(Section):
+    """Where the backbone's weights start, and the fine-tuning schedule when they start from a model.
+
+    The margin head is always new (this run's identities). Example, weekly retraining that
+    starts from last week's blessed model: `{base_model: last_blessed}`; from an insightface model
+    imported with `python -m pretrained`: `{base_model: models/r50-glint360k}` (docs/fine-tuning.md).
+    """
+
+    base_model: str = NO_BASE_MODEL
+    """none: random weights; last_blessed: the latest blessed model of this pipeline (random
+    weights until there is one); else a starting model's folder (local path or remote URI), as
+    `python -m pretrained` writes or a Trainer's Model artifact."""
+    freeze_backbone_steps: int = Field(100, ge=0)
+    """With a base model: steps that train only the new head, the backbone frozen in inference mode."""
+    learning_rate_factor: float = Field(0.1, gt=0, le=1)
+    """With a base model: after the frozen steps, everything trains at the learning rate times this."""
+    freeze_batch_norm: bool = True
+    """With a base model: BatchNorm layers keep the base model's statistics and scales throughout."""
+
+    @pydantic.field_validator("base_model")
+    @classmethod
+    def _a_word_or_a_starting_model(cls, value):
+        if value in (NO_BASE_MODEL, LAST_BLESSED) or is_remote(value):
+            return value
+        # Made absolute, as every local path of the config, and checked now, not after Transform.
+        folder = Path(os.path.abspath(value))
+        missing = [name for name in (BACKBONE_FILE, METADATA_FILE) if not (folder / name).is_file()]
+        if missing:
+            raise ValueError(f"expected {NO_BASE_MODEL}, {LAST_BLESSED} or a starting model's folder (holding "
+                             f"{BACKBONE_FILE} and {METADATA_FILE}); {folder} has no {' or '.join(missing)}")
+        return str(folder)
+
+
 class TrainerConfig(Section):
     """The model and how it is trained."""
 
@@ -207,6 +242,8 @@ class TrainerConfig(Section):
     """Serve the embedding of image + mirrored image (insightface's flip test): steadier, 2x compute."""
     validation: ValidationConfig = ValidationConfig()
     """Verification on named pairs sets during training."""
+    warm_start: WarmStartConfig = WarmStartConfig()
+    """Where the backbone starts (a base model or random weights) and the fine-tuning schedule."""
 
     @pydantic.model_validator(mode="before")
     @classmethod
@@ -240,6 +277,12 @@ class TrainerConfig(Section):
                              f"batch_size={self.batch_size}, gradient_accumulation_steps={self.gradient_accumulation_steps}")
         if learning_rate_problem(self.optimizer, self.learning_rate):
             raise ValueError(learning_rate_problem(self.optimizer, self.learning_rate))
+        if (self.epochs is None and self.warm_start.base_model != NO_BASE_MODEL
+                and self.warm_start.freeze_backbone_steps >= self.train_steps):
+            raise ValueError(
+                f"expected warm_start.freeze_backbone_steps < train_steps; got "
+                f"{self.warm_start.freeze_backbone_steps} and {self.train_steps}"
+            )
         if self.margin_type in POSITIVE_MARGINS and self.margin <= 0:
             raise ValueError(f"expected margin > 0 for {self.margin_type}; got {self.margin}")
         return self

@@ -61,6 +61,7 @@ STEP_COLUMNS = [
 MODEL_COLUMNS = [
     Column("model", "model"),
     Column("run", "run"),
+    Column("started from", "started_from"),
     Column("accuracy", VERIFICATION_ACCURACY, show=decimals(4)),
     Column("+/-", VERIFICATION_ACCURACY_STD, show=decimals(4)),
     Column("AUC", AUC, show=decimals(4)),
@@ -95,6 +96,10 @@ def show_lineage(store, config, args):
     if artifact["producer"]:
         writer = f"written by {artifact['producer']} in run {artifact['run']}"
     text = [f"artifact {artifact['artifact']}: {artifact['type']} {writer}", f"  {artifact['uri']}"]
+    if found["started_from"] is not None:
+        base = next(a for a in found["artifacts"] if a["artifact"] == found["started_from"])
+        text.append(f"  started from model {base['artifact']} ({base['producer'] or 'imported'}"
+                    f"{' in run ' + base['run'] if base['run'] else ''}): {base['uri']}")
     for direction, meaning in [("upstream", "what it was made from"), ("downstream", "what used it")]:
         steps = found[direction]
         listed = table(steps, STEP_COLUMNS) if steps else "(none)"

@@ -28,6 +28,8 @@ Event = metadata_store_pb2.Event
 READS = {Event.INPUT, Event.DECLARED_INPUT, Event.INTERNAL_INPUT}
 WRITES = {Event.OUTPUT, Event.DECLARED_OUTPUT, Event.INTERNAL_OUTPUT}
 DIRECTIONS = ("upstream", "downstream")
+# The Trainer's input of the model it warm-started from (tfx standard_component_specs.BASE_MODEL_KEY).
+BASE_MODEL_KEY = "base_model"
 
 
 def open_store(config: PipelineConfig) -> metadata_store.MetadataStore:
@@ -177,3 +179,12 @@ def lineage(store, artifact_id: int, direction: str, max_depth: Optional[int] = 
         seen_artifacts.update(reached)
         frontier = sorted(reached)
     return steps
+
+
+def started_from(store, model_id: int) -> Optional[int]:
+    """The model whose backbone the Trainer that wrote `model_id` started from (its `base_model` input), or None."""
+    writers = [e.execution_id for e in store.get_events_by_artifact_ids([model_id]) if e.type in WRITES]
+    for event in store.get_events_by_execution_ids(writers) if writers else []:
+        if event.type in READS and event.path.steps and event.path.steps[0].key == BASE_MODEL_KEY:
+            return event.artifact_id
+    return None

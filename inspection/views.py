@@ -192,6 +192,8 @@ def lineage(store, artifact_id: int) -> dict:
     artifacts = artifact_rows(store, store.get_artifacts_by_id(sorted(met)))
     return {
         "artifact": next(a for a in artifacts if a["artifact"] == artifact_id),
+        # A model warm-started from another: which one (trainer.warm_start); None if trained from scratch.
+        "started_from": metadata.started_from(store, artifact_id),
         **{direction: _step_rows(store, steps) for direction, steps in walks.items()},
         "artifacts": artifacts,
     }
@@ -214,6 +216,7 @@ def models(store, pipeline_name: str, run: Optional[metadata_store_pb2.Context] 
     trained = metadata.written_artifacts(store, scope).get(MODEL, [])
     rows = []
     for model in artifact_rows(store, trained):
+        model["started_from"] = metadata.started_from(store, model["artifact"])
         readers = [
             step
             for step in metadata.lineage(store, model["artifact"], "downstream", max_depth=1)
@@ -249,6 +252,7 @@ def _verdict(model: dict, blessing: Optional[dict], readers, written: Dict[int, 
         "model": model["artifact"],
         "run": model["run"],
         "uri": model["uri"],
+        "started_from": model["started_from"],
         "evaluation": evaluation.get("artifact"),
         "evaluation_uri": evaluation.get("uri"),
         "metrics": {k: v for k, v in evaluation.get("properties", {}).items() if k not in TFX_PROPERTIES},

@@ -12,5 +12,6 @@ EXAMPLE_VALIDATOR = "ExampleValidator"
 TRANSFORM = "Transform"
 TRAINER = "Trainer"
 LATEST_BLESSED_MODEL_RESOLVER = "latest_blessed_model_resolver"
+BASE_MODEL_IMPORTER = "base_model_importer"  # a starting model's folder as the Trainer's base model
 EMBEDDING_EVALUATOR = "EmbeddingEvaluator"
 PUSHER = "Pusher"  # the VersionedPusher, under the id of the pipeline's Pusher

@@ -2,13 +2,14 @@
 
 ImportExampleGen (identity-disjoint splits; every record checked) -> StatisticsGen -> SchemaGen (inferred, or the reviewed
 schema file: ImportSchemaGen) -> ExampleValidator
--> Transform (decode, resize, normalise; identity vocabulary) -> Trainer (backbone + ArcFace head)
+-> Transform (decode, resize, normalise; identity vocabulary) -> Trainer (backbone + ArcFace head; the
+   backbone warm-started from the latest blessed model or an imported one if trainer.warm_start says so)
 -> EmbeddingEvaluator (verification on unseen identities and on each named pairs set, against the
    latest blessed model found by a Resolver; operating point; blessing) -> VersionedPusher (blessed only).
 """
 
 import posixpath
-from typing import Optional
+from typing import Optional, Tuple
 
 from ml_metadata.proto import metadata_store_pb2
 from tfx import v1 as tfx
@@ -23,6 +24,7 @@ from configs import PipelineConfig
 from pipeline import nodes
 from pipeline.cluster import trainer_component
 from tfx_module import preprocessing, training
+from tfx_module.starting_model import LAST_BLESSED, NO_BASE_MODEL
 
 
 def _import_path(function) -> str:
@@ -137,6 +139,18 @@ def _schema_gen(config: PipelineConfig, statistics_gen):
     return tfx.components.ImportSchemaGen(schema_file=str(config.data.schema_file)).with_id(nodes.SCHEMA_GEN)
 
 
+def _base_model(config: PipelineConfig, latest_blessed) -> Tuple[list, Optional[tfx.dsl.Channel]]:
+    """The Trainer's base model (trainer.warm_start.base_model): the nodes to add, and its channel or None."""
+    base_model = config.trainer.warm_start.base_model
+    if base_model == NO_BASE_MODEL:
+        return [], None
+    if base_model == LAST_BLESSED:
+        return [], latest_blessed.outputs["model"]
+    importer = tfx.dsl.Importer(source_uri=base_model, artifact_type=tfx.types.standard_artifacts.Model)
+    importer = importer.with_id(nodes.BASE_MODEL_IMPORTER)
+    return [importer], importer.outputs["result"]
+
+
 def create_pipeline(
     config: PipelineConfig,
     metadata_connection_config: Optional[metadata_store_pb2.ConnectionConfig] = None,
@@ -170,9 +184,19 @@ def create_pipeline(
         splits_config=tfx.proto.SplitsConfig(analyze=["train"], transform=["train", "eval"]),
         custom_config={"transform": transform_config, "data": data},
     ).with_id(nodes.TRANSFORM)
+    # The model to beat: the latest blessed one of earlier runs, scored again on this run's pairs;
+    # and the Trainer's base model if it warm-starts from it.
+    latest_blessed = tfx.dsl.Resolver(
+        strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,
+        model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
+        model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing),
+    ).with_id(nodes.LATEST_BLESSED_MODEL_RESOLVER)
+    base_model_nodes, base_model = _base_model(config, latest_blessed)
     trainer = trainer_component(
         config,
         run_fn=RUN_FN,
+        # Its input event in ML Metadata records which model the run started from.
+        **({"base_model": base_model} if base_model else {}),
         examples=transform.outputs["transformed_examples"],
         transform_graph=transform.outputs["transform_graph"],
         schema=schema_gen.outputs["schema"],
@@ -184,12 +208,6 @@ def create_pipeline(
         custom_config={"trainer": config.trainer.model_dump(mode="json"), "transform": transform_config, "data": data,
                        **({"validation": _validation(config)} if config.trainer.validation.pairs else {})},
     ).with_id(nodes.TRAINER)
-    # The model to beat: the latest blessed one of earlier runs, scored again on this run's pairs.
-    latest_blessed = tfx.dsl.Resolver(
-        strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,
-        model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
-        model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing),
-    ).with_id(nodes.LATEST_BLESSED_MODEL_RESOLVER)
     pairs_gen = _external_pairs(config)
     evaluator = EmbeddingEvaluator(
         examples=example_gen.outputs["examples"],
@@ -234,8 +252,9 @@ def create_pipeline(
             schema_gen,
             example_validator,
             transform,
-            trainer,
             latest_blessed,
+            *base_model_nodes,
+            trainer,
             evaluator,
             pusher,
         ],

@@ -27,6 +27,7 @@ from tfx import v1 as tfx
 import arcface_module
 from arcface_module.backbones.blocks import kernels
 from tfx_module.preprocessing import IDENTITY_COUNTS, IDENTITY_VOCABULARY
+from tfx_module.starting_model import BACKBONE_FILE
 from tfx_module.trainer import distribution, validation
 from tfx_module.trainer.checkpoints import SaveCheckpoints, checkpoint_dir, restore_latest
 from tfx_module.trainer.export import EmbeddingExport, export_embedding_model
@@ -35,10 +36,10 @@ from tfx_module.trainer.loop import train
 from tfx_module.trainer.model import build_training_model, trained_steps
 from tfx_module.trainer.monitoring import StopOnNonFiniteLoss, TrainingLog
 from tfx_module.trainer.optimization import build_optimizer
+from tfx_module.trainer.warm_start import WarmStart
 
 __all__ = ["BACKBONE_FILE", "KERNELS_FILE", "run_fn"]
 
-BACKBONE_FILE = "backbone.keras"
 KERNELS_FILE = "kernels.json"
 logger = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ def dtype_policy(name):
         keras.config.set_dtype_policy(previous)
 
 
-def _build(trainer, transform, tft_output, steps, strategy):
+def _build(trainer, transform, tft_output, steps, strategy, fine_tuning=None):
     """The compiled training model under `strategy`, and a checkpoint of its whole state."""
     replicas = strategy.num_replicas_in_sync
     parts = replicas * trainer["gradient_accumulation_steps"]
@@ -84,7 +85,7 @@ def _build(trainer, transform, tft_output, steps, strategy):
             num_classes=tft_output.vocabulary_size_by_name(IDENTITY_VOCABULARY),
             sync_batch_norm=trainer["distribution"]["sync_batch_norm"] and replicas > 1,
         )
-        model.compile(optimizer=build_optimizer(trainer, steps))
+        model.compile(optimizer=build_optimizer(trainer, steps, fine_tuning))
         model.optimizer.build(model.trainable_variables)
     return model, tf.train.Checkpoint(model=model, optimizer=model.optimizer)
 
@@ -106,7 +107,7 @@ def _validation(model, fn_args, tft_output, trainer, transform, data, steps, log
         best_writes, config["keep_best"], model.backbone)
 
 
-def _train(model, checkpoint, checkpoints, fn_args, tft_output, trainer, transform, steps, strategy):
+def _train(model, checkpoint, checkpoints, fn_args, tft_output, trainer, transform, steps, strategy, warm_start):
     """Trains from the model's current step to `steps`, saving checkpoints (and the best weights) on the way."""
     first_step = trained_steps(model)
     def dataset_fn(input_context):
@@ -130,6 +131,7 @@ def _train(model, checkpoint, checkpoints, fn_args, tft_output, trainer, transfo
             TrainingLog(log_dir, trainer["log_every_steps"], steps, trainer["batch_size"],
                         trainer["progress_every_seconds"]),
             SaveCheckpoints(manager, trainer["checkpoint_every_steps"]),
+            *warm_start.callbacks(model.backbone),
         ]
         validating = _validation(model, fn_args, tft_output, trainer, transform, fn_args.custom_config["data"], steps,
                                  log_dir, validation.best_dir(checkpoint_writes))
@@ -145,22 +147,24 @@ def run_fn(fn_args: tfx.components.FnArgs):
     keras.utils.set_random_seed(trainer["seed"])
     tft_output = tft.TFTransformOutput(fn_args.transform_graph_path)
     steps = total_steps(trainer, tft_output)
-    checkpoints = checkpoint_dir(
-        fn_args.model_run_dir, fn_args.train_files, fn_args.transform_graph_path, trainer, data
-    )
+    warm_start = WarmStart.from_fn_args(fn_args, trainer)
+    # Another base model is another training: its checkpoints are not this one's.
+    checkpoints = checkpoint_dir(fn_args.model_run_dir, fn_args.train_files, fn_args.transform_graph_path,
+                                 {**trainer, "base_model": warm_start.directory}, data)
 
     with dtype_policy(trainer["precision"]):
-        model, checkpoint = _build(trainer, transform, tft_output, steps, strategy)
+        model, checkpoint = _build(trainer, transform, tft_output, steps, strategy, warm_start.fine_tuning())
         restored = restore_latest(checkpoint, checkpoints)
         if restored:
             logger.info("resumed from %s at step %d of %d", restored, trained_steps(model), steps)
         else:
+            warm_start.load(model.backbone)
             logger.info(
                 "training %d steps on %d identities, %d replica(s); checkpoints in %s",
                 steps, model.head.num_classes, strategy.num_replicas_in_sync, checkpoints,
             )
         if trained_steps(model) < steps:
-            _train(model, checkpoint, checkpoints, fn_args, tft_output, trainer, transform, steps, strategy)
+            _train(model, checkpoint, checkpoints, fn_args, tft_output, trainer, transform, steps, strategy, warm_start)
 
     if trainer["validation"]["keep_best"]:
         best = validation.restore_best(model.backbone, validation.best_dir(checkpoints))
@@ -175,6 +179,8 @@ def run_fn(fn_args: tfx.components.FnArgs):
     if distribution.is_chief(strategy):
         tf.io.gfile.makedirs(fn_args.model_run_dir)
         model.backbone.save(os.path.join(fn_args.model_run_dir, BACKBONE_FILE))
+        # Beside the SavedModel, what a later run warm-starts from (trainer.warm_start).
+        warm_start.save(os.path.dirname(fn_args.serving_model_dir), model.backbone, trainer, transform["image_size"])
         # Which kernels computed the steps: the fast ones depend on TensorFlow's oneDNN switch.
         with tf.io.gfile.GFile(os.path.join(fn_args.model_run_dir, KERNELS_FILE), "w") as file:
             json.dump(kernels(), file)

@@ -147,10 +147,12 @@ class SafeUnpickler(pickle.Unpickler):
         raise UnsafePickleError("refused a persistent id: a verification file may hold only plain data")
 
 
-def load_verification_bin(path: str) -> Tuple[List[bytes], List[bool]]:
-    """(images, is_same) of a `.bin` file; raises ValueError naming the file if it is unsafe or malformed."""
-    with open(path, "rb") as file:
-        data = file.read()
+def load_pickle(data: bytes, unpickler, source: str, **options):
+    """What the pickle `data` holds, built by `unpickler` (a restricted `pickle.Unpickler` class).
+
+    Raises UnsafePickleError or ValueError naming `source` (a file, or a member of one) if the
+    pickle is malformed or asks for what the unpickler refuses; `options` go to the unpickler.
+    """
     try:
         # The unpickler allocates what a length field claims before reading it: 2**62 bytes is a
         # MemoryError, a few GB are reserved. Walking the opcodes first reads each length against
@@ -158,13 +160,19 @@ def load_verification_bin(path: str) -> Tuple[List[bytes], List[bool]]:
         for _ in pickletools.genops(data):
             pass
     except ValueError as error:
-        raise ValueError(f"{path}: not a readable pickle ({error})") from error
+        raise ValueError(f"{source}: not a readable pickle ({error})") from error
     try:
-        loaded = SafeUnpickler(io.BytesIO(data), encoding="bytes").load()
+        return unpickler(io.BytesIO(data), **options).load()
     except UnsafePickleError as error:
-        raise UnsafePickleError(f"{path}: {error}") from error
+        raise UnsafePickleError(f"{source}: {error}") from error
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, IndexError, KeyError) as error:
-        raise ValueError(f"{path}: not a readable pickle ({type(error).__name__}: {error})") from error
+        raise ValueError(f"{source}: not a readable pickle ({type(error).__name__}: {error})") from error
+
+
+def load_verification_bin(path: str) -> Tuple[List[bytes], List[bool]]:
+    """(images, is_same) of a `.bin` file; raises ValueError naming the file if it is unsafe or malformed."""
+    with open(path, "rb") as file:
+        loaded = load_pickle(file.read(), SafeUnpickler, path, encoding="bytes")
     if not isinstance(loaded, (tuple, list)) or len(loaded) != 2:
         raise ValueError(f"{path}: expected a pickled (bins, issame_list) pair, got {type(loaded).__name__}"
                          + (f" of length {len(loaded)}" if isinstance(loaded, (tuple, list)) else ""))

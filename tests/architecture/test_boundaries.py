@@ -14,7 +14,7 @@ from bench.startup import COMMAND_LINES
 
 REPO = Path(__file__).resolve().parents[2]
 PACKAGES = ("arcface_module", "tfx_module", "components", "face_data", "serving", "pipeline", "runners", "inspection",
-            "submission", "configs", "console", "bench", "verification")
+            "submission", "configs", "console", "bench", "verification", "pretrained")
 
 
 def _run_without(blocked, code):

@@ -7,5 +7,6 @@
 - `distribution`: the tf.distribute strategy, and which worker writes;
 - `checkpoints`: checkpoints in a folder that survives a re-run of the Trainer;
 - `monitoring`: progress lines, TensorBoard scalars, the stop on a diverged loss;
-- `export`: the SavedModel with the Transform graph and the serving signatures.
+- `export`: the SavedModel with the Transform graph and the serving signatures;
+- `warm_start`: the backbone started from a base model, and the fine-tuning schedule.
 """

@@ -23,15 +23,24 @@ def train(model, dataset_fn, strategy, first_step, last_step, callbacks=()):
     """
     batches = iter(strategy.distribute_datasets_from_function(dataset_fn))
 
-    @tf.function
-    def train_step(batches):
-        logs = strategy.run(model.train_step, args=(next(batches),))
-        # The train step reduces its logs over the replicas: any replica's copy is the global value.
-        return {name: strategy.experimental_local_results(value)[0] for name, value in logs.items()}
+    def step_function():
+        @tf.function
+        def train_step(batches):
+            logs = strategy.run(model.train_step, args=(next(batches),))
+            # The train step reduces its logs over the replicas: any replica's copy is the global value.
+            return {name: strategy.experimental_local_results(value)[0] for name, value in logs.items()}
+
+        return train_step
 
     callbacks = keras.callbacks.CallbackList(list(callbacks), model=model)
     callbacks.on_train_begin()
+    traced_for = None
     for step in range(first_step, last_step):
         callbacks.on_train_batch_begin(step)
+        # A callback may freeze or unfreeze layers (warm_start.FreezeBackbone): a traced step
+        # updates the variables that were trainable when it was traced, so it is traced again.
+        trainable = tuple(id(variable) for variable in model.trainable_variables)
+        if trainable != traced_for:
+            train_step, traced_for = step_function(), trainable
         callbacks.on_train_batch_end(step, train_step(batches))
     callbacks.on_train_end()

@@ -6,6 +6,7 @@ import keras
 from keras import ops
 
 from tfx_module.trainer.optimizer_choices import DECAYS, OPTIMIZERS
+from tfx_module.trainer.warm_start import FineTuningSchedule
 
 
 @keras.saving.register_keras_serializable(package="arcface_module")
@@ -68,10 +69,12 @@ class WarmupDecay(keras.optimizers.schedules.LearningRateSchedule):
         }
 
 
-def build_optimizer(trainer, total_steps):
+def build_optimizer(trainer, total_steps, fine_tuning=None):
     """SGD (with momentum) or AdamW on a `WarmupDecay` schedule, from the trainer config (a dict).
 
     Weight decay is decoupled and applies to every weight, as in insightface's training.
+    `fine_tuning` (a dict of `FineTuningSchedule`'s `frozen_steps` and `factor`) lowers the rate
+    after the steps a warm-started backbone stays frozen.
 
     Example:
 
@@ -84,6 +87,8 @@ def build_optimizer(trainer, total_steps):
     schedule = WarmupDecay(
         trainer["learning_rate"], total_steps, trainer["warmup_steps"], trainer["lr_schedule"]
     )
+    if fine_tuning:
+        schedule = FineTuningSchedule(schedule, **fine_tuning)
     weight_decay = trainer["weight_decay"] or None
     if trainer["optimizer"] == "sgd":
         return keras.optimizers.SGD(schedule, momentum=trainer["momentum"], weight_decay=weight_decay)
