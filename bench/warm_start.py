@@ -74,7 +74,8 @@ def train_run(trainer, images, labels, evaluation, eval_every, base=None):
     for step in range(0, trainer["train_steps"], eval_every):
         last = min(step + eval_every, trainer["train_steps"])
         began = time.perf_counter()
-        train(model, dataset, tf.distribute.get_strategy(), step, last, warm_start.callbacks(model.backbone))
+        train(model, lambda context: dataset, tf.distribute.get_strategy(), step, last,
+              warm_start.callbacks(model.backbone))
         step_seconds.append((time.perf_counter() - began) / (last - step))
         curve.append((last, accuracy(model.backbone, *evaluation)))
         print(f"bench: {'warm' if base else 'cold'} step {last}: {curve[-1][1]:.3f}", file=sys.stderr, flush=True)

@@ -19,9 +19,10 @@ Example:
 import torch
 from torch import nn
 
+# The library's names, which load no Keras or TensorFlow: IResNet depth -> blocks per stage.
+from arcface_module.catalog import IRESNET_BLOCKS
+
 EMBEDDING_SIZE = 512
-# IResNet depth -> basic blocks per stage (64, 128, 256 and 512 channels), as arcface_torch's.
-IRESNET_BLOCKS = {"r18": (2, 2, 2, 2), "r34": (3, 4, 6, 3), "r50": (3, 4, 14, 3), "r100": (3, 13, 30, 3)}
 
 
 class _Layers(nn.Module):

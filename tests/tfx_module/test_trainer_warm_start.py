@@ -41,7 +41,7 @@ def test_the_backbone_stays_frozen_then_trains_at_the_lower_rate_with_its_batch_
                          float(logs["learning_rate"])))
 
     start = [np.array(w) for w in backbone.weights], [np.array(w) for w in model.head.weights]
-    train(model, tf.data.Dataset.from_tensors(batch).repeat(), tf.distribute.get_strategy(), 0, 4,
+    train(model, lambda context: tf.data.Dataset.from_tensors(batch).repeat(), tf.distribute.get_strategy(), 0, 4,
           [FreezeBackbone(backbone, 2, freeze_batch_norm=True), Record()])
     batch_norm = [i for i, w in enumerate(backbone.weights) if "_bn/" in w.path or w.path.startswith("features/")]
     assert batch_norm
