@@ -17,7 +17,8 @@ from arcface_module.backbones.arcface_torch import load_state_dict
 from bench import measure
 from bench.results import Result
 from pretrained import onnx_graph, torch_checkpoint
-from pretrained.cli import EMBEDDING_SIZE, IMAGE_SIZE, convert
+from arcface_module.catalog import FACE_SIZE
+from pretrained.cli import EMBEDDING_SIZE, convert
 
 NAME = "pretrained_import"
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -47,7 +48,7 @@ def run(settings, context):
     start = time.perf_counter()
     name = settings["backbone"]
     files = export_with_pytorch(name, os.path.join(context.scratch_dir, "pretrained"))
-    backbone = arcface_module.get_backbone(name, EMBEDDING_SIZE, (IMAGE_SIZE, IMAGE_SIZE, 3))
+    backbone = arcface_module.get_backbone(name, EMBEDDING_SIZE, (FACE_SIZE, FACE_SIZE, 3))
     rows = []
     for file_format in ("pth", "onnx"):
         path = os.path.join(files, f"backbone.{file_format}")

@@ -21,13 +21,12 @@ import sys
 import tempfile
 import time
 
-from arcface_module.catalog import IRESNET_BLOCKS
+from arcface_module.catalog import FACE_SIZE, IRESNET_BLOCKS
 from console import quiet
 
 # Backbones with an arcface_torch counterpart: the rest (tiny, tiny_flat) are the project's own.
 IMPORTABLE = ("mbf", *IRESNET_BLOCKS)
-IMAGE_SIZE = 112  # arcface_torch's models read 112x112 faces
-EMBEDDING_SIZE = 512  # and give 512-d embeddings
+EMBEDDING_SIZE = 512  # arcface_torch's models give 512-d embeddings of FACE_SIZE faces
 
 
 def parse_args(argv):
@@ -63,7 +62,7 @@ def convert(path, backbone_name, output, embedding_size=EMBEDDING_SIZE):
 
     if os.path.exists(output):
         raise ValueError(f"{output}: already exists; expected a new folder for the starting model")
-    backbone = arcface_module.get_backbone(backbone_name, embedding_size, (IMAGE_SIZE, IMAGE_SIZE, 3))
+    backbone = arcface_module.get_backbone(backbone_name, embedding_size, (FACE_SIZE, FACE_SIZE, 3))
     start = time.perf_counter()
     if _is_zip(path):
         from pretrained.torch_checkpoint import read_state_dict
@@ -80,7 +79,7 @@ def convert(path, backbone_name, output, embedding_size=EMBEDDING_SIZE):
     except ValueError as error:
         raise ValueError(f"{path}: {error}") from None
     metadata = {
-        "backbone": backbone_name, "embedding_size": embedding_size, "image_size": IMAGE_SIZE,
+        "backbone": backbone_name, "embedding_size": embedding_size, "image_size": FACE_SIZE,
         "source": os.path.abspath(path), "format": file_format, "sha256": _sha256(path),
         "tensors": len(mapping), "folded_batch_norms": folded, "seconds": round(time.perf_counter() - start, 2),
         "mapping": mapping,

@@ -18,9 +18,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from arcface_module.catalog import FACE_SIZE
 from bench.torch_reference.backbones import IRESNET_BLOCKS, get_model
 
-IMAGE_SIZE = 112
 OPSET = 11  # torch2onnx.py's
 
 
@@ -37,7 +37,7 @@ def randomize(model, generator):
             layer.reset_running_stats()
             layer.momentum = None  # a cumulative average over the calibration batches
         model.train()
-        model(torch.rand((2, 3, IMAGE_SIZE, IMAGE_SIZE), generator=generator) * 2 - 1)
+        model(torch.rand((2, 3, FACE_SIZE, FACE_SIZE), generator=generator) * 2 - 1)
         for layer in batch_norms:
             channels = layer.num_features
             layer.running_var.mul_(torch.empty(channels).uniform_(0.5, 2.0, generator=generator))
@@ -53,7 +53,7 @@ def export(name, output_dir, faces=None, seed=0):
     model = randomize(get_model(name), generator)
     os.makedirs(output_dir, exist_ok=True)
     torch.save(model.state_dict(), os.path.join(output_dir, "backbone.pth"))
-    torch.onnx.export(model, torch.zeros((1, 3, IMAGE_SIZE, IMAGE_SIZE)), os.path.join(output_dir, "backbone.onnx"),
+    torch.onnx.export(model, torch.zeros((1, 3, FACE_SIZE, FACE_SIZE)), os.path.join(output_dir, "backbone.onnx"),
                       input_names=["data"], keep_initializers_as_inputs=False, opset_version=OPSET, dynamo=False)
     if faces is not None:
         with torch.no_grad():

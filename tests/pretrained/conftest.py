@@ -15,12 +15,15 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
+from arcface_module.catalog import FACE_SIZE
+from configs.model import TransformConfig
 from tfx_module.preprocessing import normalize, preprocess_image
 
 REPO = Path(__file__).resolve().parents[2]
+# The pipeline's normalisation (its defaults: insightface's, to [-1, 1]).
+TRANSFORM = TransformConfig(image_size=FACE_SIZE)
 # Two people, two shots each: an r50 forward on four faces in each framework.
 FACES = [(1, 1), (1, 2), (7, 1), (7, 3)]
-IMAGE_SIZE = 112
 
 
 def torch_python():
@@ -39,7 +42,8 @@ def aligned_faces(orl_dir):
     for person, shot in FACES:
         png = io.BytesIO()
         Image.open(os.path.join(orl_dir, f"s{person}", f"{shot}.pgm")).save(png, format="PNG")
-        faces.append(normalize(preprocess_image(tf.constant(png.getvalue()), IMAGE_SIZE)).numpy())
+        pixels = preprocess_image(tf.constant(png.getvalue()), FACE_SIZE)
+        faces.append(normalize(pixels, TRANSFORM.normalize_mean, TRANSFORM.normalize_std).numpy())
     return np.stack(faces).astype(np.float32)
 
 
