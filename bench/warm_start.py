@@ -21,6 +21,7 @@ import tensorflow as tf
 import arcface_module
 from bench import measure, train_data
 from bench.results import Result
+from components.embedding_evaluator.catalog import MAX_POSITIVE_PAIRS
 from configs import load_config
 from configs.model import TrainerConfig
 from tfx_module.trainer.loop import train
@@ -54,7 +55,7 @@ def demo_data(settings):
 
 def accuracy(backbone, images, labels):
     embeddings = arcface_module.embedding_model(backbone).predict(images, batch_size=256, verbose=0)
-    index_a, index_b, is_same = make_pairs(labels, seed=0)
+    index_a, index_b, is_same = make_pairs(labels, MAX_POSITIVE_PAIRS, seed=0)
     return verification_accuracy_kfold(cosine_similarities(embeddings[index_a], embeddings[index_b]), is_same,
                                        seed=0)["mean"]
 

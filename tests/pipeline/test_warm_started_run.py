@@ -31,7 +31,9 @@ def warm_run(tiny_run, tmp_path_factory, run_pipeline):
     raw.update(run_root=str(root))
     raw["pusher"]["serving_dir"] = str(root / "serving")
     raw["trainer"].update(train_steps=30, warmup_steps=0,
-                          warm_start={"base_model": "last_blessed", "freeze_backbone_steps": 10})
+                          warm_start={"base_model": "last_blessed", "freeze_backbone_steps": 20})
+    # What is tested is where the run started, not whether 30 steps on the same faces beat the base.
+    raw["evaluator"]["max_regression_from_blessed"] = {"verification_accuracy": 1.0}
     path = root / "config.yaml"
     path.write_text(yaml.safe_dump(raw))
     run_pipeline(path)
