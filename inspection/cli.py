@@ -61,7 +61,6 @@ STEP_COLUMNS = [
 MODEL_COLUMNS = [
     Column("model", "model"),
     Column("run", "run"),
-    Column("started from", "started_from"),
     Column("accuracy", VERIFICATION_ACCURACY, show=decimals(4)),
     Column("+/-", VERIFICATION_ACCURACY_STD, show=decimals(4)),
     Column("AUC", AUC, show=decimals(4)),
@@ -69,6 +68,7 @@ MODEL_COLUMNS = [
     Column("pairs", NUM_PAIRS, show=decimals(0)),
     Column("blessed", "blessed"),
     Column("pushed to", "pushed_to"),
+    Column("started from", "started_from"),
 ]
 
 
