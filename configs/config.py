@@ -76,6 +76,8 @@ class PipelineConfig(Section):
             "data.input_base": data and data.input_base,
             "pusher.serving_dir": pusher and pusher.serving_dir,
             "data.schema_file": data and data.schema_file,
+            "pusher.gallery.photos": pusher and pusher.gallery and pusher.gallery.photos,
+            "pusher.gallery.probes": pusher and pusher.gallery and pusher.gallery.probes,
         }
         local = [f"{key} ({value})" for key, value in locations.items() if value and not is_remote(value)]
         if kubeflow is not None and local:

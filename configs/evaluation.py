@@ -162,6 +162,22 @@ class EvaluatorConfig(Section):
         return self
 
 
+class GalleryConfig(Section):
+    """People enrolled into a gallery pushed inside each version (`<version>/gallery`), re-embedded by each
+    new model in a Beam job, with the open-set threshold chosen for `fpir` (docs/gallery.md)."""
+
+    photos: Location
+    """A folder of `<person>/<photos>`: the people enrolled, several photos each (averaged into one template)."""
+    probes: Location
+    """A folder of `<person>/<photos>` held out from `photos`: of enrolled people and of people not enrolled
+    (at least 1/fpir photos of those), on which the open-set threshold is chosen."""
+    fpir: float = Field(1e-2, gt=0, lt=1)
+    """The false-positive identification rate the threshold allows: the share of searches by people not
+    enrolled that `identify` answers with someone."""
+    aligned_size: Optional[int] = Field(None, gt=0)
+    """None: the photos are face crops; a size: raw photos, each face found and aligned to it (as --align)."""
+
+
 class PusherConfig(Section):
     """Where blessed models are published: `<serving_dir>/<model_name>/<version>/` (TF Serving layout).
 
@@ -177,3 +193,5 @@ class PusherConfig(Section):
     """The newest versions kept; older ones are removed after a push."""
     formats: List[Literal[tuple(FORMATS)]] = []
     """Files each version holds besides the SavedModel, each checked against it before publishing."""
+    gallery: Optional[GalleryConfig] = None
+    """A gallery of people re-embedded with each blessed model and pushed beside it; none by default."""

@@ -5,7 +5,8 @@ schema file: ImportSchemaGen) -> ExampleValidator
 -> Transform (decode, resize, normalise; identity vocabulary) -> Trainer (backbone + ArcFace head; the
    backbone warm-started from the latest blessed model or an imported one if trainer.warm_start says so)
 -> EmbeddingEvaluator (verification on unseen identities and on each named pairs set, against the
-   latest blessed model found by a Resolver; operating point; blessing) -> VersionedPusher (blessed only).
+   latest blessed model found by a Resolver; operating point; blessing) -> VersionedPusher (blessed only;
+   with `pusher.gallery`, the gallery re-embedded by the new model in a Beam job, pushed inside the version).
 """
 
 import posixpath
@@ -240,6 +241,8 @@ def create_pipeline(
                    "max_positive_pairs": config.evaluator.max_positive_pairs, "seed": config.evaluator.seed},
         evaluation=evaluator.outputs["evaluation"],
         statistics=statistics_gen.outputs["statistics"],
+        # Re-embedded with each blessed model (a Beam job) and pushed inside its version.
+        gallery=config.pusher.gallery and config.pusher.gallery.model_dump(mode="json"),
     ).with_id(nodes.PUSHER)  # the pipeline's Pusher node; only its executor is customised
     return tfx.dsl.Pipeline(
         pipeline_name=config.pipeline_name,

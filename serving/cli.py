@@ -1,8 +1,9 @@
-"""Command line of a pushed model: embed a folder of images, or compare faces.
+"""Command line of a pushed model: embed a folder of images, compare faces, or identify them in a gallery.
 
     python -m serving embed FOLDER OUTPUT.npz --model MODEL [--align]
     python -m serving compare IMAGE_A IMAGE_B --model MODEL [--align]
     python -m serving compare --pairs PAIRS.tsv --model MODEL [--align]
+    python -m serving enrol|identify|remove|list ...   (a gallery of people: serving/gallery_commands.py)
 
 MODEL is a pushed version folder (`<serving_dir>/<model_name>/<version>`) or the model folder
 above it, whose newest version is used, as TF Serving does. `--runtime` picks what embeds: by
@@ -176,6 +177,25 @@ def checked_images(paths, max_pixels: int = MAX_PIXELS) -> Dict[str, bytes]:
     return images
 
 
+def faces(images: Dict[str, bytes], paths: List[str], aligned_size: Optional[int] = None,
+          max_pixels: int = MAX_PIXELS) -> List[bytes]:
+    """The checked images of `paths` as the model takes them: as they are, or their faces aligned to
+    `aligned_size` (ValueError naming a photo without a face; several faces said on stderr)."""
+    if not aligned_size:
+        return [images[path] for path in paths]
+    aligned_faces, noticed = [], []
+    for path in paths:
+        try:
+            aligned = align_photo(images[path], aligned_size, max_pixels)
+        except ImageRejected as error:
+            raise ValueError(f"{path}: {error}") from None
+        aligned_faces.append(aligned.data)
+        noticed += aligned.notices(path)
+    for line in noticed_lines(noticed):
+        print(line.strip(), file=sys.stderr)
+    return aligned_faces
+
+
 def compare_pairs(model: PushedModel, pairs: List[Tuple[str, str]], aligned_size: Optional[int] = None,
                   max_pixels: int = MAX_PIXELS, images: Optional[Dict[str, bytes]] = None) -> List[str]:
     """One line per pair: decision, similarity, threshold, the two paths (tab-separated); the photos'
@@ -183,20 +203,7 @@ def compare_pairs(model: PushedModel, pairs: List[Tuple[str, str]], aligned_size
     already read."""
     images = images if images is not None else checked_images([path for pair in pairs for path in pair], max_pixels)
     paths = sorted(images)
-    faces, noticed = [], []
-    for path in paths:
-        if not aligned_size:
-            faces.append(images[path])
-            continue
-        try:
-            aligned = align_photo(images[path], aligned_size, max_pixels)
-        except ImageRejected as error:
-            raise ValueError(f"{path}: {error}") from None
-        faces.append(aligned.data)
-        noticed += aligned.notices(path)
-    for line in noticed_lines(noticed):
-        print(line.strip(), file=sys.stderr)
-    embedding_of = dict(zip(paths, model.embed(faces)))  # each image once, however many pairs hold it
+    embedding_of = dict(zip(paths, model.embed(faces(images, paths, aligned_size, max_pixels))))  # each image once
     lines = []
     for path_a, path_b in pairs:
         similarity = float(embedding_of[path_a] @ embedding_of[path_b])
@@ -215,7 +222,20 @@ def build_parser() -> argparse.ArgumentParser:
     compare = commands.add_parser("compare", help="same person or not, for two images or a file of pairs")
     compare.add_argument("images", nargs="*", metavar="IMAGE", help="two images (or none with --pairs)")
     compare.add_argument("--pairs", help="a file of image pairs, two paths per line")
-    for command in (embed, compare):
+    enrol = commands.add_parser("enrol", help="add the photos of a folder of <person>/<photos> to a gallery")
+    enrol.add_argument("folder")
+    identify = commands.add_parser("identify", help="who is this? each photo's most similar enrolled people")
+    identify.add_argument("photos", nargs="+", metavar="PHOTO")
+    identify.add_argument("-k", type=int, default=5, help="how many of the most similar people to print (default 5)")
+    identify.add_argument("--threshold", type=float,
+                          help="answer 'unknown' below this similarity (default: the version's identification.json)")
+    remove = commands.add_parser("remove", help="remove people (all their photos) from a gallery")
+    remove.add_argument("people", nargs="+", metavar="PERSON")
+    list_ = commands.add_parser("list", help="the people of a gallery and the model it was built with")
+    for command in (enrol, remove, list_):
+        command.add_argument("--gallery", required=True, help="the gallery folder")
+    identify.add_argument("--gallery", help="the gallery folder (default: the one pushed in the model's version)")
+    for command in (embed, compare, enrol, identify):
         command.add_argument("--model", required=True,
                              help="a pushed version folder, or the model folder above it (newest version)")
         command.add_argument("--runtime", choices=RUNTIMES, default=AUTO,
@@ -227,7 +247,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _gallery_command(args) -> str:
+    from serving import gallery_commands  # it builds on this module's image reading
+
+    aligned_size = args.aligned_size if getattr(args, "align", False) else None
+    if args.command == "enrol":
+        return gallery_commands.enrol_folder(args.folder, args.gallery, args.model, args.runtime, aligned_size,
+                                             args.max_pixels)
+    if args.command == "identify":
+        return "\n".join(gallery_commands.identify_photos(args.photos, args.model, args.runtime, args.gallery,
+                                                          args.k, args.threshold, aligned_size, args.max_pixels))
+    if args.command == "remove":
+        return gallery_commands.remove_people(args.gallery, args.people)
+    return "\n".join(gallery_commands.list_gallery(args.gallery))
+
+
 def _command(args) -> None:
+    if args.command in ("enrol", "identify", "remove", "list"):
+        print(_gallery_command(args))
+        return
     aligned_size = args.aligned_size if args.align else None
     if args.command == "embed":
         _folder_files(args.folder)  # refused before the model loads

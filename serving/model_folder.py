@@ -11,12 +11,14 @@ Example:
     ([1759990000, 1759995000, 1760000000], '/srv/models/arcface/1760000000')
 """
 
+import hashlib
 import os
 import types
 from typing import List
 
 SAVED_MODEL_FILE = "saved_model.pb"
-_LOCAL = types.SimpleNamespace(isdir=os.path.isdir, listdir=os.listdir, exists=os.path.exists)
+VARIABLES_DIR = "variables"
+_LOCAL = types.SimpleNamespace(isdir=os.path.isdir, listdir=os.listdir, exists=os.path.exists, open=open)
 
 
 def _filesystem(path: str):
@@ -30,6 +32,31 @@ def _filesystem(path: str):
 def exists(path: str) -> bool:
     """Whether a local or remote file exists."""
     return _filesystem(path).exists(path)
+
+
+def fingerprint(version_dir: str) -> str:
+    """sha256 of the SavedModel's graph and weights (saved_model.pb, variables/*): what a gallery's
+    embeddings depend on; the same model pushed twice, or copied, has the same fingerprint."""
+    filesystem = _filesystem(version_dir)
+    variables = os.path.join(version_dir, VARIABLES_DIR)
+    names = [SAVED_MODEL_FILE] + sorted(os.path.join(VARIABLES_DIR, name.rstrip("/"))
+                                        for name in filesystem.listdir(variables))
+    digest = hashlib.sha256()
+    for name in names:
+        digest.update(name.encode() + b"\0")
+        with filesystem.open(os.path.join(version_dir, name), "rb") as file:
+            for block in iter(lambda: file.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def read_text(path: str) -> str:
+    """A local or remote text file's content; FileNotFoundError naming it when there is none."""
+    filesystem = _filesystem(path)
+    if not filesystem.exists(path):
+        raise FileNotFoundError(f"{path}: no such file")
+    with filesystem.open(path, "r") as file:
+        return file.read()
 
 
 def list_versions(model_dir: str) -> List[int]:

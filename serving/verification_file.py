@@ -20,6 +20,7 @@ import math
 import os
 from typing import List, Mapping
 
+from serving import model_folder
 from tfx_module.signatures import EMBEDDING_KEY, SERVING_SIGNATURE
 
 FILE_NAME = "verification.json"
@@ -44,18 +45,10 @@ def write(folder: str, operating_point: Mapping, model_uri: str, checks: List[st
 
 def read_text(folder: str) -> str:
     """The file's text; FileNotFoundError naming the folder when it has none."""
-    path = os.path.join(folder, FILE_NAME)
-    if "://" not in path:  # local: plain Python, so serving from ONNX imports no TensorFlow
-        if not os.path.exists(path):
-            raise _missing(folder)
-        with open(path, encoding="utf-8") as file:
-            return file.read()
-    import tensorflow as tf  # remote (gs://...): TensorFlow's filesystems
-
-    if not tf.io.gfile.exists(path):
-        raise _missing(folder)
-    with tf.io.gfile.GFile(path) as file:
-        return file.read()
+    try:
+        return model_folder.read_text(os.path.join(folder, FILE_NAME))
+    except FileNotFoundError:
+        raise _missing(folder) from None
 
 
 def read(folder: str) -> dict:

@@ -32,7 +32,7 @@ from tfx.types import standard_artifacts, standard_component_specs
 from tfx.types.component_spec import ChannelParameter
 from tfx.utils import json_utils
 
-from components.versioned_pusher import executor
+from components.versioned_pusher import executor, gallery as gallery_step
 
 
 class VersionedPusherSpec(standard_component_specs.PusherSpec):
@@ -42,6 +42,8 @@ class VersionedPusherSpec(standard_component_specs.PusherSpec):
               executor.EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples, optional=True),
               executor.EVALUATION_KEY: ChannelParameter(type=standard_artifacts.ModelEvaluation, optional=True),
               executor.STATISTICS_KEY: ChannelParameter(type=standard_artifacts.ExampleStatistics, optional=True)}
+    OUTPUTS = {**standard_component_specs.PusherSpec.OUTPUTS,
+               gallery_step.GALLERY_KEY: ChannelParameter(type=gallery_step.GalleryArtifact, optional=True)}
 
 
 class VersionedPusher(Pusher):
@@ -52,16 +54,19 @@ class VersionedPusher(Pusher):
     each format gives on the eval faces of `examples` (`eval_data` says where and how to pair them).
     With `evaluation` (the EmbeddingEvaluator's) and `statistics` (StatisticsGen's), each version
     holds its model card: `model_card.json` (Model Card Toolkit's schema) and `model_card.md`.
+    With `gallery` ({photos, probes, fpir, aligned_size}), each version holds the gallery of those
+    people embedded by the model and identification.json, and the `gallery` output records it
+    (gallery.py).
     """
 
     SPEC_CLASS = VersionedPusherSpec
-    EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
+    EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(executor.Executor)  # the gallery's embedding is a Beam job
 
     def __init__(self, model: types.BaseChannel, model_blessing: types.BaseChannel, base_directory: str,
                  model_name: str, keep_versions: int, examples: Optional[types.BaseChannel] = None,
                  formats: Sequence[str] = (), preprocessing: Optional[Mapping] = None,
                  eval_data: Optional[Mapping] = None, evaluation: Optional[types.BaseChannel] = None,
-                 statistics: Optional[types.BaseChannel] = None):
+                 statistics: Optional[types.BaseChannel] = None, gallery: Optional[Mapping] = None):
         if formats and (examples is None or preprocessing is None or eval_data is None):
             raise ValueError(f"formats {list(formats)}: expected examples, preprocessing and eval_data too "
                              "(the formats are checked against the SavedModel on the eval faces)")
@@ -80,7 +85,9 @@ class VersionedPusher(Pusher):
                 executor.FORMATS_KEY: list(formats),
                 executor.PREPROCESSING_KEY: dict(preprocessing) if preprocessing else None,
                 executor.EVAL_DATA_KEY: dict(eval_data) if eval_data else None,
+                gallery_step.GALLERY_KEY: dict(gallery) if gallery else None,
             }),
             pushed_model=types.Channel(type=standard_artifacts.PushedModel),
+            **({gallery_step.GALLERY_KEY: types.Channel(type=gallery_step.GalleryArtifact)} if gallery else {}),
         )
         base_component.BaseComponent.__init__(self, spec=spec)

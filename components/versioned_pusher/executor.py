@@ -34,15 +34,16 @@ from PIL import Image
 from tensorflow_metadata.proto.v0 import statistics_pb2
 from tfx import types
 from tfx.components.pusher import executor as pusher_executor
+from tfx.dsl.components.base import base_beam_executor
 from tfx.proto import pusher_pb2
 from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import io_utils, json_utils, proto_utils
 
 from arcface_module.catalog import FACE_SIZE
 from components.embedding_evaluator.catalog import METRICS_FILE, VERIFICATION_ACCURACY
-from components.versioned_pusher import conversion, model_card, parity, versions
+from components.versioned_pusher import conversion, gallery, model_card, parity, versions
 from face_data.records import contract
-from serving import preprocessing, verification_file
+from serving import identification_file, preprocessing, verification_file
 from serving.formats import MIN_COSINE
 
 MODEL_NAME_KEY = "model_name"
@@ -120,6 +121,8 @@ def card_files(input_dict, model_name: str, verification: Dict[str, Any]):
 def assemble(model_dir: str, folder: str, formats: List[str], transform: Dict[str, Any]) -> None:
     """The SavedModel, each format's file and preprocessing.json in the local `folder`."""
     io_utils.copy_dir(model_dir, folder)
+    if not formats:
+        return
     conversion.convert(model_dir, folder, formats)
     with open(os.path.join(folder, preprocessing.FILE_NAME), "w", encoding="utf-8") as file:
         json.dump(preprocessing.spec_from_transform(transform), file, indent=2)
@@ -143,8 +146,9 @@ def _format_report(folder: str, formats: List[str], images: List[bytes], labels:
     return {"formats": report, "format_check": check}
 
 
-class Executor(pusher_executor.Executor):
-    """Pushes a blessed model to `<base_directory>/<model_name>/<version>/` with its threshold and formats."""
+class Executor(pusher_executor.Executor, base_beam_executor.BaseBeamExecutor):
+    """Pushes a blessed model to `<base_directory>/<model_name>/<version>/` with its threshold, formats and
+    gallery (a Beam job re-embeds it: components/versioned_pusher/gallery.py)."""
 
     def Do(self, input_dict: Dict[str, List[types.Artifact]], output_dict: Dict[str, List[types.Artifact]],
            exec_properties: Dict[str, Any]) -> None:
@@ -167,21 +171,31 @@ class Executor(pusher_executor.Executor):
             artifact_utils.get_single_instance(examples), custom_config[EVAL_DATA_KEY])
         probes = images[:PROBE_FACES]
 
+        gallery_config = custom_config.get(gallery.GALLERY_KEY)
+        extra_files = {}
         with tempfile.TemporaryDirectory(prefix="versioned-pusher-") as work_dir:
             source = self.GetModelPath(input_dict)
-            if formats:
+            if formats or gallery_config:
                 source = os.path.join(work_dir, "version")
                 assemble(self.GetModelPath(input_dict), source, formats, custom_config[PREPROCESSING_KEY])
+            if formats:
                 verification.update(_format_report(source, formats, images, labels, probes,
                                                    custom_config[EVAL_DATA_KEY]))
+            if gallery_config:
+                gallery_artifact = artifact_utils.get_single_instance(output_dict[gallery.GALLERY_KEY])
+                operating_point = gallery.build_gallery(self._make_beam_pipeline, self.GetModelPath(input_dict),
+                                                        source, gallery_config, gallery_artifact.uri)
+                extra_files[identification_file.FILE_NAME] = identification_file.content(operating_point)
             cards = card_files(input_dict, custom_config[MODEL_NAME_KEY], verification)
             version_dir = versions.publish(
                 source,
                 os.path.join(destination.filesystem.base_directory, custom_config[MODEL_NAME_KEY]),
                 lambda version_dir: {verification_file.FILE_NAME: json.dumps(verification, indent=2),
-                                     **cards(version_dir)},
+                                     **extra_files, **cards(version_dir)},
                 keep=custom_config[KEEP_VERSIONS_KEY],
                 check=lambda folder: check_serves(folder, formats, probes),
             )
         io_utils.copy_dir(version_dir, pushed_model.uri)  # the archive TFX's Pusher keeps too
         self._MarkPushed(pushed_model, pushed_destination=version_dir, pushed_version=os.path.basename(version_dir))
+        if gallery_config:
+            gallery.record(gallery_artifact, version_dir, operating_point)

@@ -1,0 +1,124 @@
+"""Nearest templates of a gallery: exact search (NumPy) for small galleries, an HNSW graph (usearch) above.
+
+Both hold unit-length templates under integer keys and answer "the k most similar templates of
+each probe" by inner product (the cosine, as templates and probes are normalised). Exact search
+is one matrix product, the reference the approximate index is measured against (bench/gallery.py:
+recall@1 against exact search, latency, memory); it is used up to `APPROXIMATE_FROM` templates,
+where a product with every template still takes about a millisecond. usearch's graph
+(docs/decisions/gallery-index.md says why this library) stores the vectors in half precision
+(`APPROXIMATE_DTYPE`), removes and replaces keys in place, and saves to one file.
+
+Example:
+    >>> index = make_index(dimensions=2, size=3)
+    >>> index.add(np.array([7, 8, 9]), np.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]], np.float32))
+    >>> keys, scores = index.search(np.array([[0.8, 0.6]], np.float32), k=2)
+    >>> keys.tolist(), np.round(scores, 2).tolist()
+    ([[9, 7]], [[0.96, 0.8]])
+"""
+
+from typing import Tuple
+
+import numpy as np
+
+# Up to this many templates a probe is compared with every one: below it exact search is about as
+# fast as a graph and needs no index file.
+APPROXIMATE_FROM = 20_000
+APPROXIMATE_DTYPE = "f16"  # half the memory of float32; recall@1 measured by bench/gallery.py
+# HNSW parameters: edges per node, and the candidate lists kept while adding and searching
+# (larger: better recall, slower). bench/gallery.py measures them at 1M templates.
+CONNECTIVITY = 16
+EXPANSION_ADD = 128
+EXPANSION_SEARCH = 64
+EXACT, APPROXIMATE = "exact", "usearch"
+
+
+def _check(keys: np.ndarray, vectors: np.ndarray, dimensions: int) -> None:
+    if vectors.ndim != 2 or vectors.shape[1] != dimensions or len(keys) != len(vectors):
+        raise ValueError(f"expected {len(keys)} keys and [{len(keys)}, {dimensions}] vectors, "
+                         f"got {len(keys)} keys and {list(vectors.shape)}")
+
+
+class ExactIndex:
+    """Every template in one float32 matrix; a search is a matrix product and a partial sort."""
+
+    kind = EXACT
+
+    def __init__(self, dimensions: int):
+        self.dimensions = dimensions
+        self._keys = np.zeros(0, np.int64)
+        self._vectors = np.zeros((0, dimensions), np.float32)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def add(self, keys: np.ndarray, vectors: np.ndarray) -> None:
+        """Adds templates under new keys (a key already present is replaced)."""
+        keys, vectors = np.asarray(keys, np.int64), np.asarray(vectors, np.float32)
+        _check(keys, vectors, self.dimensions)
+        self.remove(keys)
+        self._keys = np.concatenate([self._keys, keys])
+        self._vectors = np.concatenate([self._vectors, vectors])
+
+    def remove(self, keys: np.ndarray) -> None:
+        kept = ~np.isin(self._keys, keys)
+        self._keys, self._vectors = self._keys[kept], self._vectors[kept]
+
+    def search(self, probes: np.ndarray, k: int) -> Tuple[np.ndarray, np.ndarray]:
+        """The keys [N, k] and scores [N, k] of each probe's k best templates, best first."""
+        k = min(k, len(self))
+        scores = np.asarray(probes, np.float32) @ self._vectors.T
+        best = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+        best_scores = np.take_along_axis(scores, best, axis=1)
+        order = np.argsort(-best_scores, axis=1, kind="stable")
+        return self._keys[np.take_along_axis(best, order, axis=1)], np.take_along_axis(best_scores, order, axis=1)
+
+
+class ApproximateIndex:
+    """usearch's HNSW graph by inner product, vectors in half precision; saved to and loaded from one file."""
+
+    kind = APPROXIMATE
+
+    def __init__(self, dimensions: int, path: str = None):
+        from usearch.index import Index  # here: exact search, all most galleries need, imports nothing
+
+        self.dimensions = dimensions
+        self._index = Index(ndim=dimensions, metric="ip", dtype=APPROXIMATE_DTYPE, connectivity=CONNECTIVITY,
+                            expansion_add=EXPANSION_ADD, expansion_search=EXPANSION_SEARCH)
+        if path is not None:
+            self._index.load(path)
+            if self._index.ndim != dimensions:
+                raise ValueError(f"{path}: expected an index of {dimensions} dimensions, got {self._index.ndim}")
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def add(self, keys: np.ndarray, vectors: np.ndarray) -> None:
+        """Adds templates under new keys (a key already present is replaced)."""
+        keys, vectors = np.asarray(keys, np.uint64), np.ascontiguousarray(vectors, np.float32)
+        _check(keys, vectors, self.dimensions)
+        self.remove(keys)
+        self._index.add(keys, vectors)
+
+    def remove(self, keys: np.ndarray) -> None:
+        present = [key for key in np.asarray(keys, np.uint64) if key in self._index]
+        if present:
+            self._index.remove(np.array(present, np.uint64))
+
+    def search(self, probes: np.ndarray, k: int) -> Tuple[np.ndarray, np.ndarray]:
+        """The keys [N, k] and scores [N, k] of each probe's k best templates, best first."""
+        matches = self._index.search(np.ascontiguousarray(probes, np.float32), min(k, len(self)))
+        # usearch returns the inner-product *distance*, 1 - similarity.
+        return matches.keys.astype(np.int64).reshape(len(probes), -1), \
+            1.0 - matches.distances.reshape(len(probes), -1)
+
+    def save(self, path: str) -> None:
+        self._index.save(path)
+
+    @property
+    def memory_bytes(self) -> int:
+        return int(self._index.memory_usage)
+
+
+def make_index(dimensions: int, size: int):
+    """The index for a gallery of `size` templates: exact below APPROXIMATE_FROM, approximate from there."""
+    return ExactIndex(dimensions) if size < APPROXIMATE_FROM else ApproximateIndex(dimensions)
