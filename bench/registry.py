@@ -29,6 +29,7 @@ BENCHMARKS = {
     "scale": "scale",
     "pretrained_import": "pretrained_import",
     "warm_start": "warm_start",
+    "gallery": "gallery",
 }
 
 

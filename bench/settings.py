@@ -57,6 +57,8 @@ FULL = {
     "pretrained_import": {"backbone": "r100", "repeats": 2},
     # The demo's faces and schedules (configs/local.yaml, configs/fine-tune.yaml), split by person.
     "warm_start": {"base_people": 120, "new_people": 80, "eval_every": 100},
+    # Building 1M templates' graph takes about 20 minutes on 2 loaded cores.
+    "gallery": {"sizes": [10_000, 100_000, 1_000_000], "dimensions": 512, "probes": 1000},
 }
 
 _TINY_DATA = {"identities": 8, "images_per_identity": 8, "source_image_size": 32, "image_size": 32}
@@ -76,6 +78,7 @@ SMOKE = {
     "partial_fc_step": {"backbone": "tiny", "image_size": 32, "classes": [100], "rates": [1.0, 0.1], "batch_size": 8,
                         "dim": 16, "steps": 1},
     "scale": {"identities": 20, "images_per_identity": 4, "source_image_size": 16, "image_size": 16},
+    "gallery": {"sizes": [1000, 20_000], "dimensions": 32, "probes": 20},
     "end_to_end": {
         "repeats": 1,
         "overrides": {

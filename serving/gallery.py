@@ -73,7 +73,7 @@ class Gallery:
     def __init__(self, folder: str, manifest: dict):
         self.folder, self.manifest = folder, manifest
         self._templates = None  # (keys, templates), computed on first use
-        self._index = None
+        self._index = self._name_of = None
 
     # ---- opening and creating ------------------------------------------------------------
     @classmethod
@@ -147,9 +147,13 @@ class Gallery:
         normalised."""
         if self._templates is None:
             people, _, embeddings = self.photos()
-            names, person_of = np.unique(people, return_inverse=True)
-            sums = np.zeros((len(names), self.manifest["dimensions"]), np.float32)
-            np.add.at(sums, person_of, unit_rows(embeddings))
+            if not len(people):
+                return np.zeros(0, np.int64), embeddings
+            order = np.argsort(people, kind="stable")
+            names, starts = np.unique(people[order], return_index=True)
+            embeddings = unit_rows(embeddings[order])  # one copy at a time: a million photos are gigabytes
+            sums = np.add.reduceat(embeddings, starts, axis=0)
+            del embeddings
             self._templates = np.array([self.people[name] for name in names], np.int64), unit_rows(sums)
         return self._templates
 
@@ -172,8 +176,9 @@ class Gallery:
         if not self.people:
             raise ValueError(f"{self.folder}: the gallery is empty; enrol people first")
         keys, scores = self.index().search(unit_rows(probes), k)
-        name_of = {key: name for name, key in self.people.items()}
-        return [[(name_of[int(key)], float(score)) for key, score in zip(row_keys, row_scores)]
+        if self._name_of is None:
+            self._name_of = {key: name for name, key in self.people.items()}
+        return [[(self._name_of[int(key)], float(score)) for key, score in zip(row_keys, row_scores)]
                 for row_keys, row_scores in zip(keys, scores)]
 
     # ---- changes ---------------------------------------------------------------------------
@@ -184,7 +189,7 @@ class Gallery:
         try:
             fcntl.flock(folder, fcntl.LOCK_EX)
             self.manifest = Gallery.open(self.folder).manifest
-            self._templates = self._index = None
+            self._templates = self._index = self._name_of = None
             yield
         finally:
             os.close(folder)  # releases the lock
@@ -249,7 +254,7 @@ class Gallery:
 
     def _update_index(self, changed: List[str], removed_keys: List[int]) -> None:
         """The approximate index made to match the manifest's people, saved to a new file; none if few."""
-        self._templates = None
+        self._templates = self._name_of = None
         if len(self.people) < gallery_index.APPROXIMATE_FROM:
             self.manifest["index_file"] = None
             self._index = None

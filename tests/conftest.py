@@ -104,11 +104,48 @@ def run_pipeline_fixture():
     return run_pipeline
 
 
+# tiny_run's gallery (pusher.gallery): ORL people 1-10 enrolled with photos 1-5; the open-set threshold
+# chosen on their photos 6-10 and on people 11-30 (not enrolled); people 31-40 are left for tests.
+GALLERY_PEOPLE, GALLERY_SHOTS, HELD_OUT_SHOTS = range(1, 11), range(1, 6), range(6, 11)
+THRESHOLD_PEOPLE, UNSEEN_PEOPLE = range(11, 31), range(31, 41)
+GALLERY_FPIR = 0.05  # 100 non-mated probes resolve it (20 are needed)
+
+
+def orl_folder(folder: Path, people_shots) -> Path:
+    """`folder`/s<person>/<shot>.pgm as links to ORL's files (never copies), for (people, shots) pairs."""
+    for people, shots in people_shots:
+        for person in people:
+            (folder / f"s{person}").mkdir(parents=True, exist_ok=True)
+            for shot in shots:
+                (folder / f"s{person}" / f"{shot}.pgm").symlink_to(os.path.abspath(
+                    os.path.join(ORL_DIR, f"s{person}", f"{shot}.pgm")))
+    return folder
+
+
 @pytest.fixture(scope="session")
-def tiny_run(pipeline_config):
-    """One finished local Beam run on tiny synthetic data, pushing the demo's formats: (config, runner output)."""
+def tiny_gallery():
+    """Who tiny_run's gallery enrols and holds out (the module's GALLERY_* and *_PEOPLE names)."""
+    return {"people": GALLERY_PEOPLE, "shots": GALLERY_SHOTS, "held_out_shots": HELD_OUT_SHOTS,
+            "threshold_people": THRESHOLD_PEOPLE, "unseen_people": UNSEEN_PEOPLE, "fpir": GALLERY_FPIR}
+
+
+@pytest.fixture(name="orl_folder", scope="session")
+def orl_folder_fixture(orl_dir):
+    """`orl_folder(folder, [(people, shots), ...])` -> folder of <person>/<photo> links to ORL faces."""
+    return orl_folder
+
+
+@pytest.fixture(scope="session")
+def tiny_run(pipeline_config, orl_dir, tmp_path_factory):
+    """One finished local Beam run on tiny synthetic data, pushing the demo's formats and a gallery of ORL
+    people: (config, runner output)."""
     demo = yaml.safe_load((REPO / "configs" / "local.yaml").read_text())
-    config_path = pipeline_config("tiny", {"pusher": {"formats": demo["pusher"]["formats"]}})
+    faces = tmp_path_factory.mktemp("gallery")
+    gallery = {"photos": str(orl_folder(faces / "photos", [(GALLERY_PEOPLE, GALLERY_SHOTS)])),
+               "probes": str(orl_folder(faces / "probes", [(GALLERY_PEOPLE, HELD_OUT_SHOTS),
+                                                           (THRESHOLD_PEOPLE, GALLERY_SHOTS)])),
+               "fpir": GALLERY_FPIR}
+    config_path = pipeline_config("tiny", {"pusher": {"formats": demo["pusher"]["formats"], "gallery": gallery}})
     result = run_pipeline(config_path)
     return load_config(config_path), result
 
