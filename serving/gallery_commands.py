@@ -12,8 +12,9 @@ photos, so a killed enrolment keeps what was committed and can be run again. `id
 one tab-separated line per photo: the person (or `unknown` below the threshold), the best
 similarity, the threshold, the photo, and the top k as `name:similarity,...`. Without --gallery
 it searches the gallery pushed inside the model's version (`<version>/gallery`); the threshold is
-the version's identification.json (chosen by FPIR: serving/identification_file.py) unless
---threshold is given. A gallery refuses, in one line, a model it was not built with.
+the version's identification.json (chosen by FPIR: serving/identification_file.py; without it,
+verification.json's, with a note) unless --threshold is given. A gallery refuses, in one line, a
+model it was not built with.
 """
 
 import os

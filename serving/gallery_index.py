@@ -35,13 +35,28 @@ EXPANSION_SEARCH = 128
 EXACT, APPROXIMATE = "exact", "usearch"
 
 
-def _check(keys: np.ndarray, vectors: np.ndarray, dimensions: int) -> None:
-    if vectors.ndim != 2 or vectors.shape[1] != dimensions or len(keys) != len(vectors):
-        raise ValueError(f"expected {len(keys)} keys and [{len(keys)}, {dimensions}] vectors, "
-                         f"got {len(keys)} keys and {list(vectors.shape)}")
+class _Index:
+    """What both indexes share: `add` checks the templates and replaces keys already present."""
+
+    dimensions: int
+
+    def add(self, keys: np.ndarray, vectors: np.ndarray) -> None:
+        """Adds templates under new keys (a key already present is replaced)."""
+        keys, vectors = np.asarray(keys, np.int64), np.ascontiguousarray(vectors, np.float32)
+        if vectors.ndim != 2 or vectors.shape[1] != self.dimensions or len(keys) != len(vectors):
+            raise ValueError(f"expected {len(keys)} keys and [{len(keys)}, {self.dimensions}] vectors, "
+                             f"got {len(keys)} keys and {list(vectors.shape)}")
+        self.remove(keys)
+        self._insert(keys, vectors)
+
+    def remove(self, keys: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def _insert(self, keys: np.ndarray, vectors: np.ndarray) -> None:
+        raise NotImplementedError
 
 
-class ExactIndex:
+class ExactIndex(_Index):
     """Every template in one float32 matrix; a search is a matrix product and a partial sort."""
 
     kind = EXACT
@@ -54,11 +69,7 @@ class ExactIndex:
     def __len__(self) -> int:
         return len(self._keys)
 
-    def add(self, keys: np.ndarray, vectors: np.ndarray) -> None:
-        """Adds templates under new keys (a key already present is replaced)."""
-        keys, vectors = np.asarray(keys, np.int64), np.asarray(vectors, np.float32)
-        _check(keys, vectors, self.dimensions)
-        self.remove(keys)
+    def _insert(self, keys: np.ndarray, vectors: np.ndarray) -> None:
         self._keys = np.concatenate([self._keys, keys])
         self._vectors = np.concatenate([self._vectors, vectors])
 
@@ -76,7 +87,7 @@ class ExactIndex:
         return self._keys[np.take_along_axis(best, order, axis=1)], np.take_along_axis(best_scores, order, axis=1)
 
 
-class ApproximateIndex:
+class ApproximateIndex(_Index):
     """usearch's HNSW graph of 8-bit vectors, by cosine (its inner product of 8-bit vectors is not rescaled to
     [-1, 1]); saved to and loaded from one file."""
 
@@ -96,12 +107,8 @@ class ApproximateIndex:
     def __len__(self) -> int:
         return len(self._index)
 
-    def add(self, keys: np.ndarray, vectors: np.ndarray) -> None:
-        """Adds templates under new keys (a key already present is replaced)."""
-        keys, vectors = np.asarray(keys, np.uint64), np.ascontiguousarray(vectors, np.float32)
-        _check(keys, vectors, self.dimensions)
-        self.remove(keys)
-        self._index.add(keys, vectors)
+    def _insert(self, keys: np.ndarray, vectors: np.ndarray) -> None:
+        self._index.add(keys.astype(np.uint64), vectors)
 
     def remove(self, keys: np.ndarray) -> None:
         keys = np.asarray(keys, np.uint64)

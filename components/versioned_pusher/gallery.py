@@ -82,14 +82,17 @@ class _EmbedPhotos(beam.DoFn):
         self._embedder = SavedModelEmbedder(self._model_dir)
 
     def process(self, batch):
-        from face_data.images import ImageRejected
-        from serving.cli import face_bytes
+        from face_data.alignment.photos import align_photo
+        from face_data.conversion.images import ImageRejected, check_image
 
         kept, faces = [], []
         for photo_set, person, path in batch:
             try:
                 with tf.io.gfile.GFile(path, "rb") as file:
-                    faces.append(face_bytes(file.read(), self._aligned_size, path))
+                    data = file.read()
+                # As `enrol` reads a photo: checked, or its face aligned (the largest, most central).
+                faces.append(align_photo(data, self._aligned_size).data if self._aligned_size
+                             else check_image(data).data)
                 kept.append((photo_set, person, path))
             except (ImageRejected, tf.errors.OpError) as error:
                 logger.warning("gallery: skipped %s: %s", path, error)

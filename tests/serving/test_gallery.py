@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from serving import cli, gallery_commands, identification_file
+from serving import cli, gallery_commands, identification_file, verification_file
 from serving.gallery import MANIFEST, Gallery
 from serving.model_folder import latest_version_dir
 from serving.pushed_model import PushedModel
@@ -116,6 +116,18 @@ def test_people_not_enrolled_are_unknown_at_the_shipped_fpir(model_dir, tiny_gal
     assert len(answered) <= stats.binom.ppf(0.999, len(probes), upper), answered
 
 
+def test_a_version_without_a_pushed_gallery_decides_by_the_verification_threshold(model_dir, orl_dir, enrolled,
+                                                                                   tmp_path, capsys):
+    _, gallery = enrolled
+    copy = tmp_path / "arcface" / "1900000000"  # the same model, pushed without pusher.gallery
+    shutil.copytree(latest_version_dir(model_dir), copy, ignore=shutil.ignore_patterns(
+        identification_file.FILE_NAME, identification_file.GALLERY_DIR))
+    assert cli.main(["identify", _photos(orl_dir, [1], [6])[0], "--gallery", str(gallery), "--model", str(copy)]) == 0
+    out, err = capsys.readouterr()
+    assert float(out.split("\t")[2]) == pytest.approx(verification_file.read_threshold(str(copy)), abs=1e-4)
+    assert err.startswith(f"note: {copy} has no {identification_file.FILE_NAME}")
+
+
 def test_a_gallery_refuses_a_model_it_was_not_built_with(model_dir, orl_dir, enrolled, tmp_path, capsys):
     folder, gallery = enrolled
     other = tmp_path / "arcface" / "1900000000"
@@ -143,7 +155,7 @@ def test_a_kill_during_enrolment_loses_nothing_already_enrolled(model_dir, orl_f
     shutil.copytree(staff, gallery)
     before = Gallery.open(str(gallery))
     keys, templates = before.templates()
-    newcomers = orl_folder(tmp_path / "newcomers", [(range(11, 41), range(1, 11))])
+    newcomers = orl_folder(tmp_path / "newcomers", [(range(11, 26), range(1, 11))])
     command = [sys.executable, "-m", "serving", "enrol", str(newcomers), "--gallery", str(gallery), "--model",
                model_dir]
     enrolment = subprocess.Popen(command, cwd=REPO, stderr=subprocess.PIPE, text=True)
@@ -160,7 +172,7 @@ def test_a_kill_during_enrolment_loses_nothing_already_enrolled(model_dir, orl_f
     stray.write_bytes(b"half a file")
     assert cli.main(["enrol", str(newcomers), "--gallery", str(gallery), "--model", model_dir]) == 0
     done = Gallery.open(str(gallery))
-    assert len(done.people) == 40 and len(done.photos()[0]) == 50 + 300
+    assert len(done.people) == 25 and len(done.photos()[0]) == 50 + 150
     assert not stray.exists()
     assert sorted(os.listdir(gallery)) == sorted([MANIFEST, *done.manifest["photo_files"]])
     assert json.loads((gallery / MANIFEST).read_text())["model"] == before.model
