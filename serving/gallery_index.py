@@ -26,9 +26,8 @@ import numpy as np
 APPROXIMATE_FROM = 20_000
 APPROXIMATE_DTYPE = "i8"
 # HNSW parameters: edges per node, and the candidate lists kept while adding and searching
-# (larger: better recall, slower). On 30,000 clustered 512-d templates (bench/gallery_worker.py's),
-# a search list of 64 found the exact best template for 98.3% of probes, 128 for all; i8 built 1.7x
-# as fast as f16 at the same recall (2026-12-07, load average 10-12). bench/gallery.py measures 1M.
+# (larger: better recall, slower): chosen on clustered 512-d templates (docs/decisions/gallery-index.md);
+# bench/gallery.py measures them up to 1M templates.
 CONNECTIVITY = 16
 EXPANSION_ADD = 64
 EXPANSION_SEARCH = 128
