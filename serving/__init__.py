@@ -1,1 +1,1 @@
-"""Using a pushed model: `python -m serving embed|compare` (see cli.py)."""
+"""Using a pushed model: `python -m serving embed|compare|enrol|identify|remove|list` (see cli.py)."""

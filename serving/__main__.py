@@ -1,4 +1,4 @@
-"""`python -m serving embed|compare ...` uses a pushed model; see `cli.py`."""
+"""`python -m serving embed|compare|enrol|identify|remove|list ...` uses a pushed model; see `cli.py`."""
 
 # First, before anything imports TensorFlow: its start-up lines are hidden unless --verbose.
 from console import quiet
