@@ -76,7 +76,7 @@ def test_re_enrolment_adds_photos_and_removal_deletes_the_person(model_dir, orl_
     assert cli.main(["enrol", str(folder), "--gallery", str(gallery), "--model", model_dir]) == 0  # all known
     assert cli.main(["enrol", str(more), "--gallery", str(gallery), "--model", model_dir]) == 0
     out = capsys.readouterr().out
-    assert "enrolled 0 new photos (50 already enrolled)" in out and "enrolled 2 new photos" in out
+    assert "enrolled 0 new photos (50 already enrolled, 0 skipped)" in out and "enrolled 2 new photos" in out
     changed = Gallery.open(str(gallery))
     key = changed.people["s1"]
     after = dict(zip(*changed.templates()))
@@ -94,7 +94,7 @@ def test_re_enrolment_adds_photos_and_removal_deletes_the_person(model_dir, orl_
                                              threshold=-1.0)
     assert not any(name.startswith(("s1:", "s2:")) for line in lines for name in line.split("\t")[4].split(","))
     assert cli.main(["remove", "s1", "--gallery", str(gallery)]) == 1
-    assert capsys.readouterr().err.strip().startswith(f"error: {gallery}: 's1' is not enrolled")
+    assert capsys.readouterr().err.strip().startswith(f"python -m serving: error: {gallery}: 's1' is not enrolled")
 
 
 def test_people_not_enrolled_are_unknown_at_the_shipped_fpir(model_dir, tiny_gallery, orl_dir):
@@ -144,7 +144,7 @@ def test_a_gallery_refuses_a_model_it_was_not_built_with(model_dir, orl_dir, enr
         assert cli.main(argv) == 1
         err = capsys.readouterr().err
         assert len(err.strip().splitlines()) == 1
-        assert err.startswith(f"error: {gallery}: this gallery was built with model version "
+        assert err.startswith(f"python -m serving: error: {gallery}: this gallery was built with model version "
                               f"{os.path.basename(latest_version_dir(model_dir))}")
         assert "not with the model given, version 1900000000" in err
 
