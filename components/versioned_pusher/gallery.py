@@ -40,6 +40,7 @@ GALLERY_KEY = "gallery"
 PHOTOS, PROBES = "photos", "probes"  # the two folders of the config, and the sets of the Beam job
 EMBEDDINGS_DIR = "embeddings"  # in the Gallery artifact: the Beam job's output, beside the gallery's copy
 BATCH_SIZE = 64
+PHOTO_EMBEDDING = "photo_embedding"  # the Beam job's records: set, person, path and this
 RANKS = (1, 5)
 
 logger = logging.getLogger(__name__)
@@ -102,7 +103,7 @@ class _EmbedPhotos(beam.DoFn):
             features = {"set": [photo_set.encode()], "person": [person.encode()], "path": [path.encode()]}
             feature = {key: tf.train.Feature(bytes_list=tf.train.BytesList(value=value))
                        for key, value in features.items()}
-            feature["embedding"] = tf.train.Feature(float_list=tf.train.FloatList(value=embedding))
+            feature[PHOTO_EMBEDDING] = tf.train.Feature(float_list=tf.train.FloatList(value=embedding))
             yield tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString()
 
 
@@ -124,7 +125,7 @@ def embed_photos(make_pipeline: Callable[[], beam.Pipeline], model_dir: str, pho
         people, paths, embeddings = rows[feature["set"].bytes_list.value[0].decode()]
         people.append(feature["person"].bytes_list.value[0].decode())
         paths.append(feature["path"].bytes_list.value[0].decode())
-        embeddings.append(np.array(feature["embedding"].float_list.value, np.float32))
+        embeddings.append(np.array(feature[PHOTO_EMBEDDING].float_list.value, np.float32))
     for photo_set, (people, _, _) in rows.items():
         if not people:
             raise ValueError(f"pusher.gallery.{photo_set}: expected photos that decode, none did (see the log)")
