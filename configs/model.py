@@ -30,8 +30,8 @@ from pydantic import Field
 
 from arcface_module.catalog import BACKBONES, FACE_SIZE, MARGIN_DEFAULTS, MARGINS, POSITIVE_MARGINS, SCALE
 from configs.base import Section, is_remote
-from tfx_module.starting_model import BACKBONE_FILE, LAST_BLESSED, METADATA_FILE, NO_BASE_MODEL
-from tfx_module.trainer.optimizer_choices import DECAYS, OPTIMIZERS, learning_rate_problem
+from configs.starting_model import BACKBONE_FILE, LAST_BLESSED, METADATA_FILE, NO_BASE_MODEL
+from configs.optimizers import DECAYS, OPTIMIZERS, learning_rate_problem
 
 # insightface arcface_torch's training recipes, one YAML file of trainer keys each (docs/training.md).
 RECIPES_DIR = Path(__file__).resolve().parent / "recipes"
@@ -199,7 +199,7 @@ class TrainerConfig(Section):
     """The optimizer."""
     learning_rate: float = Field(1e-3, gt=0)
     """The peak learning rate, for the global batch; it must fit the optimizer (sgd 1e-3 to 1, adamw
-    1e-5 to 1e-2: tfx_module/trainer/optimizer_choices.py)."""
+    1e-5 to 1e-2: configs/optimizers.py)."""
     momentum: float = Field(0.9, ge=0, lt=1)
     """SGD's momentum (sgd only)."""
     weight_decay: float = Field(5e-4, ge=0)

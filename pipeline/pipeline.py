@@ -25,7 +25,7 @@ from configs import PipelineConfig
 from pipeline import nodes
 from pipeline.cluster import trainer_component
 from tfx_module import preprocessing, training
-from tfx_module.starting_model import LAST_BLESSED, NO_BASE_MODEL
+from configs.starting_model import LAST_BLESSED, NO_BASE_MODEL
 
 
 def _import_path(function) -> str:

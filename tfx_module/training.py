@@ -27,7 +27,7 @@ from tfx import v1 as tfx
 import arcface_module
 from arcface_module.backbones.blocks import kernels
 from tfx_module.preprocessing import IDENTITY_COUNTS, IDENTITY_VOCABULARY
-from tfx_module.starting_model import BACKBONE_FILE
+from configs.starting_model import BACKBONE_FILE
 from tfx_module.trainer import distribution, validation
 from tfx_module.trainer.checkpoints import SaveCheckpoints, checkpoint_dir, restore_latest
 from tfx_module.trainer.export import EmbeddingExport, export_embedding_model

@@ -6,7 +6,7 @@ import pytest
 
 from configs import ConfigError, load_config
 from pipeline import nodes, pipeline
-from tfx_module.starting_model import BACKBONE_FILE, METADATA_FILE
+from configs.starting_model import BACKBONE_FILE, METADATA_FILE
 
 DEMO = Path(__file__).resolve().parents[2] / "configs" / "local.yaml"
 

@@ -15,7 +15,7 @@ import yaml
 
 from configs import load_config
 from inspection import cli, metadata, views
-from tfx_module.starting_model import METADATA_FILE
+from configs.starting_model import METADATA_FILE
 
 pytestmark = pytest.mark.pipeline
 

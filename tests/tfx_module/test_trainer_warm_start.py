@@ -16,7 +16,7 @@ import tensorflow as tf
 import arcface_module
 from components.embedding_evaluator.catalog import MAX_POSITIVE_PAIRS
 from tests.tfx_module.trainer_fixtures import face_records, make_fn_args, run_logged, serve
-from tfx_module.starting_model import METADATA_FILE
+from configs.starting_model import METADATA_FILE
 from tfx_module.trainer.loop import train
 from tfx_module.trainer.model import MarginTrainer
 from tfx_module.trainer.optimization import build_optimizer

@@ -5,7 +5,7 @@ import math
 import keras
 from keras import ops
 
-from tfx_module.trainer.optimizer_choices import DECAYS, OPTIMIZERS
+from configs.optimizers import DECAYS, OPTIMIZERS
 from tfx_module.trainer.warm_start import FineTuningSchedule
 
 
@@ -22,7 +22,7 @@ class WarmupDecay(keras.optimizers.schedules.LearningRateSchedule):
         learning_rate: the peak rate.
         total_steps: steps of the whole training.
         warmup_steps: steps of the linear warmup, fewer than `total_steps`.
-        decay: one of `optimizer_choices.DECAYS`.
+        decay: one of `configs.optimizers.DECAYS`.
 
     Example:
 

@@ -30,7 +30,7 @@ import uuid
 import keras
 import tensorflow as tf
 
-from tfx_module.starting_model import BACKBONE_FILE, METADATA_FILE, NO_BASE_MODEL
+from configs.starting_model import BACKBONE_FILE, METADATA_FILE, NO_BASE_MODEL
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
-"""What optimization.py builds by name, and the peak learning rates each optimizer trains with.
+"""The optimizers the Trainer builds by name (tfx_module/trainer/optimization.py), and the peak learning rates each trains with.
 
-Imports no TensorFlow, so that the config (configs/model.py) refuses a rate that does not fit its
+Imports no TensorFlow: the config (configs/model.py) refuses a rate that does not fit its
 optimizer before anything runs: SGD trains face models at about 0.1 (insightface arcface_torch,
 configs/base.py), AdamW at about 1e-3; AdamW at 0.1 diverges and SGD at 1e-4 barely moves.
 """
