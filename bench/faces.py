@@ -69,13 +69,13 @@ class Transformed:
 
 
 def transform_config(image_size):
-    """The config's `transform` section (defaults) at this image size, as a dict."""
-    return TransformConfig(image_size=image_size).model_dump(mode="json")
+    """The config's `transform` section (defaults) at this image size."""
+    return TransformConfig(image_size=image_size)
 
 
 def transform_faces(raw_pattern, output_dir, image_size):
     """Analyses and transforms the records of `raw_pattern` with the project's preprocessing_fn."""
-    config = {"transform": transform_config(image_size), "data": DATA}
+    config = {"transform": transform_config(image_size).model_dump(mode="json"), "data": DATA}
     output = Transformed.at(output_dir)
     source = tfxio.TFExampleRecord(file_pattern=raw_pattern, schema=raw_schema())
     options = PipelineOptions(BeamConfig().pipeline_args())

@@ -81,8 +81,8 @@ def run(settings, context):
         verdict=f"2 workers on {settings['files']} files: {sharded:.2f} of one worker's input cost per step;"
         f" on 1 file (every worker reads every file) {rows[2]['of_one']['median']:.2f}",
         notes=[
-            f"The trainer benchmark's transformed faces ({data.num_images:,} at {data.transform['image_size']}x"
-            f"{data.transform['image_size']}), rewritten round-robin into the files of each row; global batch {batch},"
+            f"The trainer benchmark's transformed faces ({data.num_images:,} at {data.transform.image_size}x"
+            f"{data.transform.image_size}), rewritten round-robin into the files of each row; global batch {batch},"
             " the default augmentation and shuffle buffer.",
             f"Each worker's `training_dataset` alone in one process ({settings['batches']} batches after its"
             f" first, {settings['repeats']} repeats): the process's CPU time per batch (tf.data's threads"

@@ -10,6 +10,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_transform as tft
 
+from configs.model import TransformConfig
 from tfx_module.preprocessing import IDENTITY_VOCABULARY, IMAGE_KEY, LABEL_KEY, model_images
 from bench import faces
 
@@ -20,7 +21,7 @@ class TrainingData:
 
     transformed: faces.Transformed
     num_images: int
-    transform: dict  # the config's `transform` section they were made with
+    transform: TransformConfig  # the config's `transform` section they were made with
 
     @property
     def tft_output(self):

@@ -51,38 +51,37 @@ class StepClock(keras.callbacks.Callback):
 
 
 def trainer_config(backbone, batch_size, embedding_size):
-    """The pipeline's trainer section with its defaults, as run_fn receives it."""
-    return TrainerConfig(backbone=backbone, batch_size=batch_size,
-                         embedding_size=embedding_size).model_dump(mode="json")
+    """The pipeline's trainer section with its defaults, as run_fn validates it back."""
+    return TrainerConfig(backbone=backbone, batch_size=batch_size, embedding_size=embedding_size)
 
 
 def build_as_run_fn(data, trainer, image_size):
     """The compiled model, its strategy and the Trainer's input, as `run_fn` builds them."""
-    keras.utils.set_random_seed(trainer["seed"])
-    strategy = distribution.make_strategy(trainer["distribution"])
+    keras.utils.set_random_seed(trainer.seed)
+    strategy = distribution.make_strategy(trainer.distribution)
     with strategy.scope():
         model = build_training_model(trainer, image_size, data.num_classes)
-        model.compile(optimizer=build_optimizer(trainer, trainer["train_steps"]))
+        model.compile(optimizer=build_optimizer(trainer, trainer.train_steps))
         model.optimizer.build(model.trainable_variables)
     def trainer_input(input_context):
         return training_dataset(
-            [data.transformed.pattern], data.schema, data.transform, trainer["batch_size"],
-            trainer["augmentation"], trainer["shuffle_buffer"], trainer["seed"], input_context=input_context)
+            [data.transformed.pattern], data.schema, data.transform, trainer.batch_size,
+            trainer.augmentation.model_dump(), trainer.shuffle_buffer, trainer.seed, input_context=input_context)
     return model, strategy, trainer_input
 
 
 def trainer_callbacks(trainer, log_dir):
     """run_fn's per-step callbacks (checkpoints aside)."""
     return [StopOnNonFiniteLoss(),
-            TrainingLog(log_dir, trainer["log_every_steps"], trainer["train_steps"], trainer["batch_size"],
-                        trainer["progress_every_seconds"])]
+            TrainingLog(log_dir, trainer.log_every_steps, trainer.train_steps, trainer.batch_size,
+                        trainer.progress_every_seconds)]
 
 
 def measure_loops(data, images, class_ids, trainer, settings, log_dir, trainer_first):
     """Images/s of each step of the Trainer's loop and of plain `model.fit`, on one model."""
     model, strategy, trainer_input = build_as_run_fn(data, trainer, images.shape[1])
     plain_input = (tf.data.Dataset.from_tensor_slices((images, class_ids)).repeat()
-                   .batch(trainer["batch_size"], drop_remainder=True).prefetch(tf.data.AUTOTUNE))
+                   .batch(trainer.batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE))
     # One step more than timed: the first step of each loop starts its iterator and traces its step.
     steps = settings["repeats"] + 1
     clocks = {"trainer": StepClock(), "plain": StepClock()}
@@ -100,7 +99,7 @@ def measure_loops(data, images, class_ids, trainer, settings, log_dir, trainer_f
     model.fit(plain_input, steps_per_epoch=WARMUP_STEPS, epochs=1, verbose=0)
     for loop in (trainer_loop, plain_loop) if trainer_first else (plain_loop, trainer_loop):
         loop()
-    return {name: clock.images_per_second(trainer["batch_size"]) for name, clock in clocks.items()}
+    return {name: clock.images_per_second(trainer.batch_size) for name, clock in clocks.items()}
 
 
 def run(settings, context):

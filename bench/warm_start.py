@@ -38,9 +38,9 @@ TARGET_SHARE = 0.5  # the warm start reaches the cold run's accuracy in half its
 
 
 def trainer_section(config_file, **overrides):
-    """A config file's trainer section, as run_fn receives it, with `overrides`."""
+    """A config file's trainer section, as run_fn validates it back, with `overrides`."""
     trainer = load_config(config_file).trainer.model_dump(mode="json")
-    return TrainerConfig.model_validate({**trainer, **overrides}).model_dump(mode="json")
+    return TrainerConfig.model_validate({**trainer, **overrides})
 
 
 def demo_data(settings):
@@ -63,17 +63,17 @@ def accuracy(backbone, images, labels):
 def train_run(trainer, images, labels, evaluation, eval_every, base=None):
     """Trains on (images, labels): [(step, eval accuracy)] every `eval_every` steps, seconds a step of each
     stretch between evaluations, and the backbone."""
-    keras.utils.set_random_seed(trainer["seed"])
-    warm_start = WarmStart(base, trainer["warm_start"])
+    keras.utils.set_random_seed(trainer.seed)
+    warm_start = WarmStart(base, trainer.warm_start)
     model = build_training_model(trainer, images.shape[1], int(labels.max()) + 1)
-    model.compile(optimizer=build_optimizer(trainer, trainer["train_steps"], warm_start.fine_tuning()))
+    model.compile(optimizer=build_optimizer(trainer, trainer.train_steps, warm_start.fine_tuning()))
     model.optimizer.build(model.trainable_variables)
     warm_start.load(model.backbone)
-    dataset = (tf.data.Dataset.from_tensor_slices((images, labels)).shuffle(len(labels), seed=trainer["seed"])
-               .repeat().batch(trainer["batch_size"], drop_remainder=True).prefetch(tf.data.AUTOTUNE))
+    dataset = (tf.data.Dataset.from_tensor_slices((images, labels)).shuffle(len(labels), seed=trainer.seed)
+               .repeat().batch(trainer.batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE))
     curve, step_seconds = [(0, accuracy(model.backbone, *evaluation))], []
-    for step in range(0, trainer["train_steps"], eval_every):
-        last = min(step + eval_every, trainer["train_steps"])
+    for step in range(0, trainer.train_steps, eval_every):
+        last = min(step + eval_every, trainer.train_steps)
         began = time.perf_counter()
         train(model, lambda context: dataset, tf.distribute.get_strategy(), step, last,
               warm_start.callbacks(model.backbone))
@@ -103,7 +103,7 @@ def run(settings, context):
     evaluation, every = people("eval"), settings["eval_every"]
     overrides = settings.get("trainer_overrides", {})  # the smoke run's few steps
     cold_trainer = trainer_section(DEMO_CONFIG, **overrides.get("cold", {}))
-    _, _, base_backbone = train_run(cold_trainer, *people("base"), evaluation, cold_trainer["train_steps"])
+    _, _, base_backbone = train_run(cold_trainer, *people("base"), evaluation, cold_trainer.train_steps)
     base = os.path.join(context.scratch_dir, "warm-start-base")
     save_starting_model(base, base_backbone, {"source": "bench"})
     warm_trainer = load_config(FINE_TUNE_CONFIG).trainer.model_dump(mode="json")
@@ -121,7 +121,7 @@ def run(settings, context):
     rows = [{"run": name, "steps": curve[-1][0], "accuracy": round(curve[-1][1], 4),
              "reached": reached[name] if reached[name] is not None else "-",
              "step_seconds": measure.summary(seconds)} for name, (curve, seconds, _) in runs.items()]
-    fine_tuning = {key: value for key, value in warm_trainer["warm_start"].items() if key != "base_model"}
+    fine_tuning = warm_trainer.warm_start.model_dump(exclude={"base_model"})
     return Result(
         name=NAME,
         title="Warm start on the demo data: eval accuracy by train step, from scratch and from a base model",
@@ -136,11 +136,11 @@ def run(settings, context):
                                     f"did not in {warm[-1][0]} steps (best {max(v for _, v in warm):.4f})")),
         notes=[f"Synthetic faces ({data_settings['identities']} people x {data_settings['images_per_identity']} "
                f"images at {data_settings['image_size']}x{data_settings['image_size']}) split by person: "
-               f"{settings['base_people']} train the base model ({cold_trainer['train_steps']} steps from scratch), "
+               f"{settings['base_people']} train the base model ({cold_trainer.train_steps} steps from scratch), "
                f"{settings['new_people']} train both runs, the other {data_settings['identities'] - first_eval} are "
                f"verified (every pair, 10 folds) every {every} steps. From scratch: configs/local.yaml's trainer "
-               f"({cold_trainer['train_steps']} steps); warm-started: configs/fine-tune.yaml's "
-               f"({warm_trainer['train_steps']} steps, {fine_tuning}). In-memory images, no augmentation.",
+               f"({cold_trainer.train_steps} steps); warm-started: configs/fine-tune.yaml's "
+               f"({warm_trainer.train_steps} steps, {fine_tuning}). In-memory images, no augmentation.",
                "Eval accuracy by step: " + "; ".join(
                    f"{name} " + ", ".join(f"{step}: {value:.3f}" for step, value in curve)
                    for name, (curve, _, _) in runs.items())],

@@ -8,9 +8,10 @@ image is preprocessed identically in both places.
 
 Example (what the pipeline's Transform does with the `transform` and `data` config sections):
 
-    transform = {"image_size": 112, "crop": None, "normalize_mean": 0.5, "normalize_std": 0.5}
+    transform = TransformConfig(image_size=112)
+    data = DataConfig(input_base="faces/", image_feature="image", label_feature="label")
     outputs = preprocessing_fn({"image": [[png_bytes]], "label": [[7]]},
-                               {"transform": transform, "data": {"image_feature": "image", "label_feature": "label"}})
+                               {"transform": transform.model_dump(mode="json"), "data": data.model_dump(mode="json")})
     outputs["image"]  # string [1]: a 112x112 RGB PNG
     outputs["label"]  # int64 [1]: the identity's class id, or UNSEEN_IDENTITY
     model_images(outputs["image"], transform)  # float32 [1, 112, 112, 3], in [-1, 1]
@@ -18,6 +19,9 @@ Example (what the pipeline's Transform does with the `transform` and `data` conf
 
 import tensorflow as tf
 import tensorflow_transform as tft
+
+from configs.data import DataConfig
+from configs.model import TransformConfig
 
 # Vocabulary of the training identities: a label's line number is its class id.
 IDENTITY_VOCABULARY = "identity"
@@ -92,11 +96,11 @@ def normalize(pixels, mean, std):
 def model_images(encoded, transform):
     """What the model reads: Transform's images `[batch]` -> normalised float32 `[batch, size, size, 3]`.
 
-    `transform` is the pipeline config's `transform` section (a dict). The one step between
+    `transform` is the pipeline config's `transform` section (a `TransformConfig`). The one step between
     Transform and the backbone, in training and in the exported model alike.
     """
-    pixels = decode_pixels(encoded, transform["image_size"])
-    return normalize(pixels, transform["normalize_mean"], transform["normalize_std"])
+    pixels = decode_pixels(encoded, transform.image_size)
+    return normalize(pixels, transform.normalize_mean, transform.normalize_std)
 
 
 def _one_per_example(values: tf.Tensor, name: str) -> tf.Tensor:
@@ -110,17 +114,18 @@ def _one_per_example(values: tf.Tensor, name: str) -> tf.Tensor:
 
 
 def preprocessing_fn(inputs, custom_config):
-    """`custom_config` holds the pipeline config's `transform` and `data` sections (as dicts)."""
-    transform, data = custom_config["transform"], custom_config["data"]
-    images = _one_per_example(inputs[data["image_feature"]], data["image_feature"])
-    size, crop = transform["image_size"], transform["crop"]
+    """`custom_config` holds the pipeline config's `transform` and `data` sections (as model_dump(mode="json") wrote them)."""
+    transform = TransformConfig.model_validate(custom_config["transform"])
+    data = DataConfig.model_validate(custom_config["data"])
+    images = _one_per_example(inputs[data.image_feature], data.image_feature)
+    size, crop = transform.image_size, transform.crop and transform.crop.model_dump()
     # Stored as PNGs of 8-bit pixels: lossless, and a fraction of the float32 pixels' bytes.
     pngs = tf.map_fn(
         lambda image_bytes: tf.io.encode_png(preprocess_image(image_bytes, size, crop)),
         images,
         fn_output_signature=tf.TensorSpec([], tf.string),
     )
-    labels = _one_per_example(inputs[data["label_feature"]], data["label_feature"])
+    labels = _one_per_example(inputs[data.label_feature], data.label_feature)
     if labels.dtype != tf.string:
         labels = tf.strings.as_string(labels)
     # Analyzed on the train split only (the pipeline's splits_config), so eval people get the sentinel.

@@ -26,6 +26,8 @@ from tfx import v1 as tfx
 
 import arcface_module
 from arcface_module.backbones.blocks import kernels
+from configs.data import DataConfig
+from configs.model import TrainerConfig, TransformConfig
 from tfx_module.preprocessing import IDENTITY_COUNTS, IDENTITY_VOCABULARY
 from configs.starting_model import BACKBONE_FILE
 from tfx_module.trainer import distribution, validation
@@ -52,9 +54,9 @@ def count_training_images(tft_output):
 
 def total_steps(trainer, tft_output):
     """`trainer.train_steps`, or `trainer.epochs` passes over the training split in batches."""
-    if trainer["epochs"] is None:
-        return trainer["train_steps"]
-    return trainer["epochs"] * math.ceil(count_training_images(tft_output) / trainer["batch_size"])
+    if trainer.epochs is None:
+        return trainer.train_steps
+    return trainer.epochs * math.ceil(count_training_images(tft_output) / trainer.batch_size)
 
 
 @contextlib.contextmanager
@@ -71,19 +73,19 @@ def dtype_policy(name):
 def _build(trainer, transform, tft_output, steps, strategy, fine_tuning=None):
     """The compiled training model under `strategy`, and a checkpoint of its whole state."""
     replicas = strategy.num_replicas_in_sync
-    parts = replicas * trainer["gradient_accumulation_steps"]
-    if trainer["batch_size"] % parts:
+    parts = replicas * trainer.gradient_accumulation_steps
+    if trainer.batch_size % parts:
         raise ValueError(
             f"trainer.batch_size: expected a multiple of the {replicas} replicas x "
-            f"{trainer['gradient_accumulation_steps']} gradient_accumulation_steps, so that each takes an equal "
-            f"share of the global batch; got {trainer['batch_size']}"
+            f"{trainer.gradient_accumulation_steps} gradient_accumulation_steps, so that each takes an equal "
+            f"share of the global batch; got {trainer.batch_size}"
         )
     with strategy.scope():
         model = build_training_model(
             trainer,
-            image_size=transform["image_size"],
+            image_size=transform.image_size,
             num_classes=tft_output.vocabulary_size_by_name(IDENTITY_VOCABULARY),
-            sync_batch_norm=trainer["distribution"]["sync_batch_norm"] and replicas > 1,
+            sync_batch_norm=trainer.distribution.sync_batch_norm and replicas > 1,
         )
         model.compile(optimizer=build_optimizer(trainer, steps, fine_tuning))
         model.optimizer.build(model.trainable_variables)
@@ -93,21 +95,21 @@ def _build(trainer, transform, tft_output, steps, strategy, fine_tuning=None):
 def _validation(model, fn_args, tft_output, trainer, transform, data, steps, log_dir, best_writes):
     """The callback validating on the configured pairs sets (fn_args.custom_config["validation"]), or None."""
     settings = fn_args.custom_config.get("validation") or {}
-    config = trainer["validation"]
-    if not config["pairs"]:
+    config = trainer.validation
+    if not config.pairs:
         return None
-    sets = validation.load_pair_sets({name: settings["sets"][name] for name in config["pairs"]})
+    sets = validation.load_pair_sets({name: settings["sets"][name] for name in config.pairs})
     # The exported model's path from image bytes to embedding, on the backbone being trained.
-    export = EmbeddingExport(arcface_module.embedding_model(model.backbone, trainer["flip_test_time_augmentation"]),
-                             tft_output, transform, data["image_feature"], data["label_feature"])
+    export = EmbeddingExport(arcface_module.embedding_model(model.backbone, trainer.flip_test_time_augmentation),
+                             tft_output, transform, data.image_feature, data.label_feature)
     logger.info("validating on %s every %d steps", ", ".join(f"{name} ({len(pairs.is_same)} pairs)"
-                                                             for name, pairs in sets.items()), config["every_steps"])
+                                                             for name, pairs in sets.items()), config.every_steps)
     return validation.PairsValidation(
-        sets, export, config["every_steps"], steps, settings["far"], settings["seed"], log_dir,
-        best_writes, config["keep_best"], model.backbone)
+        sets, export, config.every_steps, steps, settings["far"], settings["seed"], log_dir,
+        best_writes, config.keep_best, model.backbone)
 
 
-def _train(model, checkpoint, checkpoints, fn_args, tft_output, trainer, transform, steps, strategy, warm_start):
+def _train(model, checkpoint, checkpoints, fn_args, tft_output, trainer, transform, data, steps, strategy, warm_start):
     """Trains from the model's current step to `steps`, saving checkpoints (and the best weights) on the way."""
     first_step = trained_steps(model)
     def dataset_fn(input_context):
@@ -115,10 +117,10 @@ def _train(model, checkpoint, checkpoints, fn_args, tft_output, trainer, transfo
             fn_args.train_files,
             tft_output.transformed_metadata.schema,
             transform,
-            trainer["batch_size"],
-            trainer["augmentation"],
-            trainer["shuffle_buffer"],
-            trainer["seed"],
+            trainer.batch_size,
+            trainer.augmentation.model_dump(),
+            trainer.shuffle_buffer,
+            trainer.seed,
             first_step,
             input_context,
         )
@@ -128,31 +130,33 @@ def _train(model, checkpoint, checkpoints, fn_args, tft_output, trainer, transfo
         manager = tf.train.CheckpointManager(checkpoint, checkpoint_writes, max_to_keep=3)
         callbacks = [
             StopOnNonFiniteLoss(),  # before the checkpoints: a diverged step is never saved
-            TrainingLog(log_dir, trainer["log_every_steps"], steps, trainer["batch_size"],
-                        trainer["progress_every_seconds"]),
-            SaveCheckpoints(manager, trainer["checkpoint_every_steps"]),
+            TrainingLog(log_dir, trainer.log_every_steps, steps, trainer.batch_size,
+                        trainer.progress_every_seconds),
+            SaveCheckpoints(manager, trainer.checkpoint_every_steps),
             *warm_start.callbacks(model.backbone),
         ]
-        validating = _validation(model, fn_args, tft_output, trainer, transform, fn_args.custom_config["data"], steps,
-                                 log_dir, validation.best_dir(checkpoint_writes))
+        validating = _validation(model, fn_args, tft_output, trainer, transform, data, steps, log_dir, validation.best_dir(checkpoint_writes))
         train(model, dataset_fn, strategy, first_step, steps, callbacks + ([validating] if validating else []))
 
 
 def run_fn(fn_args: tfx.components.FnArgs):
     """`fn_args.custom_config` holds the pipeline config's `trainer`, `transform` and `data` sections."""
-    trainer, data = fn_args.custom_config["trainer"], fn_args.custom_config["data"]
-    transform = fn_args.custom_config["transform"]
+    # Validated back into the typed sections: the JSON pipeline.py wrote with model_dump(mode="json").
+    trainer = TrainerConfig.model_validate(fn_args.custom_config["trainer"])
+    transform = TransformConfig.model_validate(fn_args.custom_config["transform"])
+    data = DataConfig.model_validate(fn_args.custom_config["data"])
     # First of all: a multi-worker strategy must be created before any other TensorFlow op.
-    strategy = distribution.make_strategy(trainer["distribution"])
-    keras.utils.set_random_seed(trainer["seed"])
+    strategy = distribution.make_strategy(trainer.distribution)
+    keras.utils.set_random_seed(trainer.seed)
     tft_output = tft.TFTransformOutput(fn_args.transform_graph_path)
     steps = total_steps(trainer, tft_output)
     warm_start = WarmStart.from_fn_args(fn_args, trainer)
     # Another base model is another training: its checkpoints are not this one's.
     checkpoints = checkpoint_dir(fn_args.model_run_dir, fn_args.train_files, fn_args.transform_graph_path,
-                                 {**trainer, "base_model": warm_start.directory}, data)
+                                 {**fn_args.custom_config["trainer"], "base_model": warm_start.directory},
+                                 fn_args.custom_config["data"])
 
-    with dtype_policy(trainer["precision"]):
+    with dtype_policy(trainer.precision):
         model, checkpoint = _build(trainer, transform, tft_output, steps, strategy, warm_start.fine_tuning())
         restored = restore_latest(checkpoint, checkpoints)
         if restored:
@@ -164,9 +168,10 @@ def run_fn(fn_args: tfx.components.FnArgs):
                 steps, model.head.num_classes, strategy.num_replicas_in_sync, checkpoints,
             )
         if trained_steps(model) < steps:
-            _train(model, checkpoint, checkpoints, fn_args, tft_output, trainer, transform, steps, strategy, warm_start)
+            _train(model, checkpoint, checkpoints, fn_args, tft_output, trainer, transform, data, steps, strategy,
+                   warm_start)
 
-    if trainer["validation"]["keep_best"]:
+    if trainer.validation.keep_best:
         best = validation.restore_best(model.backbone, validation.best_dir(checkpoints))
         if best is not None:
             logger.info("exporting the best weights by %s accuracy: %.4f at step %d of %d", best["set"],
@@ -174,13 +179,13 @@ def run_fn(fn_args: tfx.components.FnArgs):
 
     with distribution.writable_dir(fn_args.serving_model_dir, strategy) as export_dir:
         export_embedding_model(
-            model.backbone, tft_output, transform, data, export_dir, trainer["flip_test_time_augmentation"]
+            model.backbone, tft_output, transform, data, export_dir, trainer.flip_test_time_augmentation
         )
     if distribution.is_chief(strategy):
         tf.io.gfile.makedirs(fn_args.model_run_dir)
         model.backbone.save(os.path.join(fn_args.model_run_dir, BACKBONE_FILE))
         # Beside the SavedModel, what a later run warm-starts from (trainer.warm_start).
-        warm_start.save(os.path.dirname(fn_args.serving_model_dir), model.backbone, trainer, transform["image_size"])
+        warm_start.save(os.path.dirname(fn_args.serving_model_dir), model.backbone, trainer, transform.image_size)
         # Which kernels computed the steps: the fast ones depend on TensorFlow's oneDNN switch.
         with tf.io.gfile.GFile(os.path.join(fn_args.model_run_dir, KERNELS_FILE), "w") as file:
             json.dump(kernels(), file)

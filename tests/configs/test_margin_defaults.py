@@ -32,7 +32,7 @@ def test_the_combined_margins_default_to_the_library_s():
 def test_the_trainer_builds_the_default_margin_of_the_type():
     from tfx_module.trainer.model import build_margin
 
-    sphereface = build_margin(TrainerConfig(margin_type="sphereface").model_dump(mode="json"))
+    sphereface = build_margin(TrainerConfig(margin_type="sphereface"))
     assert sphereface.get_config()["m1"] == 1.35
-    cosface = build_margin(TrainerConfig(margin_type="cosface").model_dump(mode="json"))
+    cosface = build_margin(TrainerConfig(margin_type="cosface"))
     assert cosface.get_config()["m3"] == 0.4

@@ -21,7 +21,7 @@ from tests.tfx_module.transform_fixtures import read_transformed, transform_spli
 RGB = (200, 120, 40)
 CROP_RIGHT_HALF = TransformConfig(
     image_size=24, crop={"top": 0.0, "left": 0.5, "height": 1.0, "width": 0.5}, normalize_mean=0.0, normalize_std=1.0
-).model_dump(mode="json")
+)
 
 
 def encode(pixels, image_format, **options):

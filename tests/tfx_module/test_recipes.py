@@ -73,7 +73,7 @@ for _name in RECIPES:
 @pytest.mark.parametrize("names", list(SCALED_DOWN_RUNS.values()), ids="+".join)
 def test_each_recipe_scaled_down_brings_its_loss_down(names, dataset):
     keras.utils.set_random_seed(0)
-    trainer = scaled_down(names[0])
+    trainer = TrainerConfig.model_validate(scaled_down(names[0]))
     model = build_training_model(trainer, SIZE, CLASSES)
     model.compile(optimizer=build_optimizer(trainer, STEPS))
     losses = Losses()

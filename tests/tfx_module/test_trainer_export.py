@@ -83,7 +83,7 @@ def test_pixels_signature_embeds_transforms_images_as_the_backbone_does(trained,
     Transform's 8-bit pixels in, normalised inside."""
     fn_args, _ = trained
     encoded = read_transformed(transformed_faces, "eval")["image"]
-    pixels = decode_pixels(tf.constant(encoded), TRANSFORM["image_size"])
+    pixels = decode_pixels(tf.constant(encoded), TRANSFORM.image_size)
     model = tf.saved_model.load(fn_args.serving_model_dir)
     signature = model.signatures[PIXELS_SIGNATURE]
     assert signature.structured_input_signature == (

@@ -6,6 +6,7 @@ import pytest
 import tensorflow as tf
 
 import arcface_module
+from configs.model import TrainerConfig
 from tfx_module.trainer.model import MarginTrainer, build_margin, synchronize_batch_norm, trained_steps
 
 
@@ -24,7 +25,7 @@ from tfx_module.trainer.model import MarginTrainer, build_margin, synchronize_ba
     ],
 )
 def test_margin_is_the_configured_one(trainer, layer, parameters):
-    margin = build_margin(trainer)
+    margin = build_margin(TrainerConfig.model_validate(trainer))
     assert isinstance(margin, layer)
     config = margin.get_config()
     assert {name: config[name] for name in parameters} == pytest.approx(parameters)

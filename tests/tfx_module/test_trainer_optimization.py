@@ -4,6 +4,7 @@ import keras
 import numpy as np
 import pytest
 
+from configs.model import TrainerConfig
 from tfx_module.trainer.optimization import WarmupDecay, build_optimizer
 
 
@@ -40,14 +41,15 @@ def test_schedule_refuses_impossible_settings(arguments, message):
 
 
 def test_optimizer_is_the_configured_one_on_the_schedule():
-    config = {"learning_rate": 0.1, "momentum": 0.8, "weight_decay": 5e-4, "warmup_steps": 5, "lr_schedule": "cosine"}
-    sgd = build_optimizer({**config, "optimizer": "sgd"}, total_steps=105)
+    config = {"momentum": 0.8, "weight_decay": 5e-4, "warmup_steps": 5, "lr_schedule": "cosine"}
+    # Each at a peak rate its optimizer trains with (configs.optimizers.LEARNING_RATES).
+    sgd = build_optimizer(TrainerConfig(**config, optimizer="sgd", learning_rate=0.1), total_steps=105)
     assert isinstance(sgd, keras.optimizers.SGD) and sgd.momentum == 0.8 and sgd.weight_decay == 5e-4
-    adamw = build_optimizer({**config, "optimizer": "adamw"}, total_steps=105)
+    adamw = build_optimizer(TrainerConfig(**config, optimizer="adamw", learning_rate=0.01), total_steps=105)
     assert isinstance(adamw, keras.optimizers.AdamW) and adamw.weight_decay == 5e-4
-    for optimizer in (sgd, adamw):
+    for optimizer, peak in ((sgd, 0.1), (adamw, 0.01)):
         rates = []
         for step in (0, 5, 55, 105):
             optimizer.iterations.assign(step)
             rates.append(float(optimizer.learning_rate))
-        np.testing.assert_allclose(rates, [0.0, 0.1, 0.05, 0.0], atol=1e-7)
+        np.testing.assert_allclose(rates, [0.0, peak, peak / 2, 0.0], atol=1e-7)

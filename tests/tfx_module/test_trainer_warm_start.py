@@ -16,6 +16,7 @@ import tensorflow as tf
 import arcface_module
 from components.embedding_evaluator.catalog import MAX_POSITIVE_PAIRS
 from tests.tfx_module.trainer_fixtures import face_records, make_fn_args, run_logged, serve
+from configs.model import TrainerConfig, WarmStartConfig
 from configs.starting_model import METADATA_FILE
 from tfx_module.trainer.loop import train
 from tfx_module.trainer.model import MarginTrainer
@@ -23,8 +24,8 @@ from tfx_module.trainer.optimization import build_optimizer
 from tfx_module.trainer.warm_start import FreezeBackbone, WarmStart, load_base_backbone
 from verification.metrics import cosine_similarities, make_pairs, verification_accuracy_kfold
 
-SCHEDULE = {"optimizer": "adamw", "learning_rate": 0.01, "weight_decay": 5e-4, "warmup_steps": 0,
-            "lr_schedule": "constant"}
+SCHEDULE = TrainerConfig(optimizer="adamw", learning_rate=0.01, weight_decay=5e-4, warmup_steps=0,
+                         lr_schedule="constant")
 
 
 def test_the_backbone_stays_frozen_then_trains_at_the_lower_rate_with_its_batch_norm_kept():
@@ -73,7 +74,7 @@ def test_the_head_is_new_and_the_backbone_the_bases(trained):
     base = os.path.dirname(trained[0].serving_model_dir)
     keras.utils.set_random_seed(0)
     fresh = arcface_module.get_backbone("tiny", num_features=16, input_shape=(32, 32, 3))
-    WarmStart(base, {"freeze_backbone_steps": 2, "learning_rate_factor": 0.1, "freeze_batch_norm": True}).load(fresh)
+    WarmStart(base, WarmStartConfig(freeze_backbone_steps=2, learning_rate_factor=0.1, freeze_batch_norm=True)).load(fresh)
     stored = keras.saving.load_model(os.path.join(base, "backbone.keras"), compile=False)
     assert all(np.array_equal(a, b) for a, b in zip(fresh.get_weights(), stored.get_weights()))
 

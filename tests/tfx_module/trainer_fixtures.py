@@ -28,7 +28,7 @@ from tests.tfx_module.transform_fixtures import DATA, transform_splits
 
 IMAGE_SIZE = 32
 # The transform section the faces are transformed with, which run_fn also reads.
-TRANSFORM = TransformConfig(image_size=IMAGE_SIZE).model_dump(mode="json")
+TRANSFORM = TransformConfig(image_size=IMAGE_SIZE)
 STEPS = 6  # of the trained model the tests share
 # A model that trains in seconds on 2 CPU cores; tests override what they exercise and give
 # `train_steps` or `epochs` (the two exclude each other).
@@ -79,7 +79,7 @@ def make_fn_args(data, root, trainer=None, execution=1):
         data_accessor=tfx.components.DataAccessor(
             tf_dataset_factory=_tf_dataset_factory, record_batch_factory=None, data_view_decode_fn=None
         ),
-        custom_config={"trainer": config, "transform": TRANSFORM, "data": DATA},
+        custom_config={"trainer": config, "transform": TRANSFORM.model_dump(mode="json"), "data": DATA},
     )
 
 

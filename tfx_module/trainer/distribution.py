@@ -12,7 +12,7 @@ STRATEGIES = ("one_device", "mirrored", "multi_worker_mirrored")
 
 
 def make_strategy(distribution):
-    """The strategy of the trainer config's `distribution` section (a dict).
+    """The strategy of the trainer config's `distribution` section (a `configs.model.DistributionConfig`).
 
     - "one_device": TensorFlow's default strategy (the first GPU, else the CPU);
     - "mirrored": `MirroredStrategy` over `devices` (None: every GPU, or the CPU);
@@ -22,14 +22,15 @@ def make_strategy(distribution):
 
     Example:
 
-    >>> make_strategy({"strategy": "mirrored", "devices": ["/cpu:0", "/cpu:1"]}).num_replicas_in_sync
+    >>> from configs.model import DistributionConfig
+    >>> make_strategy(DistributionConfig(strategy="mirrored", devices=["/cpu:0", "/cpu:1"])).num_replicas_in_sync
     2
     """
-    name = distribution["strategy"]
+    name = distribution.strategy
     if name == "one_device":
         return tf.distribute.get_strategy()
     if name == "mirrored":
-        return tf.distribute.MirroredStrategy(devices=distribution["devices"])
+        return tf.distribute.MirroredStrategy(devices=distribution.devices)
     if name == "multi_worker_mirrored":
         if "TF_CONFIG" not in os.environ:
             raise ValueError(

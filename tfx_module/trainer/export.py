@@ -35,7 +35,7 @@ class EmbeddingExport(tf.Module):
     Args:
         embedder: a Keras model from normalised images to L2-normalised embeddings.
         tft_output: the `tft.TFTransformOutput` of the Transform the training data went through.
-        transform: the pipeline config's `transform` section (a dict): how Transform's images are
+        transform: the pipeline config's `transform` section (a `TransformConfig`): how Transform's images are
             decoded and normalised for the model, as in training (`preprocessing.model_images`).
         image_feature, label_feature: names of the raw record features (the data config's).
     """
@@ -43,25 +43,25 @@ class EmbeddingExport(tf.Module):
     def __init__(self, embedder, tft_output, transform, image_feature, label_feature):
         super().__init__()
         self.embedder = embedder
-        self._transform = dict(transform)
+        self._transform = transform
         self.tft_layer = tft_output.transform_features_layer()
         spec = tft_output.raw_feature_spec()
         spec.pop(label_feature)  # serving has no label
         self._image_feature = image_feature
         self._image_shape = list(spec[image_feature].shape)
         self._feature_spec = spec
-        size = transform["image_size"]
+        size = transform.image_size
         self.embed_pixels = tf.function(
             self._embed_pixels, input_signature=[tf.TensorSpec([None, size, size, 3], tf.uint8, name=PIXELS_INPUT)])
 
     def _embed_pixels(self, pixels):
         # preprocessing.model_images, after its decoding: the normalisation the training input does.
-        normalised = normalize(pixels, self._transform["normalize_mean"], self._transform["normalize_std"])
+        normalised = normalize(pixels, self._transform.normalize_mean, self._transform.normalize_std)
         return {EMBEDDING_KEY: self.embedder(normalised)}
 
     def _embed(self, raw_features):
         encoded = self.tft_layer(raw_features)[IMAGE_KEY]
-        return self._embed_pixels(decode_pixels(encoded, self._transform["image_size"]))
+        return self._embed_pixels(decode_pixels(encoded, self._transform.image_size))
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="images")])
     def embed_images(self, images):
@@ -78,13 +78,13 @@ def export_embedding_model(backbone, tft_output, transform, data, export_dir, fl
     Args:
         backbone: the trained Keras backbone (images -> unnormalised embeddings).
         tft_output: the `tft.TFTransformOutput` of the training data's Transform.
-        transform: the pipeline config's `transform` section (a dict).
-        data: the pipeline config's `data` section (a dict with `image_feature`, `label_feature`).
+        transform: the pipeline config's `transform` section (a `TransformConfig`).
+        data: the pipeline config's `data` section (a `DataConfig`: `image_feature`, `label_feature`).
         export_dir: where to write the SavedModel.
         flip_test_time_augmentation: embed image + mirror image (`embedding_model`'s `flip_test`).
     """
     embedder = arcface_module.embedding_model(backbone, flip_test=flip_test_time_augmentation)
-    export = EmbeddingExport(embedder, tft_output, transform, data["image_feature"], data["label_feature"])
+    export = EmbeddingExport(embedder, tft_output, transform, data.image_feature, data.label_feature)
     tf.saved_model.save(
         export,
         export_dir,

@@ -128,7 +128,7 @@ def training_dataset(files, schema, transform, batch_size, augmentation, shuffle
     Args:
         files: file patterns of the transformed training split (`fn_args.train_files`).
         schema: the transformed schema (`tft_output.transformed_metadata.schema`).
-        transform: the pipeline config's `transform` section (a dict): Transform's images are
+        transform: the pipeline config's `transform` section (a `TransformConfig`): Transform's images are
             decoded and normalised as it says (`preprocessing.model_images`), then augmented.
         batch_size: the global batch size, split over the workers and their replicas.
         augmentation: the trainer config's `augmentation` section (a dict), see `augment`.

@@ -114,10 +114,10 @@ def trained_steps(model):
 
 def build_margin(trainer):
     """The margin layer named by the trainer config (`margin_type`, `margin`, `combined_margins`)."""
-    if trainer["margin_type"] == "combined":
-        m1, m2, m3 = trainer["combined_margins"]
+    if trainer.margin_type == "combined":
+        m1, m2, m3 = trainer.combined_margins
         return arcface_module.get_margin("combined", m1=m1, m2=m2, m3=m3)
-    return arcface_module.get_margin(trainer["margin_type"], margin=trainer["margin"])
+    return arcface_module.get_margin(trainer.margin_type, margin=trainer.margin)
 
 
 def synchronize_batch_norm(model):
@@ -139,7 +139,7 @@ def synchronize_batch_norm(model):
 
 
 def build_training_model(trainer, image_size, num_classes, sync_batch_norm=False):
-    """The backbone and head the trainer config (a dict) names, as a `MarginTrainer`.
+    """The backbone and head the trainer config (a `TrainerConfig`) names, as a `MarginTrainer`.
 
     Args:
         trainer: the pipeline config's `trainer` section.
@@ -148,20 +148,20 @@ def build_training_model(trainer, image_size, num_classes, sync_batch_norm=False
         sync_batch_norm: synchronise batch norm over the replicas (`synchronize_batch_norm`).
     """
     backbone = arcface_module.get_backbone(
-        trainer["backbone"],
-        num_features=trainer["embedding_size"],
+        trainer.backbone,
+        num_features=trainer.embedding_size,
         input_shape=(image_size, image_size, 3),
     )
     head = arcface_module.MarginHead(
         num_classes,
         margin=build_margin(trainer),
-        scale=trainer["scale"],
-        sub_centers=trainer["sub_centers"],
-        sample_rate=trainer["partial_fc_rate"],
-        seed=trainer["seed"],
+        scale=trainer.scale,
+        sub_centers=trainer.sub_centers,
+        sample_rate=trainer.partial_fc_rate,
+        seed=trainer.seed,
     )
-    head.build([(None, trainer["embedding_size"]), (None,)])
+    head.build([(None, trainer.embedding_size), (None,)])
     # After the head, so that the head's initial weights do not depend on this choice.
     if sync_batch_norm:
         backbone = synchronize_batch_norm(backbone)
-    return MarginTrainer(backbone, head, trainer["gradient_accumulation_steps"])
+    return MarginTrainer(backbone, head, trainer.gradient_accumulation_steps)

@@ -70,7 +70,7 @@ class WarmupDecay(keras.optimizers.schedules.LearningRateSchedule):
 
 
 def build_optimizer(trainer, total_steps, fine_tuning=None):
-    """SGD (with momentum) or AdamW on a `WarmupDecay` schedule, from the trainer config (a dict).
+    """SGD (with momentum) or AdamW on a `WarmupDecay` schedule, from the trainer config (a `TrainerConfig`).
 
     Weight decay is decoupled and applies to every weight, as in insightface's training.
     `fine_tuning` (a dict of `FineTuningSchedule`'s `frozen_steps` and `factor`) lowers the rate
@@ -78,20 +78,20 @@ def build_optimizer(trainer, total_steps, fine_tuning=None):
 
     Example:
 
+    >>> from configs.model import TrainerConfig
     >>> optimizer = build_optimizer(
-    ...     {"optimizer": "sgd", "learning_rate": 0.1, "momentum": 0.9, "weight_decay": 5e-4,
-    ...      "warmup_steps": 100, "lr_schedule": "polynomial"},
+    ...     TrainerConfig(optimizer="sgd", learning_rate=0.1, warmup_steps=100, lr_schedule="polynomial"),
     ...     total_steps=1000,
     ... )
     """
     schedule = WarmupDecay(
-        trainer["learning_rate"], total_steps, trainer["warmup_steps"], trainer["lr_schedule"]
+        trainer.learning_rate, total_steps, trainer.warmup_steps, trainer.lr_schedule
     )
     if fine_tuning:
         schedule = FineTuningSchedule(schedule, **fine_tuning)
-    weight_decay = trainer["weight_decay"] or None
-    if trainer["optimizer"] == "sgd":
-        return keras.optimizers.SGD(schedule, momentum=trainer["momentum"], weight_decay=weight_decay)
-    if trainer["optimizer"] == "adamw":
-        return keras.optimizers.AdamW(schedule, weight_decay=trainer["weight_decay"])
-    raise ValueError(f"trainer.optimizer: expected one of {OPTIMIZERS}; received {trainer['optimizer']!r}.")
+    weight_decay = trainer.weight_decay or None
+    if trainer.optimizer == "sgd":
+        return keras.optimizers.SGD(schedule, momentum=trainer.momentum, weight_decay=weight_decay)
+    if trainer.optimizer == "adamw":
+        return keras.optimizers.AdamW(schedule, weight_decay=trainer.weight_decay)
+    raise ValueError(f"trainer.optimizer: expected one of {OPTIMIZERS}; received {trainer.optimizer!r}.")

@@ -168,7 +168,7 @@ class WarmStart:
 
     Args:
         directory: the starting model's folder, or None to train from scratch.
-        config: the trainer config's `warm_start` section (a dict).
+        config: the trainer config's `warm_start` section (a `WarmStartConfig`).
     """
 
     def __init__(self, directory, config):
@@ -177,35 +177,35 @@ class WarmStart:
     @classmethod
     def from_fn_args(cls, fn_args, trainer):
         """From TFX's `fn_args.base_model` (None when the Resolver found no blessed model yet)."""
-        config = trainer["warm_start"]
-        return cls(starting_model_dir(fn_args.base_model) if config["base_model"] != NO_BASE_MODEL else None, config)
+        config = trainer.warm_start
+        return cls(starting_model_dir(fn_args.base_model) if config.base_model != NO_BASE_MODEL else None, config)
 
     def fine_tuning(self):
         """`build_optimizer`'s `fine_tuning`: the lower rate after the frozen steps; None without a base."""
         if self.directory is None:
             return None
-        return {"frozen_steps": self.config["freeze_backbone_steps"], "factor": self.config["learning_rate_factor"]}
+        return {"frozen_steps": self.config.freeze_backbone_steps, "factor": self.config.learning_rate_factor}
 
     def load(self, backbone):
         """Starts `backbone` from the base model's (nothing without a base)."""
-        if self.directory is None and self.config["base_model"] != NO_BASE_MODEL:
+        if self.directory is None and self.config.base_model != NO_BASE_MODEL:
             logger.info("warm start: no %s model yet; the backbone starts from random weights",
-                        self.config["base_model"].replace("_", " "))
+                        self.config.base_model.replace("_", " "))
         if self.directory is not None:
             metadata = load_base_backbone(backbone, self.directory)
             logger.info("warm start: the backbone starts from %s (%s, from %s); the head is new; frozen for %d "
                         "steps, then the learning rate times %g", self.directory, metadata.get("backbone"),
-                        metadata.get("source"), self.config["freeze_backbone_steps"],
-                        self.config["learning_rate_factor"])
+                        metadata.get("source"), self.config.freeze_backbone_steps,
+                        self.config.learning_rate_factor)
 
     def callbacks(self, backbone):
         """The callbacks of the schedule: `FreezeBackbone`, or none without a base."""
         if self.directory is None:
             return []
-        return [FreezeBackbone(backbone, self.config["freeze_backbone_steps"], self.config["freeze_batch_norm"])]
+        return [FreezeBackbone(backbone, self.config.freeze_backbone_steps, self.config.freeze_batch_norm)]
 
     def save(self, directory, backbone, trainer, image_size):
         """Writes the trained backbone as a starting model for later runs (into the Model artifact)."""
         save_starting_model(directory, backbone, {
-            "backbone": trainer["backbone"], "embedding_size": trainer["embedding_size"], "image_size": image_size,
+            "backbone": trainer.backbone, "embedding_size": trainer.embedding_size, "image_size": image_size,
             "source": "trainer", "base_model": self.directory})
