@@ -245,6 +245,21 @@ class TrainerConfig(Section):
     warm_start: WarmStartConfig = WarmStartConfig()
     """Where the backbone starts (a base model or random weights) and the fine-tuning schedule."""
 
+    @classmethod
+    def from_json(cls, values: dict) -> "TrainerConfig":
+        """The section back from what `model_dump(mode="json")` wrote (the Trainer's custom_config).
+
+        The dump holds every key, train_steps beside epochs, which a written config may not: with
+        epochs, train_steps is left to its default again.
+
+        >>> trainer = TrainerConfig(epochs=3)
+        >>> TrainerConfig.from_json(trainer.model_dump(mode="json")) == trainer
+        True
+        """
+        if values.get("epochs") is not None:
+            values = {key: value for key, value in values.items() if key != "train_steps"}
+        return cls.model_validate(values)
+
     @pydantic.model_validator(mode="before")
     @classmethod
     def _recipe_then_margin_defaults(cls, values):

@@ -142,7 +142,7 @@ def _train(model, checkpoint, checkpoints, fn_args, tft_output, trainer, transfo
 def run_fn(fn_args: tfx.components.FnArgs):
     """`fn_args.custom_config` holds the pipeline config's `trainer`, `transform` and `data` sections."""
     # Validated back into the typed sections: the JSON pipeline.py wrote with model_dump(mode="json").
-    trainer = TrainerConfig.model_validate(fn_args.custom_config["trainer"])
+    trainer = TrainerConfig.from_json(fn_args.custom_config["trainer"])
     transform = TransformConfig.model_validate(fn_args.custom_config["transform"])
     data = DataConfig.model_validate(fn_args.custom_config["data"])
     # First of all: a multi-worker strategy must be created before any other TensorFlow op.

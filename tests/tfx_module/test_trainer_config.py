@@ -46,9 +46,16 @@ def test_sections_reach_the_components_as_json_and_validate_back_unchanged():
     # What pipeline.py passes in custom_config, through the JSON of the component's properties.
     trainer = json.loads(json.dumps(config.trainer.model_dump(mode="json")))
     transform = json.loads(json.dumps(config.transform.model_dump(mode="json")))
-    assert TrainerConfig.model_validate(trainer) == config.trainer
+    assert TrainerConfig.from_json(trainer) == config.trainer
     assert TransformConfig.model_validate(transform) == config.transform
     assert transform["crop"] == {"top": 0.1, "left": 0.0, "height": 0.8, "width": 1.0}
+
+
+def test_a_trainer_with_epochs_validates_back_though_its_dump_holds_train_steps_too():
+    trainer = TrainerConfig(epochs=3, recipe="ms1mv3_r50")
+    dumped = json.loads(json.dumps(trainer.model_dump(mode="json")))
+    assert dumped["train_steps"] == TrainerConfig.model_fields["train_steps"].default
+    assert TrainerConfig.from_json(dumped) == trainer
 
 
 def test_epochs_replace_train_steps_when_train_steps_is_not_given():
