@@ -1,6 +1,6 @@
 """Warm start: the Trainer's backbone starts from a base model's, with a fine-tuning schedule.
 
-A starting model (tfx_module/starting_model.py) is a folder holding `backbone.keras` and
+A starting model (configs/starting_model.py) is a folder holding `backbone.keras` and
 `starting_model.json` (what it is and where it came from). Every Trainer run writes one into its
 Model artifact, beside the SavedModel; `python -m pretrained` writes one from an insightface
 model. The pipeline gives the Trainer one as its `base_model` input (the latest blessed model
