@@ -2,7 +2,7 @@
 
 Two of the cases run elsewhere, on the demo settings they share with other tests:
 - a diverging run (NaN loss): tests/tfx_module/test_trainer_pipeline.py,
-  test_a_diverging_learning_rate_fails_clearly_and_pushes_nothing (the Trainer fails with "Training
+  test_a_diverging_run_fails_clearly_and_pushes_nothing (the Trainer fails with "Training
   diverged: the loss is nan at step N ... No model was exported"; nothing is pushed). Should a
   non-finite model ever be blessed, the Pusher still refuses it:
   tests/components/versioned_pusher/test_versioned_pusher.py, test_executor_refuses_a_model_that_does_not_embed_to_a_unit_vector;
