@@ -38,6 +38,7 @@ COPY pipeline/ pipeline/
 COPY runners/ runners/
 COPY inspection/ inspection/
 COPY submission/ submission/
+COPY pretrained/ pretrained/
 # TF_ENABLE_ONEDNN_OPTS: TensorFlow's oneDNN kernels whatever the CPU of the node (console/quiet.py
 # says why): components run here through TFX's entry points, not the project's command lines.
 ENV PATH=/opt/venv/bin:$PATH \
