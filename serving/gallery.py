@@ -130,32 +130,47 @@ class Gallery:
     def model(self) -> dict:
         return self.manifest["model"]
 
-    def photos(self) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(person [N], photo path [N], embedding [N, dim]) of every photo of the enrolled people."""
-        people, paths, embeddings = [], [], []
+    def photos(self, embeddings: bool = True) -> Tuple[np.ndarray, np.ndarray, Optional[np.ndarray]]:
+        """(person [N], photo path [N], embedding [N, dim]) of every photo of the enrolled people; without
+        `embeddings` the third is None and no embedding is read (a million of them are 2 GB)."""
+        people, paths, vectors = [], [], []
         for name in self.manifest["photo_files"]:
-            with np.load(os.path.join(self.folder, name)) as photos:
+            with np.load(os.path.join(self.folder, name)) as photos:  # an .npz reads an array when asked for it
                 people.append(photos["people"])
                 paths.append(photos["photos"])
-                embeddings.append(photos["embeddings"])
+                if embeddings:
+                    vectors.append(photos["embeddings"])
         if not people:
-            return np.zeros(0, str), np.zeros(0, str), np.zeros((0, self.manifest["dimensions"]), np.float32)
-        return np.concatenate(people), np.concatenate(paths), np.concatenate(embeddings)
+            return np.zeros(0, str), np.zeros(0, str), \
+                np.zeros((0, self.manifest["dimensions"]), np.float32) if embeddings else None
+        return np.concatenate(people), np.concatenate(paths), np.concatenate(vectors) if embeddings else None
 
     def templates(self) -> Tuple[np.ndarray, np.ndarray]:
         """(key [P], template [P, dim]) of every enrolled person: their photos' unit embeddings averaged,
         normalised."""
         if self._templates is None:
-            people, _, embeddings = self.photos()
-            if not len(people):
-                return np.zeros(0, np.int64), embeddings
-            order = np.argsort(people, kind="stable")
-            names, starts = np.unique(people[order], return_index=True)
-            embeddings = unit_rows(embeddings[order])  # one copy at a time: a million photos are gigabytes
-            sums = np.add.reduceat(embeddings, starts, axis=0)
-            del embeddings
-            self._templates = np.array([self.people[name] for name in names], np.int64), unit_rows(sums)
+            self._templates = self._templates_of(None)
         return self._templates
+
+    def _templates_of(self, names: Optional[Sequence[str]]) -> Tuple[np.ndarray, np.ndarray]:
+        """(key, template) of the people `names` (None: everyone), from the photo files that hold their photos:
+        a change to a few people of a large gallery reads only those files' embeddings."""
+        people, embeddings = [], []
+        for name in self.manifest["photo_files"]:
+            with np.load(os.path.join(self.folder, name)) as photos:
+                rows = slice(None) if names is None else np.isin(photos["people"], names)
+                if names is None or rows.any():
+                    people.append(photos["people"][rows])
+                    embeddings.append(photos["embeddings"][rows])
+        if not people:
+            return np.zeros(0, np.int64), np.zeros((0, self.manifest["dimensions"]), np.float32)
+        people = np.concatenate(people)
+        order = np.argsort(people, kind="stable")
+        names, starts = np.unique(people[order], return_index=True)
+        embeddings = unit_rows(np.concatenate(embeddings)[order])  # one copy at a time: a million photos are GBs
+        sums = np.add.reduceat(embeddings, starts, axis=0)
+        del embeddings
+        return np.array([self.people[name] for name in names], np.int64), unit_rows(sums)
 
     def index(self):
         """The index of the templates: exact, or the saved approximate one."""
@@ -196,7 +211,7 @@ class Gallery:
 
     def enrolled_photos(self) -> set:
         """{(person, photo path)} already enrolled: enrolling one again changes nothing."""
-        people, paths, _ = self.photos()
+        people, paths, _ = self.photos(embeddings=False)
         return set(zip(people.tolist(), paths.tolist()))
 
     def enrol(self, people: Sequence[str], paths: Sequence[str], embeddings: np.ndarray) -> int:
@@ -259,17 +274,15 @@ class Gallery:
             self.manifest["index_file"] = None
             self._index = None
             return
-        keys, templates = self.templates()
         if self.manifest["index_file"] is None:  # the gallery has just grown past exact search
             index = gallery_index.ApproximateIndex(self.manifest["dimensions"])
-            index.add(keys, templates)
+            index.add(*self.templates())
         else:
             index = gallery_index.ApproximateIndex(self.manifest["dimensions"],
                                                    os.path.join(self.folder, self.manifest["index_file"]))
             index.remove(np.array(removed_keys, np.int64))
-            changed_keys = np.array([self.people[name] for name in changed], np.int64)
-            rows = np.isin(keys, changed_keys)
-            index.add(keys[rows], templates[rows])
+            if changed:
+                index.add(*self._templates_of(changed))
         name = f"{INDEX_PREFIX}{uuid.uuid4().hex}.usearch"
         partial = os.path.join(self.folder, name + ".partial")
         index.save(partial)

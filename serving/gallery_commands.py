@@ -7,7 +7,7 @@
 
 `enrol` reads FOLDER as `<person>/<photos>` (a person's photos may lie in subfolders), embeds
 them with MODEL and adds them to GALLERY (made if missing): a person already enrolled gains the
-new photos, a photo already enrolled is not added twice. It commits every IMAGES_PER_CHUNK
+new photos, a photo already enrolled is neither read nor embedded again. It commits every IMAGES_PER_CHUNK
 photos, so a killed enrolment keeps what was committed and can be run again. `identify` prints
 one tab-separated line per photo: the person (or `unknown` below the threshold), the best
 similarity, the threshold, the photo, and the top k as `name:similarity,...`. Without --gallery
@@ -51,6 +51,7 @@ def enrol_folder(folder: str, gallery_dir: str, model: str, runtime: str, aligne
     pushed = _load_model(model, runtime, existing, max_pixels)
     gallery, added, skipped, noticed = existing, 0, [], []
     people, paths, chunk = [], [], []
+    enrolled = existing.enrolled_photos() if existing is not None else set()  # not decoded nor embedded again
 
     def commit():
         nonlocal gallery, added
@@ -66,12 +67,15 @@ def enrol_folder(folder: str, gallery_dir: str, model: str, runtime: str, aligne
         if os.sep not in path:
             skipped.append(Skipped(path, "not in a person's folder", f"expected {folder}/<person>/<photos>"))
             continue
+        person, absolute = path.split(os.sep, 1)[0], os.path.abspath(os.path.join(folder, path))
+        if (person, absolute) in enrolled:
+            continue
         outcome = _outcome(folder, path, max_pixels, aligned_size)
         if isinstance(outcome, Skipped):
             skipped.append(outcome)
             continue
-        people.append(path.split(os.sep, 1)[0])
-        paths.append(os.path.abspath(os.path.join(folder, path)))
+        people.append(person)
+        paths.append(absolute)
         chunk.append(outcome.image)
         noticed += outcome.notices
         if len(chunk) == IMAGES_PER_CHUNK:
@@ -96,7 +100,7 @@ def remove_people(gallery_dir: str, names: List[str]) -> str:
 def list_gallery(gallery_dir: str) -> List[str]:
     """A summary line, then `person<TAB>photos` per enrolled person, sorted."""
     gallery = Gallery.open(gallery_dir)
-    people, _, _ = gallery.photos()
+    people, _, _ = gallery.photos(embeddings=False)
     names, counts = np.unique(people, return_counts=True)
     return [f"{gallery_dir}: {len(names)} people, {len(people)} photos; model {describe(gallery.model)}; "
             f"{gallery.index().kind} search",

@@ -66,16 +66,19 @@ def test_identify_ranks_as_brute_force_search_over_averaged_templates(model_dir,
 
 
 def test_re_enrolment_adds_photos_and_removal_deletes_the_person(model_dir, orl_dir, orl_folder, enrolled, tmp_path,
-                                                                  capsys):
+                                                                  capsys, monkeypatch):
     folder, staff = enrolled
     gallery = tmp_path / "copy"
     shutil.copytree(staff, gallery)
     before = dict(zip(*Gallery.open(str(gallery)).templates()))
     more = orl_folder(tmp_path / "more", [([1], [6, 7])])
+    decoded, decode = [], gallery_commands._outcome
+    monkeypatch.setattr(gallery_commands, "_outcome", lambda *args: decoded.append(args[1]) or decode(*args))
     assert cli.main(["enrol", str(folder), "--gallery", str(gallery), "--model", model_dir]) == 0  # all known
     assert cli.main(["enrol", str(more), "--gallery", str(gallery), "--model", model_dir]) == 0
     out = capsys.readouterr().out
     assert "enrolled 0 new photos (50 already enrolled, 0 skipped)" in out and "enrolled 2 new photos" in out
+    assert sorted(decoded) == [os.path.join("s1", "6.pgm"), os.path.join("s1", "7.pgm")]  # known photos: not read
     changed = Gallery.open(str(gallery))
     key = changed.people["s1"]
     after = dict(zip(*changed.templates()))
