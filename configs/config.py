@@ -97,6 +97,17 @@ class PipelineConfig(Section):
         return self
 
     @pydantic.model_validator(mode="after")
+    def _gallery_people_are_not_trained_on(self):
+        gallery = self.pusher.gallery
+        if self.data.synthetic and gallery and gallery.synthetic and \
+                gallery.synthetic.first_identity < self.data.synthetic.num_identities:
+            raise ValueError(
+                f"pusher.gallery.synthetic.first_identity: expected >= data.synthetic.num_identities "
+                f"({self.data.synthetic.num_identities}: the identities trained and evaluated on), "
+                f"got {gallery.synthetic.first_identity}")
+        return self
+
+    @pydantic.model_validator(mode="after")
     def _backbone_fits_the_images(self):
         # Caught here, not when the Trainer builds the model after Transform has run.
         if self.trainer.backbone == "mbf" and self.transform.image_size < MBF_MIN_INPUT_SIZE:

@@ -162,6 +162,23 @@ class EvaluatorConfig(Section):
         return self
 
 
+class SyntheticGalleryConfig(Section):
+    """The built-in synthetic people drawn into `photos` and `probes` when both are missing (the demo). They are
+    people no training set holds: identities from `first_identity` on, of `data.synthetic`'s seed."""
+
+    people: int = Field(20, ge=1)
+    """People enrolled (`photos`/enrolled-NN/), each also in `probes` with photos not enrolled."""
+    strangers: int = Field(40, ge=1)
+    """People in `probes` only (`probes`/stranger-NN/): searches by people not enrolled."""
+    photos_per_person: int = Field(5, ge=1)
+    """Photos enrolled per person."""
+    probes_per_person: int = Field(3, ge=1)
+    """Photos in `probes` per person, enrolled or not."""
+    first_identity: int = Field(1_000_000, ge=0)
+    """The first synthetic identity drawn: above every `data.synthetic.num_identities`, so nobody trained on
+    is enrolled."""
+
+
 class GalleryConfig(Section):
     """People enrolled into a gallery pushed inside each version (`<version>/gallery`), re-embedded by each
     new model in a Beam job, with the open-set threshold chosen for `fpir` (docs/gallery.md)."""
@@ -176,6 +193,19 @@ class GalleryConfig(Section):
     enrolled that `identify` answers with someone."""
     aligned_size: Optional[int] = Field(None, gt=0)
     """None: the photos are face crops; a size: raw photos, each face found and aligned to it (as --align)."""
+    synthetic: Optional[SyntheticGalleryConfig] = None
+    """Draw the built-in synthetic people into `photos` and `probes` before a run if both are missing (the
+    demo: `identify` then has photos to answer "who is this?" on)."""
+
+    @pydantic.model_validator(mode="after")
+    def _enough_strangers(self):
+        if self.synthetic is not None:
+            searches = self.synthetic.strangers * self.synthetic.probes_per_person
+            if searches * self.fpir < 1:
+                raise ValueError(f"synthetic: expected strangers x probes_per_person >= 1/fpir ({1 / self.fpir:g}) "
+                                 f"searches by people not enrolled, to choose the threshold at fpir {self.fpir:g}; "
+                                 f"got {searches}")
+        return self
 
 
 class PusherConfig(Section):

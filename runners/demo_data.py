@@ -18,7 +18,8 @@ from console import quiet
 
 
 def prepare(config: PipelineConfig) -> None:
-    """Generates the synthetic face set into `data.input_base` when configured and absent.
+    """Generates the synthetic face set into `data.input_base` when configured and absent, and the
+    gallery's synthetic people into `pusher.gallery.photos` and `.probes` when configured and both absent.
 
     It is written beside the target and renamed into place when complete, so an interrupted
     generation is redone on the next run instead of leaving a partial dataset that looks whole.
@@ -27,6 +28,7 @@ def prepare(config: PipelineConfig) -> None:
     from face_data.synthetic.face_set import write_synthetic_faces
     from runners import inputs
 
+    _prepare_gallery(config)
     data = config.data
     if is_remote(data.input_base) or data.input_base.exists():
         return
@@ -42,6 +44,25 @@ def prepare(config: PipelineConfig) -> None:
         features=FaceFeatures(image=data.image_feature, label=data.label_feature),
     )
     partial.rename(data.input_base)
+
+
+def _prepare_gallery(config: PipelineConfig) -> None:
+    """The demo gallery's people: enrolled ones (their first photos in `photos`, the next ones in `probes`) and
+    strangers (in `probes` only), of identities no training set holds."""
+    from face_data.synthetic.face_set import write_synthetic_photos
+
+    gallery = config.pusher.gallery
+    if gallery is None or gallery.synthetic is None or any(
+            is_remote(folder) or folder.exists() for folder in (gallery.photos, gallery.probes)):
+        return
+    people, seed = gallery.synthetic, config.data.synthetic.seed if config.data.synthetic else 0
+    size = config.data.synthetic.image_size if config.data.synthetic else config.transform.image_size
+    enrolled = {f"enrolled-{number + 1:02d}": people.first_identity + number for number in range(people.people)}
+    strangers = {f"stranger-{number + 1:02d}": people.first_identity + people.people + number
+                 for number in range(people.strangers)}
+    probes = range(people.photos_per_person, people.photos_per_person + people.probes_per_person)
+    write_synthetic_photos(gallery.photos, enrolled, range(people.photos_per_person), seed, size)
+    write_synthetic_photos(gallery.probes, {**enrolled, **strangers}, probes, seed, size)
 
 
 def main(argv=None):

@@ -12,6 +12,7 @@ from components.embedding_evaluator.catalog import (ALL_PAIRS, ALL_PAIRS_FARS, O
 from components.embedding_evaluator.report import NUM_IMPOSTOR_PAIRS, NUM_PAIRS, REFUSED, VERIFICATION_ACCURACY_STD
 from configs import PipelineConfig
 from inspection import metadata, views
+from serving import identification_file, model_folder
 
 # The Trainer's output holding its TensorBoard logs (tfx.types.standard_artifacts.ModelRun).
 MODEL_RUN = "ModelRun"
@@ -64,7 +65,18 @@ def _verdict(model: dict) -> list:
         f"Pushed model:    {model['pushed_to']}"
         if model["pushed_to"]
         else f"Pushed model:    none ({model['blessing_message']})",
+        *_gallery(model["pushed_to"]),
     ]
+
+
+def _gallery(version: str) -> list:
+    """The gallery pushed with the version (pusher.gallery), and the command that searches it."""
+    if not version or not model_folder.exists(os.path.join(version, identification_file.FILE_NAME)):
+        return []
+    point = identification_file.read(version)["operating_point"]
+    return [f"Gallery:         {point['gallery_size']} people; unknown below {point['threshold']:.4f} "
+            f"({point['criterion']}, TPIR {point['tpir']:.4f}); who is this: ./dev python -m serving identify PHOTO... "
+            f"--model {os.path.dirname(version)}"]
 
 
 @dataclasses.dataclass(frozen=True)

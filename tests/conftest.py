@@ -58,7 +58,9 @@ def write_config(run_root: Path, overrides: dict) -> Path:
         pipeline_name="arcface-test",
         run_root=str(run_root),
         data={**base["data"], "input_base": str(run_root / "data")},
-        pusher={**base["pusher"], "serving_dir": str(run_root / "serving")},
+        # No demo gallery (its photos are drawn under the repository's runs/): a test gives its own.
+        pusher={**{key: value for key, value in base["pusher"].items() if key != "gallery"},
+                "serving_dir": str(run_root / "serving")},
     )
     path = run_root / "config.yaml"
     run_root.mkdir(parents=True, exist_ok=True)

@@ -10,14 +10,22 @@ bigger set extends a smaller one.
 Difficulty is calibrated (tests/face_data/synthetic/test_synthetic_calibration.py): raw-pixel cosine
 similarity verifies pairs of these faces at 56% accuracy (chance is 50%; 50 identities x 8 images).
 
+`write_synthetic_photos` draws the same people as image files, `<person>/<image>.png`: the folder
+`python -m serving enrol` reads (the demo's gallery).
+
 Example:
     >>> summary = write_synthetic_faces("data/synthetic", num_identities=40, images_per_identity=10)
     >>> print(summary.format())
     faces: 400 written of 40 identities to 1 shard(s), 0 skipped, 4.2 s
+    >>> write_synthetic_photos("gallery/photos", {"enrolled-01": 1_000_000}, images=range(5))
 """
 
 import functools
-from typing import Optional
+import os
+import shutil
+from typing import Dict, Optional
+
+from PIL import Image
 
 from arcface_module.catalog import FACE_SIZE
 from face_data.synthetic import face_drawing
@@ -48,3 +56,21 @@ def write_synthetic_faces(output_dir, num_identities: int, images_per_identity: 
     draw = functools.partial(face_drawing.draw_face_records, seed=seed, images_per_identity=images_per_identity,
                              size=image_size)
     return write_outcomes(tasks, draw, num_identities * images_per_identity, "faces", options)
+
+
+def write_synthetic_photos(folder: str, people: Dict[str, int], images: range, seed: int = 0,
+                           image_size: int = FACE_SIZE) -> None:
+    """Writes `folder/<name>/<image>.png` for each person (name -> synthetic identity) and image number.
+
+    The folder is written beside its place and renamed into it when complete: an interrupted drawing
+    leaves no folder that looks whole.
+    """
+    partial = f"{os.fspath(folder).rstrip(os.sep)}.partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    for name, identity in people.items():
+        os.makedirs(os.path.join(partial, name))
+        variations = [face_drawing.image_variation(seed, identity, image) for image in images]
+        for image, pixels in zip(images, face_drawing.draw_faces(face_drawing.face_identity(seed, identity),
+                                                                 variations, image_size)):
+            Image.fromarray(pixels).save(os.path.join(partial, name, f"{image}.png"))
+    os.rename(partial, folder)
