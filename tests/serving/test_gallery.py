@@ -158,17 +158,36 @@ def test_a_kill_during_enrolment_loses_nothing_already_enrolled(model_dir, orl_f
     before = Gallery.open(str(gallery))
     keys, templates = before.templates()
     newcomers = orl_folder(tmp_path / "newcomers", [(range(11, 26), range(1, 11))])
-    command = [sys.executable, "-m", "serving", "enrol", str(newcomers), "--gallery", str(gallery), "--model",
+    # `python -m serving enrol` committing every 20 photos, saying so after each commit and pausing there:
+    # killed just after its second commit, the enrolment is midway through the 150 photos.
+    enrol_in_chunks = (
+        "import sys, time\n"
+        "from serving import cli, gallery_commands\n"
+        "from serving.gallery import Gallery\n"
+        "gallery_commands.IMAGES_PER_CHUNK = 20\n"
+        "enrol = Gallery.enrol\n"
+        "def enrol_and_say(gallery, *photos):\n"
+        "    added = enrol(gallery, *photos)\n"
+        "    print(f'committed {len(gallery.people)} people', file=sys.stderr, flush=True)\n"
+        "    time.sleep(0.5)\n"
+        "    return added\n"
+        "Gallery.enrol = enrol_and_say\n"
+        "sys.exit(cli.main(sys.argv[1:]))\n")
+    command = [sys.executable, "-c", enrol_in_chunks, "enrol", str(newcomers), "--gallery", str(gallery), "--model",
                model_dir]
     enrolment = subprocess.Popen(command, cwd=REPO, stderr=subprocess.PIPE, text=True)
-    # Killed at that line, before the model has even loaded: on a quiet machine a tiny model enrols
-    # 150 photos within half a second, and a finished enrolment would leave the stray file below
-    # nothing to change (a gallery is rewritten, and stray files removed, only when it changes).
-    assert any(line.startswith("enrolling the photos") for line in enrolment.stderr)
+    lines = []
+    for line in enrolment.stderr:
+        lines.append(line)
+        if sum(line.startswith("committed") for line in lines) == 2:
+            break
     enrolment.send_signal(signal.SIGKILL)
     enrolment.wait()
+    assert lines and lines[-1].startswith("committed"), "".join(lines)
+    committed = int(lines[-1].split()[1])
     after = Gallery.open(str(gallery))  # the manifest is whole, and names only whole files
     assert set(before.people.items()) <= set(after.people.items())
+    assert len(before.people) < committed <= len(after.people) < 25  # the two commits kept, the rest not done
     np.testing.assert_array_equal(after.templates()[1][np.isin(after.templates()[0], keys)], templates)
     # Killed between writing its photos and replacing gallery.json: nothing changes, the stray file goes later.
     stray = gallery / "photos-killed.npz"
