@@ -23,6 +23,7 @@ import sys
 from components.embedding_evaluator.catalog import AUC, EER, VERIFICATION_ACCURACY
 from components.embedding_evaluator.report import NUM_PAIRS, VERIFICATION_ACCURACY_STD
 from configs import load_config
+from console import errors
 from inspection import metadata, views
 from inspection.tables import Column, decimals, table
 from pipeline import run_lock
@@ -122,13 +123,12 @@ SHOW = {
     "lineage": show_lineage,
     "models": show_models,
 }
+PROG = "python -m inspection"
 NEWEST_RUN = "a run name (see `runs`); default: the newest run"
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(
-        prog="python -m inspection", description=__doc__.splitlines()[0]
-    )
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     parser.add_argument("--config", default="configs/local.yaml", help="pipeline config (YAML)")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -154,15 +154,18 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
-def main(argv=None):
+def main(argv=None) -> int:
+    """The exit status: 0, or 1 after one line naming a bad config, a missing store or an unknown run or id,
+    or 130 on Ctrl-C (console/errors.py)."""
     args = parse_args(argv)
-    try:
+
+    def command():
         config = load_config(args.config)
         data, text = SHOW[args.command](metadata.open_store(config), config, args)
-    except (ValueError, OSError, LookupError) as e:  # bad config, no store, unknown run or id
-        sys.exit(f"inspect: {e}")
-    print(json.dumps(data, indent=2) if args.json else text)
+        print(json.dumps(data, indent=2) if args.json else text)
+
+    return errors.run(PROG, command)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

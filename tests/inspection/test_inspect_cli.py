@@ -102,10 +102,21 @@ def test_models_show_the_evaluation_and_the_verdict(inspect):
     assert f"{model['metrics']['verification_accuracy']:.4f}" in row.split()
 
 
-def test_mistakes_are_named(inspect):
-    unknown_run = "inspect: expected a run of pipeline 'arcface-test', got 'nope'; its runs are: "
-    with pytest.raises(SystemExit, match=unknown_run):
-        inspect("executions", "--run", "nope")
-    with pytest.raises(SystemExit, match="inspect: expected the id of an artifact in this store, got 987654"):
-        inspect("lineage", "987654")
+def test_mistakes_are_named_in_one_line(tiny_run, capsys):
+    config = ["--config", str(tiny_run[0].run_root / "config.yaml")]
+    for args, expected in ((["executions", "--run", "nope"], "expected a run of pipeline 'arcface-test', got 'nope'; "
+                                                             "its runs are: "),
+                           (["lineage", "987654"], "expected the id of an artifact in this store, got 987654")):
+        assert inspect_cli.main([*config, *args]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith(f"python -m inspection: error: {expected}") and len(err.splitlines()) == 1, err
 
+
+
+def test_ctrl_c_ends_in_one_line(monkeypatch, capsys):
+    def interrupted(path):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(inspect_cli, "load_config", interrupted)
+    assert inspect_cli.main(["runs"]) == 130
+    assert capsys.readouterr().err == "python -m inspection: interrupted\n"

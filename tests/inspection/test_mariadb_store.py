@@ -85,6 +85,6 @@ def test_a_wrong_database_is_an_error_not_a_new_store(mariadb, pipeline_config):
     assert done.returncode == 1
     port = mariadb.settings["port"]
     where = f"mysql://tfx@127.0.0.1:{port}/arcface_mlmd_typo"
-    assert f"inspect: cannot open the ML Metadata store at {where}" in done.stderr
+    assert f"python -m inspection: error: cannot open the ML Metadata store at {where}" in done.stderr
     # The user may create databases; the reader still must not.
     assert "arcface_mlmd_typo" not in mariadb.databases()
