@@ -26,7 +26,7 @@ from configs.base import Location, Section, is_remote, join
 from configs.data import DataConfig
 from configs.evaluation import EvaluatorConfig, PusherConfig
 from configs.metadata import MetadataConfig
-from configs.model import TrainerConfig, TransformConfig
+from configs.model import MULTI_WORKER_MIRRORED, ONE_DEVICE, TrainerConfig, TransformConfig
 from configs.orchestration import BeamConfig, KubeflowConfig
 
 
@@ -122,17 +122,17 @@ class PipelineConfig(Section):
         # Asked for machines the strategy would leave idle: caught before they are paid for.
         machines = self.kubeflow and self.kubeflow.trainer
         strategy = self.trainer.distribution.strategy
-        if machines and machines.workers > 1 and strategy != "multi_worker_mirrored":
+        if machines and machines.workers > 1 and strategy != MULTI_WORKER_MIRRORED:
             raise ValueError(
                 f"kubeflow.trainer.workers {machines.workers} expects trainer.distribution.strategy "
                 f"multi_worker_mirrored, got {strategy}"
             )
-        if machines and self.kubeflow.vertex is None and strategy == "multi_worker_mirrored":
+        if machines and self.kubeflow.vertex is None and strategy == MULTI_WORKER_MIRRORED:
             raise ValueError(
                 "trainer.distribution.strategy multi_worker_mirrored expects TF_CONFIG, which only a Vertex AI "
                 "Training job sets here (a kubeflow.vertex section); got a Kubeflow pod: use mirrored"
             )
-        if machines and machines.accelerator and machines.accelerator.count > 1 and strategy == "one_device":
+        if machines and machines.accelerator and machines.accelerator.count > 1 and strategy == ONE_DEVICE:
             raise ValueError(
                 f"kubeflow.trainer.accelerator.count {machines.accelerator.count} expects trainer.distribution."
                 "strategy mirrored or multi_worker_mirrored, got one_device (it trains on one of them)"

@@ -94,10 +94,15 @@ class AugmentationConfig(Section):
     """Contrast is scaled by a random factor in [1 - contrast, 1 + contrast]."""
 
 
+# The tf.distribute strategies the Trainer builds (tfx_module/trainer/distribution.py).
+ONE_DEVICE, MIRRORED, MULTI_WORKER_MIRRORED = "one_device", "mirrored", "multi_worker_mirrored"
+STRATEGIES = (ONE_DEVICE, MIRRORED, MULTI_WORKER_MIRRORED)
+
+
 class DistributionConfig(Section):
     """How training is spread over devices and machines."""
 
-    strategy: Literal["one_device", "mirrored", "multi_worker_mirrored"] = "one_device"
+    strategy: Literal[STRATEGIES] = ONE_DEVICE
     """one_device: the first GPU, else the CPU. mirrored: several devices of this machine.
     multi_worker_mirrored: the workers listed in TF_CONFIG (Vertex AI Training, Kubeflow TFJob)."""
     devices: Optional[List[str]] = None

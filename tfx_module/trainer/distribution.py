@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 import tensorflow as tf
 
-STRATEGIES = ("one_device", "mirrored", "multi_worker_mirrored")
+from configs.model import MIRRORED, MULTI_WORKER_MIRRORED, ONE_DEVICE, STRATEGIES
 
 
 def make_strategy(distribution):
@@ -27,11 +27,11 @@ def make_strategy(distribution):
     2
     """
     name = distribution.strategy
-    if name == "one_device":
+    if name == ONE_DEVICE:
         return tf.distribute.get_strategy()
-    if name == "mirrored":
+    if name == MIRRORED:
         return tf.distribute.MirroredStrategy(devices=distribution.devices)
-    if name == "multi_worker_mirrored":
+    if name == MULTI_WORKER_MIRRORED:
         if "TF_CONFIG" not in os.environ:
             raise ValueError(
                 "trainer.distribution.strategy 'multi_worker_mirrored' expects the cluster in the "
