@@ -12,10 +12,23 @@ photos of enrolled people) and non-mated ones.
 import time
 
 from bench import gallery_worker, measure
+from serving import gallery_index
 from bench.results import Result
 
 NAME = "gallery"
 TARGET_SIZE, TARGET_P99_MS, TARGET_RECALL = 1_000_000, 10.0, 0.99
+
+
+def _search_lists_note(figures_of) -> str:
+    """Recall@1 and p99 of each graph searched with each of gallery_worker.SEARCH_LISTS."""
+    graphs = []
+    for (size, data), figures in figures_of.items():
+        searches = [f"{search_list}: {row['recall_mated']:.3f}, {row['p99_ms']:.2f} ms"
+                    for search_list, row in figures["search_lists"].items()]
+        if searches:
+            graphs.append(f"{size:,} {data}: " + ", ".join(searches))
+    return (f"The judged search list is gallery_index.EXPANSION_SEARCH's ({gallery_index.EXPANSION_SEARCH}); the "
+            "same graphs searched with others (search list: recall@1 of mated probes, p99): " + "; ".join(graphs) + ".")
 
 
 def run(settings, context):
@@ -62,6 +75,7 @@ def run(settings, context):
             + "; ".join(f"{data}: std {figures['impostor_cosine']['std']:.3f}, 99.99th percentile "
                         f"{figures['impostor_cosine']['quantile_0.9999']:.3f}" for data, figures in largest_of.items())
             + ".",
+            _search_lists_note(figures_of),
             f"{settings['probes']} mated and {settings['probes']} non-mated probes per size, searched one at a time "
             "through `Gallery.search` (k=1); exact search (one float32 matrix product) timed on a tenth of them.",
             "Enrol: one `Gallery.enrol` of every template (one photo a person), from the call to gallery.json "

@@ -27,11 +27,12 @@ APPROXIMATE_FROM = 20_000
 APPROXIMATE_DTYPE = "i8"
 # HNSW parameters: edges per node, and the candidate lists kept while adding and searching
 # (larger: better recall, slower). At a million 512-d templates, 16 and 64 needed a search list of
-# 512 for recall@1 0.99 (p99 10.4 ms); 32 and 128 reach 0.999 with 128 (p99 6.3 ms) for a build
-# three times as long (docs/decisions/gallery-index.md); bench/gallery.py measures them.
+# 512 for recall@1 0.99 (p99 10.4 ms); 32 and 128 reached 0.999 with 128 (p99 6.3 ms) in one build
+# and 0.987 in another, hence 192 (p99 7.0 ms) for a build three times as long
+# (docs/decisions/gallery-index.md); bench/gallery.py measures them.
 CONNECTIVITY = 32
 EXPANSION_ADD = 128
-EXPANSION_SEARCH = 128
+EXPANSION_SEARCH = 192
 # Templates added one thread at a time: usearch's concurrent insertion links a young graph badly (on
 # 200 random 16-d templates, a third of the builds missed a probe's best match; none with one
 # thread). Beyond, every core: at 100k clustered templates recall@1 stayed within 0.004 of one
@@ -136,6 +137,15 @@ class ApproximateIndex(_Index):
 
     def save(self, path: str) -> None:
         self._index.save(path)
+
+    @property
+    def search_list(self) -> int:
+        """The candidates kept while searching (HNSW's ef): more finds the best match more often, slower."""
+        return int(self._index.expansion_search)
+
+    @search_list.setter
+    def search_list(self, size: int) -> None:
+        self._index.expansion_search = size
 
     @property
     def memory_bytes(self) -> int:
