@@ -12,8 +12,8 @@ photos of enrolled people) and non-mated ones.
 import time
 
 from bench import gallery_worker, measure
-from serving import gallery_index
 from bench.results import Result
+from serving import gallery_index
 
 NAME = "gallery"
 TARGET_SIZE, TARGET_P99_MS, TARGET_RECALL = 1_000_000, 10.0, 0.99

@@ -163,7 +163,7 @@ class EvaluatorConfig(Section):
 
 
 class SyntheticGalleryConfig(Section):
-    """The built-in synthetic people drawn into `photos` and `probes` when both are missing (the demo). They are
+    """The built-in synthetic people drawn into `photos` and `probes`, each when missing (the demo). They are
     people no training set holds: identities from `first_identity` on, of `data.synthetic`'s seed."""
 
     people: int = Field(20, ge=1)
@@ -194,7 +194,7 @@ class GalleryConfig(Section):
     aligned_size: Optional[int] = Field(None, gt=0)
     """None: the photos are face crops; a size: raw photos, each face found and aligned to it (as --align)."""
     synthetic: Optional[SyntheticGalleryConfig] = None
-    """Draw the built-in synthetic people into `photos` and `probes` before a run if both are missing (the
+    """Draw the built-in synthetic people into `photos` and `probes` before a run, each if missing (the
     demo: `identify` then has photos to answer "who is this?" on)."""
 
     @pydantic.model_validator(mode="after")

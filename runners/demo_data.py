@@ -19,7 +19,7 @@ from console import quiet
 
 def prepare(config: PipelineConfig) -> None:
     """Generates the synthetic face set into `data.input_base` when configured and absent, and the
-    gallery's synthetic people into `pusher.gallery.photos` and `.probes` when configured and both absent.
+    gallery's synthetic people into `pusher.gallery.photos` and `.probes` when configured and absent.
 
     It is written beside the target and renamed into place when complete, so an interrupted
     generation is redone on the next run instead of leaving a partial dataset that looks whole.
@@ -52,8 +52,7 @@ def _prepare_gallery(config: PipelineConfig) -> None:
     from face_data.synthetic.face_set import write_synthetic_photos
 
     gallery = config.pusher.gallery
-    if gallery is None or gallery.synthetic is None or any(
-            is_remote(folder) or folder.exists() for folder in (gallery.photos, gallery.probes)):
+    if gallery is None or gallery.synthetic is None:
         return
     people, seed = gallery.synthetic, config.data.synthetic.seed if config.data.synthetic else 0
     size = config.data.synthetic.image_size if config.data.synthetic else config.transform.image_size
@@ -61,8 +60,11 @@ def _prepare_gallery(config: PipelineConfig) -> None:
     strangers = {f"stranger-{number + 1:02d}": people.first_identity + people.people + number
                  for number in range(people.strangers)}
     probes = range(people.photos_per_person, people.photos_per_person + people.probes_per_person)
-    write_synthetic_photos(gallery.photos, enrolled, range(people.photos_per_person), seed, size)
-    write_synthetic_photos(gallery.probes, {**enrolled, **strangers}, probes, seed, size)
+    # Each folder drawn if missing (the drawing is deterministic): a run killed between the two draws the other.
+    for folder, who, images in ((gallery.photos, enrolled, range(people.photos_per_person)),
+                                (gallery.probes, {**enrolled, **strangers}, probes)):
+        if not (is_remote(folder) or folder.exists()):
+            write_synthetic_photos(folder, who, images, seed, size)
 
 
 def main(argv=None):

@@ -2,6 +2,7 @@
 nobody trains on; configs that could not choose a threshold or would enrol trained people are refused."""
 
 import os
+import shutil
 
 import numpy as np
 import pytest
@@ -39,6 +40,11 @@ def test_the_gallery_people_are_drawn_once_as_person_folders(tmp_path):
     demo_data._prepare_gallery(config)  # present: left as it is
     assert {path: os.stat(probes / path).st_mtime_ns for path in _tree(probes)} == before
     assert not any(name.endswith(".partial") for name in os.listdir(tmp_path / "gallery"))
+    shutil.rmtree(probes)  # killed between the two folders: the missing one is drawn, the other kept
+    photo_times = {path: os.stat(photos / path).st_mtime_ns for path in _tree(photos)}
+    demo_data._prepare_gallery(config)
+    assert {path: os.stat(probes / path).st_mtime_ns for path in _tree(probes)}.keys() == before.keys()
+    assert {path: os.stat(photos / path).st_mtime_ns for path in _tree(photos)} == photo_times
 
 
 def test_too_few_strangers_for_the_fpir_are_refused(tmp_path):
