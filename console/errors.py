@@ -14,7 +14,11 @@ Example:
     1
 """
 
+import _thread
+import contextlib
+import signal
 import sys
+import threading
 import traceback
 from typing import Callable, Optional, Tuple, Type
 
@@ -24,6 +28,8 @@ EXIT_OK = 0
 EXIT_REFUSED = 1
 EXIT_USAGE = 2  # argparse's
 EXIT_INTERRUPTED = 130
+# How long after a Ctrl-C Python ignored it is delivered again: a callback's return is far quicker.
+REDELIVERY_S = 0.05
 # What a user's input can raise; FileNotFoundError, PermissionError... are OSErrors, KeyError a LookupError.
 REFUSALS: Tuple[Type[BaseException], ...] = (ValueError, OSError, LookupError)
 
@@ -42,13 +48,41 @@ def run(prog: str, command: Callable[[], Optional[int]],
     """Runs `command` and returns the exit status: its own (None is 0), or 1 after one line naming a
     refused input, or 130 after one line on Ctrl-C (`interrupted`, if given, says what to do next)."""
     try:
-        return command() or EXIT_OK
+        with _ctrl_c_never_lost():
+            return command() or EXIT_OK
     except BaseException as error:  # noqa: BLE001 - sorted below; anything else is raised again
         if _interrupted(error):
             return _fail(f"{prog}: interrupted" + (f"; {interrupted}" if interrupted else ""), EXIT_INTERRUPTED)
         if isinstance(error, refusals):
             return _fail(f"{prog}: error: {message(error)}", EXIT_REFUSED)
         raise
+
+
+@contextlib.contextmanager
+def _ctrl_c_never_lost():
+    """Ctrl-C raised where Python cannot raise it (a garbage-collection callback such as JAX's, a
+    finalizer) is printed as "Exception ignored" and the command goes on: deliver it again a moment
+    later, from another thread, once the callback has returned (raised at once, it would land in
+    this hook and be ignored again; landing in a callback again, it comes back here). A command
+    that ends before then keeps its own status."""
+    previous = sys.unraisablehook
+    redeliveries = []
+
+    def hook(unraisable):
+        if not isinstance(unraisable.exc_value, KeyboardInterrupt):
+            return previous(unraisable)
+        timer = threading.Timer(REDELIVERY_S, _thread.interrupt_main, args=(signal.SIGINT,))
+        timer.daemon = True
+        redeliveries.append(timer)
+        timer.start()
+
+    sys.unraisablehook = hook
+    try:
+        yield
+    finally:
+        sys.unraisablehook = previous
+        for timer in redeliveries:
+            timer.cancel()
 
 
 def _interrupted(error: BaseException) -> bool:

@@ -1,5 +1,8 @@
 """console/errors.py: a refusal or Ctrl-C ends a command in one line with its documented exit status."""
 
+import gc
+import time
+
 import pytest
 
 from console import errors
@@ -28,6 +31,30 @@ def test_ctrl_c_is_one_line_and_status_130(capsys, monkeypatch):
     monkeypatch.delenv("ARCFACE_VERBOSE", raising=False)
     assert errors.run("prog", _raise(KeyboardInterrupt())) == errors.EXIT_INTERRUPTED == 130
     assert capsys.readouterr() == ("", "prog: interrupted\n")
+
+
+def test_ctrl_c_that_lands_in_a_gc_callback_still_ends_the_command(capsys, monkeypatch):
+    monkeypatch.delenv("ARCFACE_VERBOSE", raising=False)
+    went_on = []
+
+    def ctrl_c_in_the_callback(phase, info):  # as SIGINT landing in JAX's _xla_gc_callback does
+        if phase == "start":
+            raise KeyboardInterrupt
+
+    def command():
+        gc.callbacks.append(ctrl_c_in_the_callback)
+        try:
+            gc.collect()  # Python prints "Exception ignored" here and goes on
+        finally:
+            gc.callbacks.remove(ctrl_c_in_the_callback)
+        for _ in range(100):
+            time.sleep(0.01)
+            went_on.append(True)
+        return 0
+
+    assert errors.run("prog", command) == 130
+    assert capsys.readouterr() == ("", "prog: interrupted\n")
+    assert len(went_on) < 50  # ended at once, not after its work
 
 
 def test_an_error_raised_because_of_ctrl_c_is_an_interruption(capsys, monkeypatch):
