@@ -1,6 +1,7 @@
 """console/errors.py: a refusal or Ctrl-C ends a command in one line with its documented exit status."""
 
 import gc
+import signal
 import time
 
 import pytest
@@ -33,7 +34,16 @@ def test_ctrl_c_is_one_line_and_status_130(capsys, monkeypatch):
     assert capsys.readouterr() == ("", "prog: interrupted\n")
 
 
-def test_ctrl_c_that_lands_in_a_gc_callback_still_ends_the_command(capsys, monkeypatch):
+@pytest.fixture
+def ctrl_c_answered():
+    """SIGINT answered with KeyboardInterrupt, as in a terminal: a test run in the background of a shell
+    (`make test &`, CI) inherits it ignored (tests/reliability/signals.py)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_ctrl_c_that_lands_in_a_gc_callback_still_ends_the_command(capsys, monkeypatch, ctrl_c_answered):
     monkeypatch.delenv("ARCFACE_VERBOSE", raising=False)
     went_on = []
 
