@@ -3,7 +3,7 @@
     python -m serving embed FOLDER OUTPUT.npz --model MODEL [--align]
     python -m serving compare IMAGE_A IMAGE_B --model MODEL [--align]
     python -m serving compare --pairs PAIRS.tsv --model MODEL [--align]
-    python -m serving enrol|identify|remove|list ...   (a gallery of people: serving/gallery_commands.py)
+    python -m serving enrol|identify|remove|list|check ...   (a gallery of people: serving/gallery_commands.py)
 
 MODEL is a pushed version folder (`<serving_dir>/<model_name>/<version>`) or the model folder
 above it, whose newest version is used, as TF Serving does. `--runtime` picks what embeds: by
@@ -232,7 +232,9 @@ def build_parser() -> argparse.ArgumentParser:
     remove = commands.add_parser("remove", help="remove people (all their photos) from a gallery")
     remove.add_argument("people", nargs="+", metavar="PERSON")
     list_ = commands.add_parser("list", help="the people of a gallery and the model it was built with")
-    for command in (enrol, remove, list_):
+    check = commands.add_parser("check", help="measure a large gallery's index on its own photos (recall@1 against "
+                                              "exact search) and keep the search list that reaches the target")
+    for command in (enrol, remove, list_, check):
         command.add_argument("--gallery", required=True, help="the gallery folder")
     identify.add_argument("--gallery", help="the gallery folder (default: the one pushed in the model's version)")
     for command in (embed, compare, enrol, identify):
@@ -259,11 +261,13 @@ def _gallery_command(args) -> str:
                                                           args.k, args.threshold, aligned_size, args.max_pixels))
     if args.command == "remove":
         return gallery_commands.remove_people(args.gallery, args.people)
+    if args.command == "check":
+        return gallery_commands.check_gallery(args.gallery)
     return "\n".join(gallery_commands.list_gallery(args.gallery))
 
 
 def _command(args) -> None:
-    if args.command in ("enrol", "identify", "remove", "list"):
+    if args.command in ("enrol", "identify", "remove", "list", "check"):
         print(_gallery_command(args))
         return
     aligned_size = args.aligned_size if args.align else None

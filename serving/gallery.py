@@ -9,6 +9,11 @@ SavedModel files: `model_folder.fingerprint`) and refuses any other model in one
     <gallery>/photos-<id>.npz          one enrolment's photos: person, photo path, embedding
     <gallery>/index-<id>.usearch       the approximate index, once there are APPROXIMATE_FROM people
 
+An approximate index is checked on the gallery's own photos when it is built, and again by
+`python -m serving check`: its recall@1 against exact search, with enrolled photos as probes, and
+the smallest search list reaching gallery_index.TARGET_RECALL, which its searches then use
+(`check_index`; the manifest's "index_check" keeps the figures).
+
 A person's template is the mean of their photos' normalised embeddings, normalised again
 (insightface's template averaging): enrolling more photos of someone refines their template,
 removing them drops it. Every photo's embedding and path is kept, so a gallery can be rebuilt
@@ -97,7 +102,7 @@ class Gallery:
         gallery = cls(folder, {"format": FORMAT_VERSION,
                                "model": {"version": model_version, "fingerprint": fingerprint},
                                "dimensions": int(dimensions), "people": {}, "next_key": 0,
-                               "photo_files": [], "index_file": None})
+                               "photo_files": [], "index_file": None, "index_check": None})
         gallery._commit()
         return gallery
 
@@ -179,12 +184,36 @@ class Gallery:
                 self._index = gallery_index.ExactIndex(self.manifest["dimensions"])
                 self._index.add(*self.templates())
             else:
-                self._index = gallery_index.ApproximateIndex(
-                    self.manifest["dimensions"], os.path.join(self.folder, self.manifest["index_file"]))
+                self._index = self._approximate_index()
             if len(self._index) != len(self.people):
                 raise ValueError(f"{self.folder}: the index holds {len(self._index)} templates, expected one per "
                                  f"enrolled person ({len(self.people)})")
         return self._index
+
+    def _approximate_index(self) -> gallery_index.ApproximateIndex:
+        """The saved approximate index, searching with the list its last check chose."""
+        index = gallery_index.ApproximateIndex(self.manifest["dimensions"],
+                                               os.path.join(self.folder, self.manifest["index_file"]))
+        index.search_list = (self.manifest.get("index_check") or {}).get("search_list",
+                                                                         gallery_index.EXPANSION_SEARCH)
+        return index
+
+    def index_summary(self) -> str:
+        """How the gallery is searched, and what its index's last check measured."""
+        check = self.manifest.get("index_check")
+        if self.manifest["index_file"] is None:
+            return f"{gallery_index.EXACT} search"
+        if check is None:  # a gallery built before the checks were
+            return (f"{gallery_index.APPROXIMATE} search, search list {gallery_index.EXPANSION_SEARCH}; not checked: "
+                    "`python -m serving check` measures it")
+        if not check["probes"]:
+            return (f"{gallery_index.APPROXIMATE} search, search list {check['search_list']}; not checked: no "
+                    "person has two photos (a person's only photo is their template, which any index finds)")
+        recall = check["recall_at_1"][str(check["search_list"])]
+        below = "" if recall >= gallery_index.TARGET_RECALL else f", below the {gallery_index.TARGET_RECALL} aimed at"
+        return (f"{gallery_index.APPROXIMATE} search, search list {check['search_list']}: recall@1 {recall:.4f} "
+                f"against exact search on {check['probes']} enrolled photos{below} (checked at "
+                f"{check['people']} people)")
 
     def search(self, probes: np.ndarray, k: int) -> List[List[Tuple[str, float]]]:
         """Each probe's k most similar enrolled people, best first: [(name, cosine similarity), ...]."""
@@ -208,6 +237,45 @@ class Gallery:
             yield
         finally:
             os.close(folder)  # releases the lock
+
+    def check_index(self) -> None:
+        """Measures the approximate index on the gallery's own photos and keeps the search list that reaches
+        gallery_index.TARGET_RECALL (commits); an exact gallery has nothing to check."""
+        with self.changing():
+            if self.manifest["index_file"] is not None:
+                self._check(self._approximate_index())
+                self._commit()
+
+    def _check(self, index: gallery_index.ApproximateIndex) -> None:
+        """The manifest's "index_check": recall@1 of `index` against exact search on up to CHECK_PROBES
+        enrolled photos of people with two or more, for each search list tried, and the one chosen."""
+        probes = self._check_probes()
+        search_list, recalls = gallery_index.EXPANSION_SEARCH, {}
+        if len(probes):
+            exact = gallery_index.ExactIndex(self.manifest["dimensions"])
+            exact.add(*self.templates())
+            search_list, recalls = gallery_index.choose_search_list(index, exact, probes)
+        index.search_list = search_list
+        self.manifest["index_check"] = {"probes": len(probes), "people": len(self.people), "search_list": search_list,
+                                        "recall_at_1": {str(size): recall for size, recall in recalls.items()}}
+
+    def _check_probes(self) -> np.ndarray:
+        """Up to CHECK_PROBES unit embeddings of enrolled photos, drawn with a fixed seed from the people enrolled
+        with two or more (a person's only photo is their template itself)."""
+        people, _, _ = self.photos(embeddings=False)
+        _, person, counts = np.unique(people, return_inverse=True, return_counts=True)
+        eligible = np.flatnonzero(counts[person] >= 2)
+        rows = np.sort(np.random.default_rng(0).choice(eligible, min(gallery_index.CHECK_PROBES, len(eligible)),
+                                                       replace=False))
+        probes, start = [], 0
+        for name in self.manifest["photo_files"]:
+            with np.load(os.path.join(self.folder, name)) as photos:
+                end = start + len(photos["people"])
+                mine = rows[(rows >= start) & (rows < end)] - start
+                if len(mine):
+                    probes.append(photos["embeddings"][mine])
+                start = end
+        return unit_rows(np.concatenate(probes)) if probes else np.zeros((0, self.manifest["dimensions"]), np.float32)
 
     def enrolled_photos(self) -> set:
         """{(person, photo path)} already enrolled: enrolling one again changes nothing."""
@@ -271,15 +339,15 @@ class Gallery:
         """The approximate index made to match the manifest's people, saved to a new file; none if few."""
         self._templates = self._name_of = None
         if len(self.people) < gallery_index.APPROXIMATE_FROM:
-            self.manifest["index_file"] = None
+            self.manifest["index_file"] = self.manifest["index_check"] = None
             self._index = None
             return
         if self.manifest["index_file"] is None:  # the gallery has just grown past exact search
             index = gallery_index.ApproximateIndex(self.manifest["dimensions"])
             index.add(*self.templates())
+            self._check(index)
         else:
-            index = gallery_index.ApproximateIndex(self.manifest["dimensions"],
-                                                   os.path.join(self.folder, self.manifest["index_file"]))
+            index = self._approximate_index()
             index.remove(np.array(removed_keys, np.int64))
             if changed:
                 index.add(*self._templates_of(changed))

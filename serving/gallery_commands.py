@@ -1,9 +1,11 @@
-"""The gallery commands of `python -m serving`: enrol, remove, identify, list (serving/gallery.py holds the gallery).
+"""The gallery commands of `python -m serving`: enrol, remove, identify, list, check (serving/gallery.py holds the
+gallery).
 
     python -m serving enrol FOLDER --gallery GALLERY --model MODEL [--align]
     python -m serving identify PHOTO... --model MODEL [--gallery GALLERY] [-k 5] [--align]
     python -m serving remove PERSON... --gallery GALLERY
     python -m serving list --gallery GALLERY
+    python -m serving check --gallery GALLERY
 
 `enrol` reads FOLDER as `<person>/<photos>` (a person's photos may lie in subfolders), embeds
 them with MODEL and adds them to GALLERY (made if missing): a person already enrolled gains the
@@ -14,7 +16,9 @@ similarity, the threshold, the photo, and the top k as `name:similarity,...`. Wi
 it searches the gallery pushed inside the model's version (`<version>/gallery`); the threshold is
 the version's identification.json (chosen by FPIR: serving/identification_file.py; without it,
 verification.json's, with a note) unless --threshold is given. A gallery refuses, in one line, a
-model it was not built with.
+model it was not built with. `check` measures a gallery's approximate index (past
+gallery_index.APPROXIMATE_FROM people) on its own photos, as its first build did: after many
+changes, a graph may need a longer search list to find what exact search finds.
 """
 
 import os
@@ -103,8 +107,14 @@ def list_gallery(gallery_dir: str) -> List[str]:
     people, _, _ = gallery.photos(embeddings=False)
     names, counts = np.unique(people, return_counts=True)
     return [f"{gallery_dir}: {len(names)} people, {len(people)} photos; model {describe(gallery.model)}; "
-            f"{gallery.index().kind} search",
+            + gallery.index_summary(),
             *(f"{name}\t{count}" for name, count in zip(names.tolist(), counts.tolist()))]
+
+
+def check_gallery(gallery_dir: str) -> str:
+    gallery = Gallery.open(gallery_dir)
+    gallery.check_index()
+    return f"{gallery_dir}: {len(gallery.people)} people; {gallery.index_summary()}"
 
 
 def identify_photos(photos: List[str], model: str, runtime: str, gallery_dir: Optional[str] = None, k: int = 5,

@@ -17,7 +17,7 @@ Example:
     ([[9, 7]], [[0.96, 0.8]])
 """
 
-from typing import Tuple
+from typing import Dict, Tuple
 
 import numpy as np
 
@@ -39,6 +39,13 @@ EXPANSION_SEARCH = 192
 # thread's, built twice as fast on two cores.
 YOUNG_GRAPH = 20_000
 EXACT, APPROXIMATE = "exact", "usearch"
+# A graph's recall depends on the data and differs from build to build, so each gallery's is measured
+# on its own photos (serving/gallery.py, Gallery.check_index): recall@1 against exact search on up
+# to CHECK_PROBES enrolled photos, and the smallest search list reaching TARGET_RECALL is kept.
+TARGET_RECALL = 0.99
+SEARCH_LISTS = (EXPANSION_SEARCH, 256, 384, 512)
+CHECK_PROBES = 1000
+EXACT_BATCH = 64  # probes scored against every template at a time: [64, 1M] float32 is 256 MB
 
 
 class _Index:
@@ -150,6 +157,20 @@ class ApproximateIndex(_Index):
     @property
     def memory_bytes(self) -> int:
         return int(self._index.memory_usage)
+
+
+def choose_search_list(index: ApproximateIndex, exact: ExactIndex, probes: np.ndarray) -> Tuple[int, Dict[int, float]]:
+    """The smallest of SEARCH_LISTS whose recall@1 against exact search on `probes` reaches TARGET_RECALL (the
+    largest if none does), and the recall@1 of each list tried; `index` is left searching with the one chosen."""
+    best = np.concatenate([exact.search(probes[start:start + EXACT_BATCH], 1)[0][:, 0]
+                           for start in range(0, len(probes), EXACT_BATCH)])
+    recalls = {}
+    for search_list in SEARCH_LISTS:
+        index.search_list = search_list
+        recalls[search_list] = float(np.mean(index.search(probes, 1)[0][:, 0] == best))
+        if recalls[search_list] >= TARGET_RECALL:
+            break
+    return search_list, recalls
 
 
 def make_index(dimensions: int, size: int):

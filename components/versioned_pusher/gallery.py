@@ -42,6 +42,7 @@ EMBEDDINGS_DIR = "embeddings"  # in the Gallery artifact: the Beam job's output,
 BATCH_SIZE = 64
 PHOTO_EMBEDDING = "photo_embedding"  # the Beam job's records: set, person, path and this
 RANKS = (1, 5)
+INDEX_PROPERTY = "index"  # a custom property of the Gallery artifact
 
 logger = logging.getLogger(__name__)
 
@@ -175,3 +176,6 @@ def record(artifact: Artifact, version_dir: str, operating_point: Dict[str, Any]
     artifact.fpir = operating_point["target_fpir"]
     artifact.threshold = operating_point["threshold"]
     artifact.tpir = operating_point["tpir"]
+    # How it is searched: exact, or an index with its check on the gallery's own photos (serving/gallery.py).
+    artifact.set_string_custom_property(INDEX_PROPERTY, Gallery.open(
+        os.path.join(version_dir, identification_file.GALLERY_DIR)).index_summary())

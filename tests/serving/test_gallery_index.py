@@ -8,7 +8,7 @@ import os
 import numpy as np
 import pytest
 
-from serving import gallery, gallery_index
+from serving import cli, gallery, gallery_index
 from serving.gallery import MANIFEST, Gallery
 from verification.metrics import unit_rows
 
@@ -83,3 +83,58 @@ def test_a_crash_before_the_manifest_is_replaced_changes_nothing(tmp_path, monke
     reopened = Gallery.open(folder)
     assert sorted(reopened.people) == ["ann", "bob", "cid"]
     assert sorted(os.listdir(folder)) == sorted([MANIFEST, *reopened.manifest["photo_files"]])
+
+
+def _two_photos_each(store, rng, people, dimensions=64):
+    names = [f"p{number}" for number in range(people) for _ in range(2)]
+    store.enrol(names, [f"{name}/{shot}" for name, shot in zip(names, [0, 1] * people)],
+                _unit(rng, 2 * people, dimensions))
+
+
+def test_a_new_index_is_checked_on_the_gallerys_own_photos_and_searches_with_the_list_chosen(tmp_path, monkeypatch):
+    monkeypatch.setattr(gallery_index, "APPROXIMATE_FROM", 5)
+    monkeypatch.setattr(gallery_index, "CHECK_PROBES", 150)
+    folder = str(tmp_path / "g")
+    _two_photos_each(Gallery.create(folder, "7", "abc", 64), np.random.default_rng(3), 300)
+    reopened = Gallery.open(folder)
+    check = reopened.manifest["index_check"]
+    assert (check["probes"], check["people"], check["search_list"]) == (150, 300, gallery_index.EXPANSION_SEARCH)
+    assert reopened.index().search_list == gallery_index.EXPANSION_SEARCH
+    # The figure is what exact search says of the same probes: enrolled photos, drawn with the check's seed.
+    probes = reopened._check_probes()
+    keys, templates = reopened.templates()
+    name_of = {key: name for name, key in reopened.people.items()}
+    expected = [name_of[key] for key in keys[np.argmax(probes @ templates.T, axis=1)]]
+    found = [matches[0][0] for matches in reopened.search(probes, 1)]
+    recall = check["recall_at_1"][str(gallery_index.EXPANSION_SEARCH)]
+    assert recall == np.mean(np.array(found) == np.array(expected)) >= gallery_index.TARGET_RECALL
+    assert reopened.index_summary() == (f"usearch search, search list {gallery_index.EXPANSION_SEARCH}: recall@1 "
+                                        f"{recall:.4f} against exact search on 150 enrolled photos (checked at 300 people)")
+    reopened.remove([f"p{number}" for number in range(297)])  # back below APPROXIMATE_FROM: exact, nothing to check
+    assert Gallery.open(folder).manifest["index_check"] is None
+    assert Gallery.open(folder).index_summary() == "exact search"
+
+
+def test_a_check_below_the_target_tries_longer_search_lists_and_says_so(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(gallery_index, "APPROXIMATE_FROM", 5)
+    folder = str(tmp_path / "g")
+    _two_photos_each(Gallery.create(folder, "7", "abc", 64), np.random.default_rng(4), 50)
+    monkeypatch.setattr(gallery_index, "TARGET_RECALL", 1.01)  # out of reach: every list is tried
+    assert cli.main(["check", "--gallery", folder]) == 0
+    check = Gallery.open(folder).manifest["index_check"]
+    assert list(check["recall_at_1"]) == [str(size) for size in gallery_index.SEARCH_LISTS]
+    assert check["search_list"] == gallery_index.SEARCH_LISTS[-1] == Gallery.open(folder).index().search_list
+    assert capsys.readouterr().out == (
+        f"{folder}: 50 people; usearch search, search list {gallery_index.SEARCH_LISTS[-1]}: recall@1 "
+        f"{check['recall_at_1'][str(gallery_index.SEARCH_LISTS[-1])]:.4f} against exact search on 100 enrolled "
+        "photos, below the 1.01 aimed at (checked at 50 people)\n")
+
+
+def test_a_gallery_of_one_photo_a_person_is_not_checked_and_says_why(tmp_path, monkeypatch):
+    monkeypatch.setattr(gallery_index, "APPROXIMATE_FROM", 5)
+    folder = str(tmp_path / "g")
+    names = [f"p{number}" for number in range(20)]
+    Gallery.create(folder, "7", "abc", 16).enrol(names, names, _unit(np.random.default_rng(5), 20))
+    check = Gallery.open(folder).manifest["index_check"]
+    assert (check["probes"], check["recall_at_1"]) == (0, {})
+    assert "not checked: no person has two photos" in Gallery.open(folder).index_summary()

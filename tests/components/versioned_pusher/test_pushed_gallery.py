@@ -9,6 +9,7 @@ import os
 import numpy as np
 import pytest
 
+from components.versioned_pusher import gallery as gallery_step
 from components.versioned_pusher.gallery import GalleryArtifact
 from inspection import metadata
 from serving import identification_file
@@ -39,6 +40,7 @@ def test_the_gallery_pushed_with_a_model_is_recorded_with_it(tiny_run, tiny_gall
     assert properties["people"] == 10 and properties["photos"] == 50
     assert properties["threshold"] == pytest.approx(point["threshold"], abs=1e-6)
     assert properties["fpir"] == pytest.approx(tiny_gallery["fpir"])
+    assert gallery.custom_properties[gallery_step.INDEX_PROPERTY].string_value == "exact search"  # 10 people
     # Its copy of the gallery is the pushed one.
     archived = Gallery.open(os.path.join(gallery.uri, identification_file.GALLERY_DIR))
     np.testing.assert_array_equal(archived.templates()[1], pushed.templates()[1])
