@@ -91,9 +91,16 @@ class ExactIndex(_Index):
         self._keys, self._vectors = self._keys[kept], self._vectors[kept]
 
     def search(self, probes: np.ndarray, k: int) -> Tuple[np.ndarray, np.ndarray]:
-        """The keys [N, k] and scores [N, k] of each probe's k best templates, best first."""
-        k = min(k, len(self))
-        scores = np.asarray(probes, np.float32) @ self._vectors.T
+        """The keys [N, k] and scores [N, k] of each probe's k best templates, best first (EXACT_BATCH probes
+        scored at a time)."""
+        probes = np.asarray(probes, np.float32)
+        found = [self._search(probes[start:start + EXACT_BATCH], min(k, len(self)))
+                 for start in range(0, max(len(probes), 1), EXACT_BATCH)]  # no probe: one empty batch
+        keys, scores = zip(*found)
+        return np.concatenate(keys), np.concatenate(scores)
+
+    def _search(self, probes: np.ndarray, k: int) -> Tuple[np.ndarray, np.ndarray]:
+        scores = probes @ self._vectors.T
         best = np.argpartition(-scores, k - 1, axis=1)[:, :k]
         best_scores = np.take_along_axis(scores, best, axis=1)
         order = np.argsort(-best_scores, axis=1, kind="stable")
@@ -162,8 +169,7 @@ class ApproximateIndex(_Index):
 def choose_search_list(index: ApproximateIndex, exact: ExactIndex, probes: np.ndarray) -> Tuple[int, Dict[int, float]]:
     """The smallest of SEARCH_LISTS whose recall@1 against exact search on `probes` reaches TARGET_RECALL (the
     largest if none does), and the recall@1 of each list tried; `index` is left searching with the one chosen."""
-    best = np.concatenate([exact.search(probes[start:start + EXACT_BATCH], 1)[0][:, 0]
-                           for start in range(0, len(probes), EXACT_BATCH)])
+    best = exact.search(probes, 1)[0][:, 0]
     recalls = {}
     for search_list in SEARCH_LISTS:
         index.search_list = search_list
